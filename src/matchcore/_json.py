@@ -1,0 +1,101 @@
+"""Typed readers for JSON values; every failure names its JSON path."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+from matchcore.errors import PathSegment, ProblemError
+
+Path = tuple[PathSegment, ...]
+
+
+def read_object(value: Any, path: Path, allowed: Collection[str]) -> Mapping[str, Any]:
+    """``value`` as a JSON object whose keys are all in ``allowed``."""
+    if not isinstance(value, dict):
+        raise ProblemError(path, f"must be an object, not {json_type(value)}")
+    for key in value:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise ProblemError((*path, str(key)), f"unknown field (known fields: {known})")
+    return value
+
+
+def require(obj: Mapping[str, Any], key: str, path: Path) -> Any:
+    if key not in obj:
+        raise ProblemError((*path, key), "is required")
+    return obj[key]
+
+
+def read_string(value: Any, path: Path) -> str:
+    if not isinstance(value, str):
+        raise ProblemError(path, f"must be a string, not {json_type(value)}")
+    if not value.strip():
+        raise ProblemError(path, "must not be empty")
+    return value
+
+
+def read_number(value: Any, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProblemError(path, f"must be a number, not {json_type(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise ProblemError(path, "must be a finite number, not one this large") from None
+    if not math.isfinite(number):
+        raise ProblemError(path, f"must be a finite number, not {value}")
+    return number
+
+
+def read_integer(value: Any, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            return int(value)
+        raise ProblemError(path, f"must be a whole number, not {json_type(value)}")
+    return value
+
+
+def read_bool(value: Any, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ProblemError(path, f"must be true or false, not {json_type(value)}")
+    return value
+
+
+def read_list(value: Any, path: Path) -> list[Any]:
+    if not isinstance(value, list):
+        raise ProblemError(path, f"must be a list, not {json_type(value)}")
+    return value
+
+
+def read_strings(value: Any, path: Path) -> tuple[str, ...]:
+    return tuple(read_string(v, (*path, i)) for i, v in enumerate(read_list(value, path)))
+
+
+def read_datetime(value: Any, path: Path) -> datetime:
+    text = read_string(value, path)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ProblemError(path, "is not an ISO-8601 date-time") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ProblemError(path, "has no UTC offset (write e.g. 2026-03-02T09:00:00+01:00)")
+    return moment
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for error messages (never the value)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

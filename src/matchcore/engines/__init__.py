@@ -1,0 +1,1 @@
+"""Where models are built and solved: one module per engine, one shared Part."""

@@ -1,0 +1,186 @@
+"""CP-SAT engine: the exact model with every side constraint.
+
+Variables: ``x[p]`` (pair p is used), ``y[r]`` (request r is served), and a
+start minute ``s[r]`` per timed request. Each used pair of a timed request
+is an optional interval ``[s[r] - t, s[r] + duration + t)`` in its
+volunteer's no-overlap constraint, and ``s[r]`` must lie in the pair's
+feasible start intervals when ``x[p]`` holds.
+
+The objective is lexicographic and solved in two stages: first served
+priority and continuity together (continuity weighs less than one unit of
+priority), then, with that value fixed, total distance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+from ortools.util.python.sorted_interval_list import Domain
+
+from matchcore.engines.part import NO_START, Part, PartResult, limits_bind, pair_load
+
+
+class PinConflictError(Exception):
+    """The pinned commitments of a part cannot all be kept together."""
+
+
+@dataclass(frozen=True)
+class CpSatSettings:
+    time_limit_s: float
+    workers: int = 0
+    seed: int = 0
+    # Share of the time that the first (priority) stage may use.
+    first_stage_share: float = 0.8
+
+
+@dataclass
+class _Model:
+    model: cp_model.CpModel
+    x: list[cp_model.IntVar]
+    y: list[cp_model.IntVar]
+    s: dict[int, cp_model.IntVar]
+
+
+def solve_cpsat(
+    part: Part, settings: CpSatSettings, hint: PartResult | None = None
+) -> PartResult:
+    """Solve one part to lexicographic optimality, or as far as time allows."""
+    m = _build(part)
+    if hint is not None:
+        _add_hint(m, part, hint)
+    weight = int(part.preferred.sum()) + 1
+    first = sum(int(p) * weight * y for p, y in zip(part.priority.tolist(), m.y, strict=True))
+    first += sum(m.x[p] for p in np.flatnonzero(part.preferred).tolist())
+    m.model.maximize(first)
+
+    solver = _solver(settings, settings.time_limit_s * settings.first_stage_share)
+    status = solver.solve(m.model)
+    if status == cp_model.INFEASIBLE:
+        raise PinConflictError
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if hint is not None:
+            return hint  # keep the heuristic's plan; its bound is the trivial one
+        raise PinConflictError if part.pinned.any() else RuntimeError("no solution found")
+    best_first = round(solver.objective_value)
+    first_optimal = status == cp_model.OPTIMAL
+    bound = math.floor((solver.best_objective_bound + 1e-6) / weight)
+    result = _extract(m, part, solver, first_optimal, min(bound, _total(part)))
+
+    # Stage two: keep the first objective, minimise distance.
+    remaining = settings.time_limit_s - solver.wall_time
+    if remaining <= 0.01:
+        return _with(result, optimal=False)
+    m.model.clear_hints()
+    _add_hint(m, part, result)
+    m.model.add(first == best_first) if first_optimal else m.model.add(first >= best_first)
+    m.model.minimize(sum(int(d) * x for d, x in zip(part.dist_m.tolist(), m.x, strict=True)))
+    solver = _solver(settings, remaining)
+    status = solver.solve(m.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _with(result, optimal=False)
+    return _extract(
+        m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound
+    )
+
+
+def _build(part: Part) -> _Model:
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{p}") for p in range(part.n_pairs)]
+    y = [model.new_bool_var(f"y{r}") for r in range(part.n_requests)]
+    s: dict[int, cp_model.IntVar] = {}
+    intervals: list[list[cp_model.IntervalVar]] = [[] for _ in range(part.n_volunteers)]
+    ptr = part.pair_ptr.tolist()
+    for r in range(part.n_requests):
+        pairs = range(ptr[r], ptr[r + 1])
+        model.add(sum(x[p] for p in pairs) == int(part.need[r]) * y[r])
+        if part.pinned[r]:
+            model.add(y[r] == 1)
+            for p in pairs:
+                model.add(x[p] == int(part.pin_pair[p]))
+        if part.timed[r]:
+            s[r] = _start_var(model, part, r, pairs, x, intervals)
+    load = pair_load(part)
+    tasks_bind, minutes_bind = limits_bind(part)
+    for v in range(part.n_volunteers):
+        if len(intervals[v]) > 1:
+            model.add_no_overlap(intervals[v])
+    for v in np.flatnonzero(tasks_bind | minutes_bind).tolist():
+        mine = np.flatnonzero(part.p_vol == v).tolist()
+        if tasks_bind[v]:
+            model.add(sum(x[p] for p in mine) <= int(part.max_tasks[v]))
+        if minutes_bind[v]:
+            model.add(sum(int(load[p]) * x[p] for p in mine) <= int(part.max_minutes[v]))
+    return _Model(model, x, y, s)
+
+
+def _start_var(
+    model: cp_model.CpModel,
+    part: Part,
+    r: int,
+    pairs: range,
+    x: list[cp_model.IntVar],
+    intervals: list[list[cp_model.IntervalVar]],
+) -> cp_model.IntVar:
+    """The start minute of timed request ``r`` and its volunteers' intervals."""
+    per_pair = [part.intervals(p) for p in pairs]
+    union = Domain.from_intervals([list(iv) for ivs in per_pair for iv in ivs])
+    if part.pin_start[r] != NO_START:
+        union = Domain(int(part.pin_start[r]), int(part.pin_start[r]))
+    start = model.new_int_var_from_domain(union, f"s{r}")
+    duration = int(part.duration[r])
+    for p, ivs in zip(pairs, per_pair, strict=True):
+        own = Domain.from_intervals([list(iv) for iv in ivs])
+        if not union.is_included_in(own):
+            model.add_linear_expression_in_domain(start, own).only_enforce_if(x[p])
+        t = int(part.travel[p])
+        intervals[int(part.p_vol[p])].append(
+            model.new_optional_fixed_size_interval_var(
+                start - t, duration + 2 * t, x[p], f"b{p}"
+            )
+        )
+    return start
+
+
+def _solver(settings: CpSatSettings, time_limit_s: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    solver.parameters.random_seed = settings.seed
+    if settings.workers:
+        solver.parameters.num_workers = settings.workers
+    return solver
+
+
+def _add_hint(m: _Model, part: Part, result: PartResult) -> None:
+    for p, var in enumerate(m.x):
+        m.model.add_hint(var, bool(result.chosen[p]))
+    served = np.zeros(part.n_requests, dtype=bool)
+    served[part.p_req[result.chosen]] = True
+    for r, var in enumerate(m.y):
+        m.model.add_hint(var, bool(served[r]))
+    for r, var in m.s.items():
+        if result.start[r] != NO_START:
+            m.model.add_hint(var, int(result.start[r]))
+
+
+def _extract(
+    m: _Model, part: Part, solver: cp_model.CpSolver, optimal: bool, bound: int
+) -> PartResult:
+    chosen = np.array([solver.boolean_value(v) for v in m.x], dtype=bool)
+    start = np.full(part.n_requests, NO_START, dtype=np.int64)
+    served = np.zeros(part.n_requests, dtype=bool)
+    served[part.p_req[chosen]] = True
+    for r, var in m.s.items():
+        if served[r]:
+            start[r] = solver.value(var)
+    return PartResult(chosen, start, optimal, bound, "cp-sat")
+
+
+def _with(result: PartResult, *, optimal: bool) -> PartResult:
+    return PartResult(result.chosen, result.start, optimal, result.bound, result.engine)
+
+
+def _total(part: Part) -> int:
+    return int(part.priority.sum())

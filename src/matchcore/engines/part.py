@@ -1,0 +1,158 @@
+"""Independent parts of a problem, as plain arrays that any engine can solve.
+
+Two requests are in the same part when a chain of shared candidate
+volunteers links them; parts share nothing, so solving each optimally solves
+the whole problem optimally. A :class:`Part` holds only numpy arrays and
+ints, so it pickles cheaply to another process; no OR-Tools object crosses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from matchcore.candidates import NO_LIMIT_HI, Candidates, csr_rows
+
+I64 = NDArray[np.int64]
+BOOL = NDArray[np.bool_]
+NO_START = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One independent part: local requests, local volunteers, their pairs.
+
+    Pairs are sorted by local request. ``pair_ptr`` gives each local
+    request's pairs in CSR form. Priorities are integers (scaled), distances
+    whole metres. ``pin_pair`` marks pairs a pinned commitment fixes;
+    ``pin_start`` is the pinned start minute or ``NO_START``.
+    """
+
+    requests: I64  # global request index of each local request
+    volunteers: I64  # global volunteer index of each local volunteer
+    pairs: I64  # global pair index of each local pair
+    p_req: I64
+    p_vol: I64
+    dist_m: I64
+    travel: I64
+    preferred: BOOL
+    start_ptr: I64
+    start_lo: I64
+    start_hi: I64
+    pair_ptr: I64
+    need: I64
+    priority: I64
+    duration: I64
+    timed: BOOL
+    pinned: BOOL
+    pin_pair: BOOL
+    pin_start: I64
+    max_tasks: I64
+    max_minutes: I64
+
+    @property
+    def n_requests(self) -> int:
+        return int(self.requests.size)
+
+    @property
+    def n_volunteers(self) -> int:
+        return int(self.volunteers.size)
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pairs.size)
+
+    def intervals(self, pair: int) -> list[tuple[int, int]]:
+        a, b = int(self.start_ptr[pair]), int(self.start_ptr[pair + 1])
+        return list(zip(self.start_lo[a:b].tolist(), self.start_hi[a:b].tolist(), strict=True))
+
+
+@dataclass(frozen=True, eq=False)
+class PartResult:
+    """An engine's answer for one part, in local indices.
+
+    ``bound`` is a proven upper bound on the part's scaled served priority.
+    """
+
+    chosen: BOOL  # per local pair
+    start: I64  # per local request, NO_START when unserved or untimed
+    optimal: bool
+    bound: int
+    engine: str
+
+
+@dataclass(frozen=True, eq=False)
+class GlobalArrays:
+    """Per-request and per-volunteer arrays of the whole problem."""
+
+    need: I64
+    priority: I64  # scaled to integers
+    duration: I64
+    timed: BOOL
+    pinned: BOOL
+    pin_pair: BOOL  # per global pair
+    pin_start: I64
+    max_tasks: I64
+    max_minutes: I64
+
+
+def split_parts(cand: Candidates, arrays: GlobalArrays, n_vol: int) -> list[Part]:
+    """The connected components of the candidate graph that hold any pair."""
+    n_req = arrays.need.size
+    if cand.n_pairs == 0:
+        return []
+    graph = coo_matrix(
+        (np.ones(cand.n_pairs, dtype=np.int8), (cand.req, n_req + cand.vol)),
+        shape=(n_req + n_vol, n_req + n_vol),
+    )
+    _, label = connected_components(graph, directed=False)
+    pair_label = label[cand.req]
+    order = np.argsort(pair_label, kind="stable")  # stays sorted by request inside
+    bounds = np.flatnonzero(np.diff(pair_label[order])) + 1
+    return [_make_part(cand, arrays, idx) for idx in np.split(order, bounds)]
+
+
+def _make_part(cand: Candidates, arrays: GlobalArrays, pairs: I64) -> Part:
+    requests, p_req = np.unique(cand.req[pairs], return_inverse=True)
+    volunteers, p_vol = np.unique(cand.vol[pairs], return_inverse=True)
+    counts = np.diff(cand.start_ptr)[pairs]
+    rows = csr_rows(cand.start_ptr, pairs)
+    return Part(
+        requests=requests,
+        volunteers=volunteers,
+        pairs=pairs,
+        p_req=p_req.astype(np.int64),
+        p_vol=p_vol.astype(np.int64),
+        dist_m=np.rint(cand.distance_km[pairs] * 1000.0).astype(np.int64),
+        travel=cand.travel_min[pairs],
+        preferred=cand.preferred[pairs],
+        start_ptr=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        start_lo=cand.start_lo[rows],
+        start_hi=cand.start_hi[rows],
+        pair_ptr=np.concatenate(([0], np.cumsum(np.bincount(p_req)))).astype(np.int64),
+        need=arrays.need[requests],
+        priority=arrays.priority[requests],
+        duration=arrays.duration[requests],
+        timed=arrays.timed[requests],
+        pinned=arrays.pinned[requests],
+        pin_pair=arrays.pin_pair[pairs],
+        pin_start=arrays.pin_start[requests],
+        max_tasks=arrays.max_tasks[volunteers],
+        max_minutes=arrays.max_minutes[volunteers],
+    )
+
+
+def pair_load(part: Part) -> I64:
+    """Minutes each pair would cost its volunteer: task plus travel both ways."""
+    return part.duration[part.p_req] + 2 * part.travel
+
+
+def limits_bind(part: Part) -> tuple[BOOL, BOOL]:
+    """Per local volunteer: could the task limit, or the minute limit, ever bind?"""
+    tasks = np.bincount(part.p_vol, minlength=part.n_volunteers)
+    minutes = np.bincount(part.p_vol, weights=pair_load(part), minlength=part.n_volunteers)
+    return part.max_tasks < tasks, (part.max_minutes < NO_LIMIT_HI) & (part.max_minutes < minutes)

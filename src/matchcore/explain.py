@@ -1,0 +1,125 @@
+"""Where results are explained: reasons for unserved requests, notes on plans.
+
+The reason of an unserved request is read off its funnel: the first stage at
+which fewer volunteers remain than the request needs. When every stage
+leaves enough, the request could have been served on its own, so the reason
+is ``capacity``: the optimal plan needs those volunteers elsewhere. The texts
+hold counts and distances only, never names, places or needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matchcore import geo
+from matchcore.candidates import Candidates
+from matchcore.errors import ProblemError
+from matchcore.problem import Problem, Request, Volunteer
+from matchcore.solution import AssignedVolunteer, Funnel, Reason
+
+_STAGES = (Reason.NO_SKILL_MATCH, Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE)
+
+
+def funnel_of(cand: Candidates, r: int) -> Funnel:
+    return Funnel(*(int(c) for c in cand.funnel[r]))
+
+
+def reason_for(funnel: Funnel, need: int) -> Reason:
+    """The first funnel stage that leaves fewer than ``need`` volunteers."""
+    counts = (funnel.skills, funnel.not_excluded, funnel.in_range, funnel.available)
+    for reason, count in zip(_STAGES, counts, strict=True):
+        if count < need:
+            return reason
+    return Reason.CAPACITY
+
+
+def reason_detail(funnel: Funnel, need: int, reason: Reason) -> str:
+    """One human sentence for a coordinator, from counts only."""
+    team = "" if need == 1 else f" (the request needs {need} together)"
+    match reason:
+        case Reason.NO_SKILL_MATCH:
+            return (
+                f"{_count(funnel.skills, 'volunteer')} of {funnel.volunteers} "
+                f"{_has(funnel.skills)} every required skill and a shared language{team}."
+            )
+        case Reason.EXCLUDED:
+            return (
+                f"{_count(funnel.skills, 'volunteer')} {_has(funnel.skills)} the skills, "
+                f"but exclusions leave {funnel.not_excluded}{team}."
+            )
+        case Reason.OUT_OF_RANGE:
+            return (
+                f"{_count(funnel.not_excluded, 'suitable volunteer')}, but "
+                f"{funnel.in_range} {_lives(funnel.in_range)} within their travel range{team}."
+            )
+        case Reason.NOT_AVAILABLE:
+            return (
+                f"{_count(funnel.in_range, 'suitable volunteer')} in range, but "
+                f"{funnel.available} can fit it in the window, travel included{team}."
+            )
+        case Reason.CAPACITY:
+            return (
+                f"{_count(funnel.available, 'volunteer')} could do it, but the best plan "
+                f"needs them for other requests{team}."
+            )
+
+
+def assignment_note(request: Request, team: tuple[AssignedVolunteer, ...], pinned: bool) -> str:
+    """A short line on why this plan is sensible, for the coordinator."""
+    parts = []
+    if pinned:
+        parts.append("kept as pinned")
+    preferred = sum(v.preferred for v in team)
+    if preferred:
+        parts.append("preferred volunteer" if len(team) == 1 else f"{preferred} preferred")
+    travel = ", ".join(f"{v.distance_km:.1f} km ({v.travel_minutes} min)" for v in team)
+    parts.append(f"one way {travel}")
+    return "; ".join(parts).capitalize() + "."
+
+
+def pin_rejection(problem: Problem, r: int, v: int) -> str:
+    """Why a pinned volunteer is not a candidate for the pinned request."""
+    req, vol = problem.requests[r], problem.volunteers[v]
+    if not _skills_match(req, vol):
+        return "lacks a required skill or a shared language"
+    if vol.id in req.excluded_volunteers or req.client_id in vol.excluded_clients:
+        return "is excluded for this request"
+    dist = float(
+        geo.great_circle_km(req.location.lat, req.location.lon, vol.location.lat, vol.location.lon)
+    )
+    if dist > problem.max_distance_km(vol):
+        return "lives beyond their travel range"
+    return "is not available for it (window, travel time, or their task and minute limits)"
+
+
+def pin_error(problem: Problem, pin_index: int, member: int, r: int, v: int) -> ProblemError:
+    return ProblemError(
+        ("assignments", pin_index, "volunteer_ids", member),
+        f"this volunteer {pin_rejection(problem, r, v)}",
+    )
+
+
+def _skills_match(req: Request, vol: Volunteer) -> bool:
+    return req.skills <= vol.skills and (not req.languages or bool(req.languages & vol.languages))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{'No' if n == 0 else n} {noun}{'' if n == 1 else 's'}"
+
+
+def _has(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
+def _lives(n: int) -> str:
+    return "lives" if n == 1 else "live"
+
+
+def nearest_km(problem: Problem, r: int) -> float | None:
+    """Distance to the nearest volunteer at all, for context (None if none)."""
+    if not problem.volunteers:
+        return None
+    req = problem.requests[r]
+    lat = np.array([v.location.lat for v in problem.volunteers])
+    lon = np.array([v.location.lon for v in problem.volunteers])
+    return float(geo.great_circle_km(req.location.lat, req.location.lon, lat, lon).min())

@@ -1,0 +1,1 @@
+"""Reading and writing the v1 JSON format."""

@@ -1,0 +1,219 @@
+"""The answer: who serves what, what stayed open and why, and how good it is."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from matchcore import _json as j
+from matchcore.errors import ProblemError
+
+
+class Status(StrEnum):
+    """How good the plan is known to be.
+
+    ``OPTIMAL``: proven best for the lexicographic objective (priority, then
+    continuity, then travel). ``FEASIBLE``: satisfies every hard rule, but the
+    time limit ended the search before the proof; ``Solution.bound`` says how
+    much served priority could at most be gained.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+
+
+class Reason(StrEnum):
+    """Why a request was not served: the first funnel stage that left too few.
+
+    The stages, in order: ``no_skill_match`` (skills and a shared language),
+    ``excluded`` (the request excludes the volunteer or the volunteer the
+    client), ``out_of_range`` (farther than the volunteer's max distance),
+    ``not_available`` (no start in the window fits their availability with
+    travel, or their task/minute limits cannot hold the task at all; for a
+    request needing several volunteers: not enough of them at one start).
+    ``capacity``: enough volunteers pass every stage, and the request could be
+    served on its own, but the optimal plan needs them for other requests.
+    """
+
+    NO_SKILL_MATCH = "no_skill_match"
+    EXCLUDED = "excluded"
+    OUT_OF_RANGE = "out_of_range"
+    NOT_AVAILABLE = "not_available"
+    CAPACITY = "capacity"
+
+
+@dataclass(frozen=True)
+class AssignedVolunteer:
+    """One volunteer on an assignment, with their travel."""
+
+    volunteer_id: str
+    distance_km: float
+    travel_minutes: int
+    preferred: bool
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A served request: its volunteers and, when timed, its start and end."""
+
+    request_id: str
+    volunteers: tuple[AssignedVolunteer, ...]
+    start: datetime | None = None
+    end: datetime | None = None
+    pinned: bool = False
+    explanation: str = ""
+
+    @property
+    def volunteer_ids(self) -> tuple[str, ...]:
+        return tuple(v.volunteer_id for v in self.volunteers)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """How many volunteers remain after each stage of the candidate funnel.
+
+    For a request needing several volunteers, ``available`` counts the most
+    volunteers available together at one start.
+    """
+
+    volunteers: int
+    skills: int
+    not_excluded: int
+    in_range: int
+    available: int
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """A request that was not served, with a truthful reason."""
+
+    request_id: str
+    reason: Reason
+    detail: str
+    funnel: Funnel
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The plan's value on each level of the lexicographic objective."""
+
+    served_requests: int
+    served_priority: float
+    continuity: int
+    travel_km: float
+
+
+@dataclass(frozen=True)
+class Stats:
+    """How the solve went; informative, not part of the plan."""
+
+    wall_seconds: float = 0.0
+    candidate_pairs: int = 0
+    components: int = 0
+    engines: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A feasible plan for a :class:`~matchcore.problem.Problem`.
+
+    Attributes
+    ----------
+    status
+        ``optimal`` when proven, else ``feasible``.
+    assignments
+        Served requests, in the order of the problem's requests.
+    unassigned
+        Every request not served, with its reason, in problem order.
+    objective
+        Served requests and priority, continuity, and round-trip km.
+    bound
+        Proven upper bound on served priority (equal to it when optimal).
+    stats
+        Timings, sizes and engines used.
+    """
+
+    status: Status
+    assignments: tuple[Assignment, ...]
+    unassigned: tuple[Unassigned, ...]
+    objective: Objective
+    bound: float
+    stats: Stats = field(default_factory=Stats)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The solution as JSON-ready data."""
+        return {
+            "status": self.status.value,
+            "assignments": [_assignment_dict(a) for a in self.assignments],
+            "unassigned": [
+                {
+                    "request_id": u.request_id,
+                    "reason": u.reason.value,
+                    "detail": u.detail,
+                    "funnel": asdict(u.funnel),
+                }
+                for u in self.unassigned
+            ],
+            "objective": asdict(self.objective),
+            "bound": self.bound,
+            "stats": asdict(self.stats),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def _assignment_dict(a: Assignment) -> dict[str, Any]:
+    d: dict[str, Any] = {"request_id": a.request_id, "volunteer_ids": list(a.volunteer_ids)}
+    if a.start is not None and a.end is not None:
+        d["start"] = a.start.isoformat()
+        d["end"] = a.end.isoformat()
+    d["volunteers"] = [
+        {
+            "id": v.volunteer_id,
+            "distance_km": round(v.distance_km, 3),
+            "travel_minutes": v.travel_minutes,
+            "preferred": v.preferred,
+        }
+        for v in a.volunteers
+    ]
+    d["pinned"] = a.pinned
+    d["explanation"] = a.explanation
+    return d
+
+
+@dataclass(frozen=True)
+class PlannedAssignment:
+    """An assignment as read back from a solution document, for checking."""
+
+    request_id: str
+    volunteer_ids: tuple[str, ...]
+    start: datetime | None
+
+
+def read_planned_assignments(data: Any) -> tuple[PlannedAssignment, ...]:
+    """The ``assignments`` of a solution document, validated for shape only.
+
+    Only ``request_id``, ``volunteer_ids`` and ``start`` matter to a check;
+    every other field is recomputed from the problem.
+    """
+    top = data
+    if not isinstance(top, dict):
+        raise ProblemError((), f"must be an object, not {j.json_type(top)}")
+    items = j.read_list(j.require(top, "assignments", ()), ("assignments",))
+    out = []
+    for i, item in enumerate(items):
+        path: j.Path = ("assignments", i)
+        if not isinstance(item, dict):
+            raise ProblemError(path, f"must be an object, not {j.json_type(item)}")
+        rid = j.read_string(j.require(item, "request_id", path), (*path, "request_id"))
+        vids = j.read_strings(j.require(item, "volunteer_ids", path), (*path, "volunteer_ids"))
+        start = None
+        if item.get("start") is not None:
+            start = j.read_datetime(item["start"], (*path, "start"))
+        out.append(PlannedAssignment(rid, vids, start))
+    return tuple(out)

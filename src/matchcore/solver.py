@@ -1,0 +1,275 @@
+"""``solve``: from a validated problem to an explained, feasible plan.
+
+The pipeline: make candidates (``candidates``), check the pins against them,
+split the candidate graph into independent parts (``engines.part``), solve
+each part with the engine that fits it (``engines``), then assemble and
+explain the plan (``explain``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchcore.candidates import NO_LIMIT_HI, Candidates, build_candidates
+from matchcore.engines.cpsat import CpSatSettings, PinConflictError, solve_cpsat
+from matchcore.engines.flow import flow_eligible, solve_flow
+from matchcore.engines.part import NO_START, GlobalArrays, Part, PartResult, split_parts
+from matchcore.errors import ProblemError
+from matchcore.explain import (
+    assignment_note,
+    funnel_of,
+    pin_error,
+    reason_detail,
+    reason_for,
+)
+from matchcore.problem import Problem, floor_minute, minute_to_datetime
+from matchcore.solution import (
+    AssignedVolunteer,
+    Assignment,
+    Funnel,
+    Objective,
+    Solution,
+    Stats,
+    Status,
+    Unassigned,
+)
+
+log = logging.getLogger("matchcore")
+
+I64 = NDArray[np.int64]
+
+
+def solve(problem: Problem, *, time_limit_s: float | None = None) -> Solution:
+    """Assign volunteers to all requests at once.
+
+    Parameters
+    ----------
+    problem
+        A validated problem.
+    time_limit_s
+        Wall-clock budget in seconds; defaults to
+        ``problem.options.time_limit_seconds``.
+
+    Returns
+    -------
+    Solution
+        A plan that satisfies every hard rule. Its ``status`` is ``optimal``
+        when the lexicographic optimum is proven, else ``feasible`` with a
+        proven ``bound`` on served priority.
+
+    Raises
+    ------
+    ProblemError
+        When pinned assignments break a hard rule or cannot all be kept.
+    """
+    started = time.perf_counter()
+    budget = problem.options.time_limit_seconds if time_limit_s is None else time_limit_s
+    if not budget > 0:
+        raise ValueError("time_limit_s must be greater than 0")
+    deadline = started + budget
+    phases: dict[str, float] = {}
+
+    cand = build_candidates(problem)
+    phases["candidates"] = time.perf_counter() - started
+    log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
+
+    scale = priority_scale([r.priority for r in problem.requests])
+    arrays = _global_arrays(problem, cand, scale)
+    parts = split_parts(cand, arrays, len(problem.volunteers))
+    log.info("decomposed into %d independent parts", len(parts))
+
+    tick = time.perf_counter()
+    results = _solve_parts(problem, parts, deadline)
+    phases["solve"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    solution = _assemble(problem, cand, parts, results, scale)
+    phases["explain"] = time.perf_counter() - tick
+    engines: dict[str, int] = {}
+    for res in results:
+        engines[res.engine] = engines.get(res.engine, 0) + 1
+    stats = Stats(
+        wall_seconds=round(time.perf_counter() - started, 4),
+        candidate_pairs=cand.n_pairs,
+        components=len(parts),
+        engines=engines,
+        phases={k: round(v, 4) for k, v in phases.items()},
+    )
+    log.info(
+        "done: %s, served %d of %d requests",
+        solution.status.value,
+        solution.objective.served_requests,
+        len(problem.requests),
+    )
+    return Solution(
+        solution.status,
+        solution.assignments,
+        solution.unassigned,
+        solution.objective,
+        solution.bound,
+        stats,
+    )
+
+
+def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:
+    """The candidate funnel of every request, in problem order, without solving."""
+    cand = build_candidates(problem)
+    return tuple(funnel_of(cand, r) for r in range(len(problem.requests)))
+
+
+def priority_scale(priorities: Sequence[float]) -> int:
+    """The smallest power of ten (at most 1000) that makes priorities whole.
+
+    Priorities are compared at a resolution of 0.001.
+    """
+    for scale in (1, 10, 100, 1000):
+        if all(abs(p * scale - round(p * scale)) <= 1e-9 * max(1.0, p * scale) for p in priorities):
+            return scale
+    return 1000
+
+
+# -- pins and arrays ---------------------------------------------------------------
+
+
+def _global_arrays(problem: Problem, cand: Candidates, scale: int) -> GlobalArrays:
+    reqs, vols = problem.requests, problem.volunteers
+    n_r = len(reqs)
+    pinned = np.zeros(n_r, dtype=bool)
+    pin_pair = np.zeros(cand.n_pairs, dtype=bool)
+    pin_start = np.full(n_r, NO_START, dtype=np.int64)
+    keys = cand.req * max(len(vols), 1) + cand.vol
+    for i, pin in enumerate(problem.assignments):
+        r = problem.request_index[pin.request_id]
+        pinned[r] = True
+        for k, vid in enumerate(pin.volunteer_ids):
+            v = problem.volunteer_index[vid]
+            p = int(np.searchsorted(keys, r * max(len(vols), 1) + v))
+            if p >= keys.size or keys[p] != r * max(len(vols), 1) + v:
+                raise pin_error(problem, i, k, r, v)
+            pin_pair[p] = True
+            if pin.start is not None:
+                minute = floor_minute(pin.start)
+                if not any(lo <= minute <= hi for lo, hi in cand.starts(p)):
+                    raise ProblemError(
+                        ("assignments", i, "start"),
+                        f"volunteer_ids[{k}] cannot be there at this start "
+                        "(availability with travel)",
+                    )
+                pin_start[r] = minute
+    return GlobalArrays(
+        need=np.array([r.volunteers_needed for r in reqs], dtype=np.int64),
+        priority=np.array([round(r.priority * scale) for r in reqs], dtype=np.int64),
+        duration=np.array([r.duration_minutes for r in reqs], dtype=np.int64),
+        timed=np.array([r.window is not None for r in reqs], dtype=bool),
+        pinned=pinned,
+        pin_pair=pin_pair,
+        pin_start=pin_start,
+        max_tasks=np.array(
+            [len(reqs) if v.max_tasks is None else v.max_tasks for v in vols], dtype=np.int64
+        ),
+        max_minutes=np.array(
+            [NO_LIMIT_HI if v.max_minutes is None else v.max_minutes for v in vols],
+            dtype=np.int64,
+        ),
+    )
+
+
+# -- solving -------------------------------------------------------------------------
+
+
+def _solve_parts(problem: Problem, parts: list[Part], deadline: float) -> list[PartResult]:
+    """Flow parts all at once, then CP-SAT parts smallest first, each with its
+    share of the time that is left."""
+    results: list[PartResult | None] = [None] * len(parts)
+    flow_idx = [i for i, part in enumerate(parts) if flow_eligible(part)]
+    for i, res in zip(flow_idx, solve_flow([parts[i] for i in flow_idx]), strict=True):
+        results[i] = res
+    if flow_idx:
+        log.info("min-cost flow solved %d parts", len(flow_idx))
+    rest = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: parts[i].n_pairs)
+    remaining_size = sum(parts[i].n_pairs for i in rest)
+    opts = problem.options
+    for done, i in enumerate(rest, start=1):
+        part = parts[i]
+        left = max(deadline - time.perf_counter(), 0.0)
+        share = left * part.n_pairs / max(remaining_size, 1)
+        remaining_size -= part.n_pairs
+        settings = CpSatSettings(time_limit_s=max(share, 0.05), workers=opts.workers, seed=opts.seed)
+        try:
+            results[i] = solve_cpsat(part, settings)
+        except PinConflictError:
+            raise ProblemError(
+                ("assignments",),
+                "the pinned commitments cannot all be kept together "
+                "(their volunteers' times, task or minute limits clash)",
+            ) from None
+        if done % 100 == 0 or done == len(rest):
+            log.info("CP-SAT parts solved: %d of %d", done, len(rest))
+    return [r for r in results if r is not None]
+
+
+# -- assembling ------------------------------------------------------------------------
+
+
+def _assemble(
+    problem: Problem,
+    cand: Candidates,
+    parts: list[Part],
+    results: list[PartResult],
+    scale: int,
+) -> Solution:
+    n_r = len(problem.requests)
+    chosen = np.zeros(cand.n_pairs, dtype=bool)
+    start = np.full(n_r, NO_START, dtype=np.int64)
+    optimal = True
+    bound = 0
+    for part, res in zip(parts, results, strict=True):
+        chosen[part.pairs[res.chosen]] = True
+        start[part.requests] = res.start
+        optimal &= res.optimal
+        bound += res.bound
+
+    pinned = {problem.request_index[p.request_id] for p in problem.assignments}
+    served = np.zeros(n_r, dtype=bool)
+    served[cand.req[chosen]] = True
+    by_request = np.split(np.flatnonzero(chosen), np.searchsorted(cand.req[chosen], np.arange(1, n_r)))
+    assignments = []
+    unassigned = []
+    for r, req in enumerate(problem.requests):
+        if not served[r]:
+            funnel = funnel_of(cand, r)
+            reason = reason_for(funnel, req.volunteers_needed)
+            detail = reason_detail(funnel, req.volunteers_needed, reason)
+            unassigned.append(Unassigned(req.id, reason, detail, funnel))
+            continue
+        team = tuple(
+            AssignedVolunteer(
+                problem.volunteers[int(cand.vol[p])].id,
+                float(cand.distance_km[p]),
+                int(cand.travel_min[p]),
+                bool(cand.preferred[p]),
+            )
+            for p in by_request[r].tolist()
+        )
+        begin = end = None
+        if req.window is not None:
+            begin = minute_to_datetime(int(start[r]), req.window.start)
+            end = minute_to_datetime(int(start[r]) + req.duration_minutes, req.window.start)
+        note = assignment_note(req, team, r in pinned)
+        assignments.append(Assignment(req.id, team, begin, end, r in pinned, note))
+
+    served_priority = sum(problem.requests[r].priority for r in np.flatnonzero(served).tolist())
+    objective = Objective(
+        served_requests=int(served.sum()),
+        served_priority=float(served_priority),
+        continuity=int(cand.preferred[chosen].sum()),
+        travel_km=float(2.0 * cand.distance_km[chosen].sum()),
+    )
+    status = Status.OPTIMAL if optimal else Status.FEASIBLE
+    bound_priority = served_priority if optimal else max(bound / scale, served_priority)
+    return Solution(status, tuple(assignments), tuple(unassigned), objective, bound_priority)
