@@ -50,6 +50,8 @@ class Candidates:
     start_ptr: I64
     start_lo: I64
     start_hi: I64
+    start_window: I64  # per CSR row: global id of the volunteer's availability window
+    window_minutes: I64  # per global availability window: its length (NO_LIMIT_HI if unbounded)
     funnel: I64  # shape (n_requests, 5): volunteers, skills, not_excluded, in_range, available
 
     @property
@@ -87,8 +89,9 @@ def build_candidates(problem: Problem) -> Candidates:
     # Stage 4: availability in time, travel included, and the volunteer's limits.
     speed = _speeds(problem)
     travel = geo.travel_minutes(dist, speed[vol], problem.options.travel.detour_factor)
-    pairs = _available_pairs(problem, req, vol, travel)
-    keep, start_ptr, start_lo, start_hi, available = pairs
+    av_ptr, av_lo, av_hi = _availability_csr(problem)
+    pairs = _available_pairs(problem, req, vol, travel, (av_ptr, av_lo, av_hi))
+    keep, start_ptr, start_lo, start_hi, start_window, available = pairs
     req, vol, dist, travel = req[keep], vol[keep], dist[keep], travel[keep]
     funnel[:, 4] = available
 
@@ -97,12 +100,27 @@ def build_candidates(problem: Problem) -> Candidates:
     servable = available >= need
     if not servable.all():
         keep = servable[req]
-        start_ptr, start_lo, start_hi = _select_csr(keep, start_ptr, start_lo, start_hi)
+        row_keep = np.repeat(keep, np.diff(start_ptr))
+        start_lo, start_hi, start_window = (a[row_keep] for a in (start_lo, start_hi, start_window))
+        start_ptr = np.concatenate(([0], np.cumsum(np.diff(start_ptr)[keep]))).astype(np.int64)
         req, vol, dist, travel = req[keep], vol[keep], dist[keep], travel[keep]
 
     pref_r, pref_v = _id_pairs(problem, (r.preferred_volunteers for r in reqs))
     preferred = _isin_pairs(req, vol, pref_r, pref_v, n_v)
-    return Candidates(req, vol, dist, travel, preferred, start_ptr, start_lo, start_hi, funnel)
+    window_minutes = np.where(av_lo == NO_LIMIT_LO, NO_LIMIT_HI, av_hi - av_lo)
+    return Candidates(
+        req,
+        vol,
+        dist,
+        travel,
+        preferred,
+        start_ptr,
+        start_lo,
+        start_hi,
+        start_window,
+        window_minutes,
+        funnel,
+    )
 
 
 # -- stage 1 -----------------------------------------------------------------------
@@ -241,8 +259,8 @@ def _request_arrays(problem: Problem) -> tuple[I64, I64, I64, BOOL]:
 
 
 def _available_pairs(
-    problem: Problem, req: I64, vol: I64, travel: I64
-) -> tuple[BOOL, I64, I64, I64, I64]:
+    problem: Problem, req: I64, vol: I64, travel: I64, availability: tuple[I64, I64, I64]
+) -> tuple[BOOL, I64, I64, I64, I64, I64]:
     """Which pairs are available, their start intervals, and per-request counts.
 
     Returns the keep mask over the input pairs, the CSR start intervals of the
@@ -251,7 +269,7 @@ def _available_pairs(
     """
     n_r = len(problem.requests)
     dur, r_lo, r_hi, timed = _request_arrays(problem)
-    av_ptr, av_lo, av_hi = _availability_csr(problem)
+    av_ptr, av_lo, av_hi = availability
     load = dur[req] + 2 * travel
     max_tasks = np.array([_or(v.max_tasks, 1) for v in problem.volunteers], dtype=np.int64)
     max_min = np.array([_or(v.max_minutes, NO_LIMIT_HI) for v in problem.volunteers], np.int64)
@@ -269,7 +287,7 @@ def _available_pairs(
     lo = np.maximum(r_lo[rr], av_lo[win] + tt)
     hi = np.minimum(r_hi[rr], av_hi[win] - dur[rr] - tt)
     fit = lo <= hi
-    rows, lo, hi = rows[fit], lo[fit], hi[fit]
+    rows, lo, hi, win = rows[fit], lo[fit], hi[fit], win[fit]
 
     keep = untimed_ok.copy()
     keep[rows] = True
@@ -284,7 +302,7 @@ def _available_pairs(
     if team.size:
         pair_of_row = kept_index[rows]
         available[team] = _most_together(team, req[keep], pair_of_row, lo, hi)
-    return keep, start_ptr, lo.astype(np.int64), hi.astype(np.int64), available
+    return keep, start_ptr, lo.astype(np.int64), hi.astype(np.int64), win, available
 
 
 def _most_together(team: I64, kept_req: I64, pair_of_row: I64, lo: I64, hi: I64) -> I64:
@@ -310,14 +328,7 @@ def csr_rows(ptr: I64, select: I64) -> I64:
     counts = ptr[select + 1] - ptr[select]
     total = int(counts.sum())
     skip = np.repeat(np.cumsum(counts) - counts - ptr[select], counts)
-    return np.arange(total, dtype=np.int64) - skip
-
-
-def _select_csr(keep: BOOL, ptr: I64, lo: I64, hi: I64) -> tuple[I64, I64, I64]:
-    """The CSR rows of the kept pairs only."""
-    counts = np.diff(ptr)[keep]
-    row_keep = np.repeat(keep, np.diff(ptr))
-    return np.concatenate(([0], np.cumsum(counts))).astype(np.int64), lo[row_keep], hi[row_keep]
+    return np.asarray(np.arange(total, dtype=np.int64) - skip, dtype=np.int64)
 
 
 def _or(value: int | None, default: int) -> int:

@@ -24,7 +24,7 @@ def great_circle_km(
     """Great-circle distance in km between points given in degrees (broadcasts)."""
     p1, l1, p2, l2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lat1, lon1, lat2, lon2))
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), np.float64)
 
 
 def travel_minutes(
@@ -32,12 +32,15 @@ def travel_minutes(
 ) -> NDArray[np.int64]:
     """One-way travel minutes, rounded up to whole minutes (broadcasts)."""
     exact = np.asarray(distance_km) * detour_factor / np.asarray(speed_kmh) * 60.0
-    return np.ceil(exact - _MINUTE_EPS).astype(np.int64)
+    return np.asarray(np.ceil(exact - _MINUTE_EPS), dtype=np.int64)
 
 
 def unit_vectors(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.float64]:
     """Points as 3-d unit vectors, for k-d trees (chord distance is monotone in arc)."""
-    p, lam = np.radians(np.asarray(lat, dtype=np.float64)), np.radians(np.asarray(lon, dtype=np.float64))
+    p, lam = (
+        np.radians(np.asarray(lat, dtype=np.float64)),
+        np.radians(np.asarray(lon, dtype=np.float64)),
+    )
     return np.column_stack((np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -353,9 +353,11 @@ def load_json(text: str | bytes) -> Any:
     """Parse JSON text; NaN and Infinity parse to floats the validator rejects."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        where = f"line {err.lineno} column {err.colno}" if hasattr(err, "lineno") else "input"
-        raise ProblemError((), f"is not valid JSON ({where}: {getattr(err, 'msg', err)})") from None
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno} column {err.colno}"
+        raise ProblemError((), f"is not valid JSON ({where}: {err.msg})") from None
+    except UnicodeDecodeError as err:
+        raise ProblemError((), f"is not valid JSON (input: {err})") from None
     except RecursionError:
         raise ProblemError((), "is nested too deeply") from None
     except ValueError:  # an integer literal longer than Python converts (4300 digits)
@@ -382,7 +384,7 @@ def _check_id(value: str) -> None:
         raise ProblemError(("id",), "must be a non-empty string")
 
 
-def _check_unique(items: tuple[Volunteer, ...] | tuple[Request, ...], name: str) -> None:
+def _check_unique(items: Sequence[Volunteer | Request], name: str) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
         if item.id in seen:

@@ -9,8 +9,12 @@ explain the plan (``explain``).
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +22,7 @@ from numpy.typing import NDArray
 from matchcore.candidates import NO_LIMIT_HI, Candidates, build_candidates
 from matchcore.engines.cpsat import CpSatSettings, PinConflictError, solve_cpsat
 from matchcore.engines.flow import flow_eligible, solve_flow
+from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.part import NO_START, GlobalArrays, Part, PartResult, split_parts
 from matchcore.errors import ProblemError
 from matchcore.explain import (
@@ -43,8 +48,17 @@ log = logging.getLogger("matchcore")
 
 I64 = NDArray[np.int64]
 
+# CP-SAT parts at least this large start from the greedy plan.
+_HINT_FROM_PAIRS = 2_000
+# Solve in worker processes only when two or more parts are at least this large.
+_PARALLEL_PART_PAIRS = 20_000
+# CP-SAT search workers per part when parts run in parallel processes.
+_PARALLEL_CPSAT_WORKERS = 4
 
-def solve(problem: Problem, *, time_limit_s: float | None = None) -> Solution:
+
+def solve(
+    problem: Problem, *, time_limit_s: float | None = None, executor: Executor | None = None
+) -> Solution:
     """Assign volunteers to all requests at once.
 
     Parameters
@@ -54,6 +68,11 @@ def solve(problem: Problem, *, time_limit_s: float | None = None) -> Solution:
     time_limit_s
         Wall-clock budget in seconds; defaults to
         ``problem.options.time_limit_seconds``.
+    executor
+        Where independent parts are solved, e.g. a ``ProcessPoolExecutor`` or
+        a Dask ``client.get_executor()``. By default large problems with
+        several sizeable parts use a process pool over the machine's cores,
+        and small ones are solved in this process.
 
     Returns
     -------
@@ -79,16 +98,16 @@ def solve(problem: Problem, *, time_limit_s: float | None = None) -> Solution:
     log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
 
     scale = priority_scale([r.priority for r in problem.requests])
-    arrays = _global_arrays(problem, cand, scale)
+    arrays = global_arrays(problem, cand, scale)
     parts = split_parts(cand, arrays, len(problem.volunteers))
     log.info("decomposed into %d independent parts", len(parts))
 
     tick = time.perf_counter()
-    results = _solve_parts(problem, parts, deadline)
+    results = _solve_parts(problem, parts, deadline, executor)
     phases["solve"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    solution = _assemble(problem, cand, parts, results, scale)
+    solution = assemble(problem, cand, parts, results, scale)
     phases["explain"] = time.perf_counter() - tick
     engines: dict[str, int] = {}
     for res in results:
@@ -136,7 +155,15 @@ def priority_scale(priorities: Sequence[float]) -> int:
 # -- pins and arrays ---------------------------------------------------------------
 
 
-def _global_arrays(problem: Problem, cand: Candidates, scale: int) -> GlobalArrays:
+def global_arrays(problem: Problem, cand: Candidates, scale: int) -> GlobalArrays:
+    """Per-request and per-volunteer arrays, with the pins checked against ``cand``.
+
+    Raises
+    ------
+    ProblemError
+        When a pinned volunteer is no candidate for the pinned request, or
+        cannot be there at the pinned start.
+    """
     reqs, vols = problem.requests, problem.volunteers
     n_r = len(reqs)
     pinned = np.zeros(n_r, dtype=bool)
@@ -182,47 +209,166 @@ def _global_arrays(problem: Problem, cand: Candidates, scale: int) -> GlobalArra
 # -- solving -------------------------------------------------------------------------
 
 
-def _solve_parts(problem: Problem, parts: list[Part], deadline: float) -> list[PartResult]:
-    """Flow parts all at once, then CP-SAT parts smallest first, each with its
-    share of the time that is left."""
-    results: list[PartResult | None] = [None] * len(parts)
+def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
+    """Solve one CP-SAT part; a plain top-level function, so any executor can run it.
+
+    Large parts start from the greedy plan: CP-SAT gets it as a hint, and it
+    is the answer if CP-SAT finds nothing better in time.
+    """
+    hint = None
+    if part.n_pairs >= _HINT_FROM_PAIRS:
+        greedy = solve_greedy(part)
+        if greedy.chosen[part.pin_pair].all():
+            hint = greedy
+    return solve_cpsat(part, settings, hint)
+
+
+def solve_flow_batch(parts: list[Part]) -> list[PartResult]:
+    """Solve flow-representable parts together (picklable entry point)."""
+    return solve_flow(parts)
+
+
+def _solve_parts(
+    problem: Problem, parts: list[Part], deadline: float, executor: Executor | None
+) -> list[PartResult]:
+    """Solve every part within the deadline, in this process or on ``executor``."""
     flow_idx = [i for i, part in enumerate(parts) if flow_eligible(part)]
-    for i, res in zip(flow_idx, solve_flow([parts[i] for i in flow_idx]), strict=True):
-        results[i] = res
-    if flow_idx:
-        log.info("min-cost flow solved %d parts", len(flow_idx))
-    rest = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: parts[i].n_pairs)
-    remaining_size = sum(parts[i].n_pairs for i in rest)
-    opts = problem.options
-    for done, i in enumerate(rest, start=1):
-        part = parts[i]
+    sat_idx = sorted(
+        (i for i in range(len(parts)) if i not in set(flow_idx)),
+        key=lambda i: parts[i].n_pairs,
+        reverse=True,
+    )
+    own_pool = None
+    if executor is None and _worth_processes(parts, sat_idx):
+        own_pool = executor = ProcessPoolExecutor(
+            max_workers=min(_cpu_count(), max(len(sat_idx), 2)),
+            mp_context=multiprocessing.get_context("spawn"),
+        )
+    try:
+        if executor is None:
+            return _solve_here(problem, parts, flow_idx, sat_idx, deadline)
+        return _solve_on(executor, problem, parts, flow_idx, sat_idx, deadline)
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _solve_here(
+    problem: Problem, parts: list[Part], flow_idx: list[int], sat_idx: list[int], deadline: float
+) -> list[PartResult]:
+    """Sequentially: flow parts in one batch, then CP-SAT parts smallest first,
+    each with its share of the time that is left."""
+    results: dict[int, PartResult] = dict(
+        zip(flow_idx, solve_flow([parts[i] for i in flow_idx]), strict=True)
+    )
+    progress = _Progress(len(parts), len(flow_idx), results.values())
+    remaining_size = sum(parts[i].n_pairs for i in sat_idx)
+    for i in reversed(sat_idx):
         left = max(deadline - time.perf_counter(), 0.0)
-        share = left * part.n_pairs / max(remaining_size, 1)
-        remaining_size -= part.n_pairs
-        settings = CpSatSettings(time_limit_s=max(share, 0.05), workers=opts.workers, seed=opts.seed)
+        share = left * parts[i].n_pairs / max(remaining_size, 1)
+        remaining_size -= parts[i].n_pairs
+        results[i] = _pins_kept(solve_part, parts[i], _settings(problem, share))
+        progress.done(results[i])
+    return [results[i] for i in range(len(parts))]
+
+
+def _solve_on(
+    executor: Executor,
+    problem: Problem,
+    parts: list[Part],
+    flow_idx: list[int],
+    sat_idx: list[int],
+    deadline: float,
+) -> list[PartResult]:
+    """In parallel: flow batches and CP-SAT parts (largest first) on the executor."""
+    slots = _cpu_count()
+    batches = [flow_idx[k::slots] for k in range(slots) if flow_idx[k::slots]]
+    futures: dict[Future[Any], list[int]] = {}
+    for batch in batches:
+        futures[executor.submit(solve_flow_batch, [parts[i] for i in batch])] = batch
+    total = sum(parts[i].n_pairs for i in sat_idx)
+    left = max(deadline - time.perf_counter(), 0.0)
+    for i in sat_idx:
+        share = min(left, left * slots * parts[i].n_pairs / max(total, 1))
+        settings = _settings(problem, share, workers=_PARALLEL_CPSAT_WORKERS)
+        futures[executor.submit(solve_part, parts[i], settings)] = [i]
+    results: dict[int, PartResult] = {}
+    progress = _Progress(len(parts), 0, ())
+    for future in as_completed(futures):
         try:
-            results[i] = solve_cpsat(part, settings)
+            answer = future.result()
         except PinConflictError:
-            raise ProblemError(
-                ("assignments",),
-                "the pinned commitments cannot all be kept together "
-                "(their volunteers' times, task or minute limits clash)",
-            ) from None
-        if done % 100 == 0 or done == len(rest):
-            log.info("CP-SAT parts solved: %d of %d", done, len(rest))
-    return [r for r in results if r is not None]
+            raise _pin_conflict() from None
+        for i, res in zip(
+            futures[future], answer if isinstance(answer, list) else [answer], strict=True
+        ):
+            results[i] = res
+            progress.done(res)
+    return [results[i] for i in range(len(parts))]
+
+
+def _settings(problem: Problem, seconds: float, workers: int | None = None) -> CpSatSettings:
+    opts = problem.options
+    return CpSatSettings(
+        time_limit_s=max(seconds, 0.05), workers=opts.workers or workers or 0, seed=opts.seed
+    )
+
+
+def _pins_kept(
+    solver: Callable[[Part, CpSatSettings], PartResult], part: Part, settings: CpSatSettings
+) -> PartResult:
+    try:
+        return solver(part, settings)
+    except PinConflictError:
+        raise _pin_conflict() from None
+
+
+def _pin_conflict() -> ProblemError:
+    return ProblemError(
+        ("assignments",),
+        "the pinned commitments cannot all be kept together "
+        "(their volunteers' times, task or minute limits clash)",
+    )
+
+
+def _worth_processes(parts: list[Part], sat_idx: list[int]) -> bool:
+    """Processes pay off only for several sizeable CP-SAT parts on several cores."""
+    big = [i for i in sat_idx if parts[i].n_pairs >= _PARALLEL_PART_PAIRS]
+    return _cpu_count() > 1 and len(big) >= 2
+
+
+def _cpu_count() -> int:
+    return max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 1)
+
+
+class _Progress:
+    """Logs parts done, the incumbent and the bound, about ten times a solve."""
+
+    def __init__(self, total: int, done: int, results: Iterable[PartResult]) -> None:
+        self.total, self.count = total, done
+        self.served = sum(int(r.bound if r.optimal else 0) for r in results)
+        self.step = max(total // 10, 1)
+
+    def done(self, result: PartResult) -> None:
+        self.count += 1
+        if self.count % self.step == 0 or self.count == self.total:
+            log.info("parts solved: %d of %d", self.count, self.total)
 
 
 # -- assembling ------------------------------------------------------------------------
 
 
-def _assemble(
+def assemble(
     problem: Problem,
     cand: Candidates,
     parts: list[Part],
     results: list[PartResult],
     scale: int,
 ) -> Solution:
+    """The plan of all parts' results, explained, without stats.
+
+    ``results[k]`` belongs to ``parts[k]``; requests in no part are unserved.
+    """
     n_r = len(problem.requests)
     chosen = np.zeros(cand.n_pairs, dtype=bool)
     start = np.full(n_r, NO_START, dtype=np.int64)
@@ -237,7 +383,9 @@ def _assemble(
     pinned = {problem.request_index[p.request_id] for p in problem.assignments}
     served = np.zeros(n_r, dtype=bool)
     served[cand.req[chosen]] = True
-    by_request = np.split(np.flatnonzero(chosen), np.searchsorted(cand.req[chosen], np.arange(1, n_r)))
+    by_request = np.split(
+        np.flatnonzero(chosen), np.searchsorted(cand.req[chosen], np.arange(1, n_r))
+    )
     assignments = []
     unassigned = []
     for r, req in enumerate(problem.requests):

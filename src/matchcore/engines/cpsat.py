@@ -13,6 +13,7 @@ priority), then, with that value fixed, total distance.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -21,6 +22,11 @@ from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
 from matchcore.engines.part import NO_START, Part, PartResult, limits_bind, pair_load
+
+log = logging.getLogger(__name__)
+
+# CP-SAT's portfolio needs several workers to prove bounds, even on 2 cores.
+_DEFAULT_WORKERS = 8
 
 
 class PinConflictError(Exception):
@@ -44,16 +50,16 @@ class _Model:
     s: dict[int, cp_model.IntVar]
 
 
-def solve_cpsat(
-    part: Part, settings: CpSatSettings, hint: PartResult | None = None
-) -> PartResult:
+def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = None) -> PartResult:
     """Solve one part to lexicographic optimality, or as far as time allows."""
     m = _build(part)
     if hint is not None:
         _add_hint(m, part, hint)
     weight = int(part.preferred.sum()) + 1
-    first = sum(int(p) * weight * y for p, y in zip(part.priority.tolist(), m.y, strict=True))
-    first += sum(m.x[p] for p in np.flatnonzero(part.preferred).tolist())
+    first = cp_model.LinearExpr.weighted_sum(
+        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist())],
+        [*(int(p) * weight for p in part.priority.tolist()), *[1] * int(part.preferred.sum())],
+    )
     m.model.maximize(first)
 
     solver = _solver(settings, settings.time_limit_s * settings.first_stage_share)
@@ -64,6 +70,12 @@ def solve_cpsat(
         if hint is not None:
             return hint  # keep the heuristic's plan; its bound is the trivial one
         raise PinConflictError if part.pinned.any() else RuntimeError("no solution found")
+    log.debug(
+        "cp-sat stage 1: %s in %.2fs (%d pairs)",
+        solver.status_name(status),
+        solver.wall_time,
+        part.n_pairs,
+    )
     best_first = round(solver.objective_value)
     first_optimal = status == cp_model.OPTIMAL
     bound = math.floor((solver.best_objective_bound + 1e-6) / weight)
@@ -73,17 +85,16 @@ def solve_cpsat(
     remaining = settings.time_limit_s - solver.wall_time
     if remaining <= 0.01:
         return _with(result, optimal=False)
-    m.model.clear_hints()
+    m.model.clear_hints()  # type: ignore[no-untyped-call]
     _add_hint(m, part, result)
     m.model.add(first == best_first) if first_optimal else m.model.add(first >= best_first)
     m.model.minimize(sum(int(d) * x for d, x in zip(part.dist_m.tolist(), m.x, strict=True)))
     solver = _solver(settings, remaining)
     status = solver.solve(m.model)
+    log.debug("cp-sat stage 2: %s in %.2fs", solver.status_name(status), solver.wall_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _with(result, optimal=False)
-    return _extract(
-        m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound
-    )
+    return _extract(m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound)
 
 
 def _build(part: Part) -> _Model:
@@ -92,6 +103,7 @@ def _build(part: Part) -> _Model:
     y = [model.new_bool_var(f"y{r}") for r in range(part.n_requests)]
     s: dict[int, cp_model.IntVar] = {}
     intervals: list[list[cp_model.IntervalVar]] = [[] for _ in range(part.n_volunteers)]
+    windows: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     ptr = part.pair_ptr.tolist()
     for r in range(part.n_requests):
         pairs = range(ptr[r], ptr[r + 1])
@@ -101,7 +113,7 @@ def _build(part: Part) -> _Model:
             for p in pairs:
                 model.add(x[p] == int(part.pin_pair[p]))
         if part.timed[r]:
-            s[r] = _start_var(model, part, r, pairs, x, intervals)
+            s[r] = _start_var(model, part, r, pairs, x, intervals, windows)
     load = pair_load(part)
     tasks_bind, minutes_bind = limits_bind(part)
     for v in range(part.n_volunteers):
@@ -113,6 +125,12 @@ def _build(part: Part) -> _Model:
             model.add(sum(x[p] for p in mine) <= int(part.max_tasks[v]))
         if minutes_bind[v]:
             model.add(sum(int(load[p]) * x[p] for p in mine) <= int(part.max_minutes[v]))
+    # Redundant, for the bound: the blocks inside one availability window
+    # cannot together be longer than the window (the LP of no-overlap is weak).
+    capacity = dict(zip(part.start_window.tolist(), part.window_minutes.tolist(), strict=True))
+    for w, items in windows.items():
+        if sum(size for size, _ in items) > capacity[w]:
+            model.add(sum(size * lit for size, lit in items) <= capacity[w])
     return _Model(model, x, y, s)
 
 
@@ -123,24 +141,34 @@ def _start_var(
     pairs: range,
     x: list[cp_model.IntVar],
     intervals: list[list[cp_model.IntervalVar]],
+    windows: dict[int, list[tuple[int, cp_model.IntVar]]],
 ) -> cp_model.IntVar:
-    """The start minute of timed request ``r`` and its volunteers' intervals."""
-    per_pair = [part.intervals(p) for p in pairs]
-    union = Domain.from_intervals([list(iv) for ivs in per_pair for iv in ivs])
+    """The start minute of timed request ``r`` and its volunteers' blocks.
+
+    A pair that fits several availability windows gets one literal per
+    window, so that each block belongs to exactly one window.
+    """
+    lo, hi = part.start_lo.tolist(), part.start_hi.tolist()
+    rows = [range(int(part.start_ptr[p]), int(part.start_ptr[p + 1])) for p in pairs]
+    union = Domain.from_intervals([[lo[k], hi[k]] for ks in rows for k in ks])
     if part.pin_start[r] != NO_START:
         union = Domain(int(part.pin_start[r]), int(part.pin_start[r]))
     start = model.new_int_var_from_domain(union, f"s{r}")
     duration = int(part.duration[r])
-    for p, ivs in zip(pairs, per_pair, strict=True):
-        own = Domain.from_intervals([list(iv) for iv in ivs])
-        if not union.is_included_in(own):
-            model.add_linear_expression_in_domain(start, own).only_enforce_if(x[p])
+    for p, ks in zip(pairs, rows, strict=True):
         t = int(part.travel[p])
-        intervals[int(part.p_vol[p])].append(
-            model.new_optional_fixed_size_interval_var(
-                start - t, duration + 2 * t, x[p], f"b{p}"
-            )
-        )
+        if len(ks) == 1:
+            lits = [x[p]]
+        else:
+            lits = [model.new_bool_var(f"z{k}") for k in ks]
+            model.add(sum(lits) == x[p])
+        for k, lit in zip(ks, lits, strict=True):
+            if not union.is_included_in(Domain(lo[k], hi[k])):
+                model.add_linear_constraint(start, lo[k], hi[k]).only_enforce_if(lit)
+            size = duration + 2 * t
+            block = model.new_optional_fixed_size_interval_var(start - t, size, lit, f"b{k}")
+            intervals[int(part.p_vol[p])].append(block)
+            windows.setdefault(int(part.start_window[k]), []).append((size, lit))
     return start
 
 
@@ -148,8 +176,7 @@ def _solver(settings: CpSatSettings, time_limit_s: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
     solver.parameters.random_seed = settings.seed
-    if settings.workers:
-        solver.parameters.num_workers = settings.workers
+    solver.parameters.num_workers = settings.workers or _DEFAULT_WORKERS
     return solver
 
 

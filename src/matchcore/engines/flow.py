@@ -105,7 +105,9 @@ class _Network:
 
         req_cost = -prio * w_prio[req_part]
         pair_cost = dist - pref * w_pref[pair_part]
-        magnitude = float(np.abs(req_cost).sum()) + float(np.abs(pair_cost).max(initial=0)) * total_r
+        magnitude = (
+            float(np.abs(req_cost).sum()) + float(np.abs(pair_cost).max(initial=0)) * total_r
+        )
         self.fits = magnitude < _COST_LIMIT
 
         cap_tasks = np.minimum(max_tasks, total_r)

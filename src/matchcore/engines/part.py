@@ -43,6 +43,8 @@ class Part:
     start_ptr: I64
     start_lo: I64
     start_hi: I64
+    start_window: I64  # per CSR row: global availability window id
+    window_minutes: I64  # per CSR row: that window's length in minutes
     pair_ptr: I64
     need: I64
     priority: I64
@@ -116,6 +118,11 @@ def split_parts(cand: Candidates, arrays: GlobalArrays, n_vol: int) -> list[Part
     return [_make_part(cand, arrays, idx) for idx in np.split(order, bounds)]
 
 
+def whole_part(cand: Candidates, arrays: GlobalArrays) -> Part:
+    """All pairs as one part, undecomposed (for comparisons and baselines)."""
+    return _make_part(cand, arrays, np.arange(cand.n_pairs, dtype=np.int64))
+
+
 def _make_part(cand: Candidates, arrays: GlobalArrays, pairs: I64) -> Part:
     requests, p_req = np.unique(cand.req[pairs], return_inverse=True)
     volunteers, p_vol = np.unique(cand.vol[pairs], return_inverse=True)
@@ -133,6 +140,8 @@ def _make_part(cand: Candidates, arrays: GlobalArrays, pairs: I64) -> Part:
         start_ptr=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
         start_lo=cand.start_lo[rows],
         start_hi=cand.start_hi[rows],
+        start_window=cand.start_window[rows],
+        window_minutes=cand.window_minutes[cand.start_window[rows]],
         pair_ptr=np.concatenate(([0], np.cumsum(np.bincount(p_req)))).astype(np.int64),
         need=arrays.need[requests],
         priority=arrays.priority[requests],
