@@ -11,7 +11,7 @@ pairs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,10 +80,11 @@ def build_candidates(problem: Problem) -> Candidates:
     ex_ok = compat[v_sig[ex_v], r_sig[ex_r]]
     funnel[:, 2] = funnel[:, 1] - np.bincount(ex_r[ex_ok], minlength=n_r)
 
-    # Stage 3: range, spatially; then the masks of stages 1 and 2.
-    req, vol, dist = _pairs_in_range(problem)
-    keep = compat[v_sig[vol], r_sig[req]] & ~_isin_pairs(req, vol, ex_r, ex_v, n_v)
-    req, vol, dist = req[keep], vol[keep], dist[keep]
+    # Stage 3: range, spatially, among the pairs that pass stages 1 and 2.
+    def passes(req: I64, vol: I64) -> BOOL:
+        return compat[v_sig[vol], r_sig[req]] & ~_isin_pairs(req, vol, ex_r, ex_v, n_v)
+
+    req, vol, dist = _pairs_in_range(problem, passes)
     funnel[:, 3] = np.bincount(req, minlength=n_r)
 
     # Stage 4: availability in time, travel included, and the volunteer's limits.
@@ -191,8 +192,13 @@ def _isin_pairs(req: I64, vol: I64, set_r: I64, set_v: I64, n_v: int) -> BOOL:
 # -- stage 3 -----------------------------------------------------------------------
 
 
-def _pairs_in_range(problem: Problem) -> tuple[I64, I64, F64]:
-    """Pairs within each volunteer's range, sorted by (request, volunteer)."""
+def _pairs_in_range(problem: Problem, passes: Callable[[I64, I64], BOOL]) -> tuple[I64, I64, F64]:
+    """Pairs that ``passes`` and within the volunteer's range, sorted by (request, volunteer).
+
+    Small problems use a dense distance matrix; larger ones a k-d tree on unit
+    vectors, queried with each volunteer's own radius, and the distance from
+    the chord (exact on the sphere, and cheaper than haversine).
+    """
     vols, reqs = problem.volunteers, problem.requests
     v_lat = np.array([v.location.lat for v in vols], dtype=np.float64)
     v_lon = np.array([v.location.lon for v in vols], dtype=np.float64)
@@ -202,15 +208,19 @@ def _pairs_in_range(problem: Problem) -> tuple[I64, I64, F64]:
     if len(vols) * len(reqs) <= _DENSE_CELLS:
         dist = geo.great_circle_km(r_lat[:, None], r_lon[:, None], v_lat[None, :], v_lon[None, :])
         req, vol = np.nonzero(dist <= reach[None, :])
-        return req.astype(np.int64), vol.astype(np.int64), dist[req, vol]
-    tree = cKDTree(geo.unit_vectors(r_lat, r_lon))
-    hits = tree.query_ball_point(
-        geo.unit_vectors(v_lat, v_lon), r=geo.chord_for_km(reach) * (1 + 1e-9), return_sorted=False
+        req, vol = req.astype(np.int64), vol.astype(np.int64)
+        ok = passes(req, vol)
+        return req[ok], vol[ok], dist[req[ok], vol[ok]]
+    r_xyz, v_xyz = geo.unit_vectors(r_lat, r_lon), geo.unit_vectors(v_lat, v_lon)
+    hits = cKDTree(r_xyz).query_ball_point(
+        v_xyz, r=geo.chord_for_km(reach) * (1 + 1e-9), return_sorted=False
     )
     counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
     vol = np.repeat(np.arange(len(vols), dtype=np.int64), counts)
-    req = np.fromiter((i for h in hits for i in h), dtype=np.int64, count=int(counts.sum()))
-    dist = geo.great_circle_km(r_lat[req], r_lon[req], v_lat[vol], v_lon[vol])
+    req = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits] or [np.zeros(0, np.int64)])
+    ok = passes(req, vol)
+    req, vol = req[ok], vol[ok]
+    dist = geo.chord_to_km(np.linalg.norm(r_xyz[req] - v_xyz[vol], axis=1))
     ok = dist <= reach[vol]
     order = np.lexsort((vol[ok], req[ok]))
     return req[ok][order], vol[ok][order], dist[ok][order]

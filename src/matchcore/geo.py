@@ -47,3 +47,9 @@ def unit_vectors(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.float64]:
 def chord_for_km(distance_km: ArrayLike) -> NDArray[np.float64]:
     """Chord length on the unit sphere that matches an arc of ``distance_km``."""
     return 2.0 * np.sin(np.minimum(np.asarray(distance_km) / EARTH_RADIUS_KM, np.pi) / 2.0)
+
+
+def chord_to_km(chord: ArrayLike) -> NDArray[np.float64]:
+    """Arc length in km for a chord on the unit sphere (inverse of ``chord_for_km``)."""
+    half = np.clip(np.asarray(chord, dtype=np.float64) / 2.0, 0.0, 1.0)
+    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(half), dtype=np.float64)

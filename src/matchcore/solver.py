@@ -20,7 +20,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchcore.candidates import NO_LIMIT_HI, Candidates, build_candidates
-from matchcore.engines.cpsat import CpSatSettings, PinConflictError, solve_cpsat
+from matchcore.engines.cpsat import (
+    CpSatSettings,
+    NoSolutionInTimeError,
+    PinConflictError,
+    solve_cpsat,
+    solve_pins_only,
+)
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.part import NO_START, GlobalArrays, Part, PartResult, split_parts
@@ -48,6 +54,8 @@ log = logging.getLogger("matchcore")
 
 I64 = NDArray[np.int64]
 
+# Time for the last resort, a plan of the pins alone (a small, easy model).
+_PINS_ONLY_SECONDS = 10.0
 # CP-SAT parts at least this large start from the greedy plan.
 _HINT_FROM_PAIRS = 2_000
 # Solve in worker processes only when two or more parts are at least this large.
@@ -213,14 +221,25 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     """Solve one CP-SAT part; a plain top-level function, so any executor can run it.
 
     Large parts start from the greedy plan: CP-SAT gets it as a hint, and it
-    is the answer if CP-SAT finds nothing better in time.
+    is the answer if CP-SAT finds nothing better in time. If CP-SAT finds
+    nothing at all in time, the greedy plan (or, failing that, a plan of the
+    pins alone) is returned: a timeout never turns into an error.
     """
-    hint = None
+    greedy = None
     if part.n_pairs >= _HINT_FROM_PAIRS:
-        greedy = solve_greedy(part)
-        if greedy.chosen[part.pin_pair].all():
-            hint = greedy
-    return solve_cpsat(part, settings, hint)
+        greedy = _keeps_pins(part, solve_greedy(part))
+    try:
+        return solve_cpsat(part, settings, greedy)
+    except NoSolutionInTimeError:
+        fallback = greedy or _keeps_pins(part, solve_greedy(part))
+        if fallback is not None:
+            return fallback
+        pins_only = CpSatSettings(_PINS_ONLY_SECONDS, settings.workers, settings.seed)
+        return solve_pins_only(part, pins_only)
+
+
+def _keeps_pins(part: Part, result: PartResult) -> PartResult | None:
+    return result if bool(result.chosen[part.pin_pair].all()) else None
 
 
 def solve_flow_batch(parts: list[Part]) -> list[PartResult]:

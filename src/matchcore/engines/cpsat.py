@@ -30,7 +30,11 @@ _DEFAULT_WORKERS = 8
 
 
 class PinConflictError(Exception):
-    """The pinned commitments of a part cannot all be kept together."""
+    """The pinned commitments of a part provably cannot all be kept together."""
+
+
+class NoSolutionInTimeError(Exception):
+    """CP-SAT found no plan within its time limit (nothing is proven)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = N
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if hint is not None:
             return hint  # keep the heuristic's plan; its bound is the trivial one
-        raise PinConflictError if part.pinned.any() else RuntimeError("no solution found")
+        raise NoSolutionInTimeError
     log.debug(
         "cp-sat stage 1: %s in %.2fs (%d pairs)",
         solver.status_name(status),
@@ -95,6 +99,23 @@ def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = N
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _with(result, optimal=False)
     return _extract(m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound)
+
+
+def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
+    """A plan that serves the pinned requests only: the last resort when time ran out.
+
+    Raises :class:`PinConflictError` when the pins provably cannot all be kept.
+    """
+    m = _build(part)
+    for r in np.flatnonzero(~part.pinned).tolist():
+        m.model.add(m.y[r] == 0)
+    solver = _solver(settings, settings.time_limit_s)
+    status = solver.solve(m.model)
+    if status == cp_model.INFEASIBLE:
+        raise PinConflictError
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise NoSolutionInTimeError
+    return _extract(m, part, solver, False, int(part.priority.sum()))
 
 
 def _build(part: Part) -> _Model:

@@ -1,12 +1,21 @@
-"""Min-cost-flow engine for parts that a flow can represent exactly.
+"""Min-cost-flow engine for parts that a flow can represent.
 
-A part is flow-representable when every request needs one volunteer, no
-volunteer has two timed candidates (so no two blocks can overlap), minute
-limits cannot bind and nothing is pinned. Then serving requests is a
-bipartite b-matching: source -> request (capacity 1) -> volunteer ->
-sink (capacity ``max_tasks``), plus a source -> sink bypass for requests left
-unserved. All such parts go into one network, built from numpy arrays in a
-single call, and OR-Tools' ``SimpleMinCostFlow`` solves it exactly.
+A part goes to this engine when no volunteer has two timed candidates (so no
+two blocks can overlap), nothing is pinned, and every request needing a team
+is untimed. Serving requests is then a
+bipartite b-matching: source -> request (capacity ``volunteers_needed``) ->
+volunteer -> sink (capacity ``max_tasks``), plus a source -> sink bypass for
+requests left unserved. All such parts go into one network, built from numpy
+arrays in a single call, and OR-Tools' ``SimpleMinCostFlow`` solves it.
+
+With one volunteer per request the flow is exact. A team of ``k`` enters as
+``k`` units worth ``priority / k`` each, which relaxes "all or nothing": the
+flow's priority is then a proven upper bound, and a team the flow staffs only
+in part is completed from volunteers with capacity left, or else released.
+Likewise a volunteer's minute budget enters as the most tasks it could ever
+hold (their smallest candidate loads first); a volunteer the flow leaves over
+budget drops tasks, which others may take. When nothing needs repair, the
+relaxation's optimum is feasible, hence optimal.
 
 The lexicographic objective becomes one cost with weights per part: one unit
 of priority outweighs all continuity, and one preferred pair outweighs all
@@ -20,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from matchcore.engines.part import NO_START, Part, PartResult, limits_bind
+from matchcore.engines.part import NO_START, Part, PartResult, pair_load
 
 I64 = NDArray[np.int64]
 # Keep every cost sum well inside int64.
@@ -28,18 +37,15 @@ _COST_LIMIT = 2**62
 
 
 def flow_eligible(part: Part) -> bool:
-    """Whether a min-cost flow solves this part exactly."""
-    if (part.need != 1).any() or part.pinned.any():
+    """Whether this part goes to the flow engine (see the module docstring)."""
+    if part.pinned.any() or (part.timed & (part.need > 1)).any():
         return False
     timed_pairs = part.timed[part.p_req]
-    if (np.bincount(part.p_vol[timed_pairs], minlength=part.n_volunteers) > 1).any():
-        return False
-    _, minutes_bind = limits_bind(part)
-    return not minutes_bind.any()
+    return not (np.bincount(part.p_vol[timed_pairs], minlength=part.n_volunteers) > 1).any()
 
 
 def solve_flow(parts: list[Part]) -> list[PartResult]:
-    """Solve flow-representable parts together; optimal unless costs must be coarsened."""
+    """Solve flow parts together; exact unless teams stay partial or costs are coarsened."""
     if not parts:
         return []
     unit = 1
@@ -54,18 +60,81 @@ def solve_flow(parts: list[Part]) -> list[PartResult]:
     status = smcf.solve()
     if status != smcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    flow = smcf.flows(np.arange(net.first_pair_arc, net.first_pair_arc + net.n_pairs))
-    used = flow > 0
+    used = smcf.flows(np.arange(net.first_pair_arc, net.first_pair_arc + net.n_pairs)) > 0
     results = []
     for k, part in enumerate(parts):
-        a, b = net.pair_offset[k], net.pair_offset[k + 1]
-        chosen = used[a:b]
+        chosen = used[net.pair_offset[k] : net.pair_offset[k + 1]]
+        relaxed = _relaxed_priority(part, chosen)
+        complete = _repair(part, chosen)
         start = np.full(part.n_requests, NO_START, dtype=np.int64)
         served_timed = np.flatnonzero(chosen & part.timed[part.p_req])
         start[part.p_req[served_timed]] = part.start_lo[part.start_ptr[served_timed]]
-        served = int(part.priority[part.p_req[chosen]].sum())
-        results.append(PartResult(chosen, start, unit == 1, served, "min-cost-flow"))
+        results.append(PartResult(chosen, start, unit == 1 and complete, relaxed, "min-cost-flow"))
     return results
+
+
+def _relaxed_priority(part: Part, chosen: NDArray[np.bool_]) -> int:
+    """Served priority with partial teams counted pro rata: the flow's bound."""
+    staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
+    return int(np.floor((staffed * part.priority / part.need).sum() + 1e-9))
+
+
+def _repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
+    """Make the relaxed plan feasible, in place; True if it already was.
+
+    Volunteers over their minute budget drop their least urgent tasks first.
+    Then every request short of its team, most urgent first, takes the
+    nearest candidates with a task and the minutes to spare, or frees the
+    volunteers it holds.
+    """
+    load = pair_load(part)
+    minutes = np.bincount(part.p_vol[chosen], weights=load[chosen], minlength=part.n_volunteers)
+    over = np.flatnonzero(minutes > part.max_minutes)
+    staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
+    if over.size == 0 and not ((staffed > 0) & (staffed < part.need)).any():
+        return True
+    for v in over.tolist():
+        mine = np.flatnonzero(chosen & (part.p_vol == v))
+        mine = mine[np.lexsort((-load[mine], part.priority[part.p_req[mine]]))]
+        for p in mine.tolist():
+            if minutes[v] <= part.max_minutes[v]:
+                break
+            chosen[p] = False
+            minutes[v] -= load[p]
+    spare = part.max_tasks - np.bincount(part.p_vol[chosen], minlength=part.n_volunteers)
+    staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
+    short = np.flatnonzero(staffed < part.need)
+    for r in short[np.argsort(-part.priority[short], kind="stable")].tolist():
+        pairs = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
+        vols = part.p_vol[pairs]
+        fits = (
+            ~chosen[pairs]
+            & (spare[vols] > 0)
+            & (minutes[vols] + load[pairs] <= part.max_minutes[vols])
+        )
+        free = pairs[fits]
+        missing = int(part.need[r] - chosen[pairs].sum())
+        free = free[np.argsort(part.dist_m[free], kind="stable")][:missing]
+        take = free if free.size == missing else pairs[chosen[pairs]]
+        sign = 1 if free.size == missing else -1
+        chosen[take] = free.size == missing
+        spare[part.p_vol[take]] -= sign
+        minutes[part.p_vol[take]] += sign * load[take]
+    return False
+
+
+def _task_capacity(part: Part) -> I64:
+    """Tasks each volunteer could ever take: ``max_tasks``, and no more than
+    their smallest candidate loads that fit in their minute budget."""
+    load = pair_load(part)
+    order = np.lexsort((load, part.p_vol))
+    vol, sorted_load = part.p_vol[order], load[order]
+    running = np.cumsum(sorted_load)
+    first = np.searchsorted(vol, np.arange(part.n_volunteers))
+    before = np.concatenate(([0], running))[first]
+    within = running - before[vol] <= part.max_minutes[vol]
+    fitting = np.bincount(vol[within], minlength=part.n_volunteers)
+    return np.minimum(part.max_tasks, fitting)
 
 
 class _Network:
@@ -89,18 +158,21 @@ class _Network:
         p_vol = np.concatenate([p.p_vol + vol_off[k] for k, p in enumerate(parts)])
         dist = np.concatenate([p.dist_m for p in parts]) // unit
         pref = np.concatenate([p.preferred for p in parts]).astype(np.int64)
-        prio = np.concatenate([p.priority for p in parts])
-        max_tasks = np.concatenate([p.max_tasks for p in parts])
+        need = np.concatenate([p.need for p in parts])
+        # A team of k: k units of priority/k each, kept whole by the lcm of team sizes.
+        lcm = int(np.lcm.reduce(np.unique(need))) if need.size else 1
+        prio = np.concatenate([p.priority for p in parts]) * (lcm // need)
+        max_tasks = np.concatenate([_task_capacity(p) for p in parts])
         pair_part = np.repeat(np.arange(len(parts)), n_pair)
         req_part = np.repeat(np.arange(len(parts)), n_req)
 
         # Per part: most distance any plan can travel, most continuity it can gain.
         worst = np.zeros(total_r, dtype=np.int64)
         np.maximum.at(worst, p_req, dist)
+        worst *= need  # a team travels at most its size times its longest pair
         w_pref = np.bincount(req_part, weights=worst, minlength=len(parts)).astype(np.int64) + 1
-        has_pref = np.zeros(total_r, dtype=np.int64)
-        np.maximum.at(has_pref, p_req, pref)
-        most_pref = np.bincount(req_part, weights=has_pref, minlength=len(parts)).astype(np.int64)
+        pref_pairs = np.minimum(np.bincount(p_req, weights=pref, minlength=total_r), need)
+        most_pref = np.bincount(req_part, weights=pref_pairs, minlength=len(parts)).astype(np.int64)
         w_prio = (most_pref + 1) * w_pref
 
         req_cost = -prio * w_prio[req_part]
@@ -110,13 +182,13 @@ class _Network:
         )
         self.fits = magnitude < _COST_LIMIT
 
-        cap_tasks = np.minimum(max_tasks, total_r)
+        cap_tasks = np.minimum(max_tasks, int(need.sum()))
         self.tail = np.concatenate(([source], np.full(total_r, source), r_node[p_req], v_node))
         self.head = np.concatenate(([sink], r_node, v_node[p_vol], np.full(total_v, sink)))
         self.capacity = np.concatenate(
-            ([total_r], np.ones(total_r + self.n_pairs, dtype=np.int64), cap_tasks)
+            ([int(need.sum())], need, np.ones(self.n_pairs, dtype=np.int64), cap_tasks)
         )
         self.cost = np.concatenate(([0], req_cost, pair_cost, np.zeros(total_v, dtype=np.int64)))
         self.first_pair_arc = 1 + total_r
         self.supply = np.zeros(self.n_nodes, dtype=np.int64)
-        self.supply[source], self.supply[sink] = total_r, -total_r
+        self.supply[source], self.supply[sink] = int(need.sum()), -int(need.sum())
