@@ -11,6 +11,10 @@ from matchcore.errors import PathSegment, ProblemError
 
 Path = tuple[PathSegment, ...]
 
+#: Largest whole number the format accepts (2^53 - 1, as I-JSON, RFC 7493): larger
+#: ones lose precision in many JSON parsers and overflow the solver's 64-bit sums.
+MAX_SAFE_INTEGER = 2**53 - 1
+
 
 def read_object(value: Any, path: Path, allowed: Collection[str]) -> Mapping[str, Any]:
     """``value`` as a JSON object whose keys are all in ``allowed``."""
@@ -50,11 +54,18 @@ def read_number(value: Any, path: Path) -> float:
 
 
 def read_integer(value: Any, path: Path) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            return int(value)
+    number: int
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    else:
         raise ProblemError(path, f"must be a whole number, not {json_type(value)}")
-    return value
+    if abs(number) > MAX_SAFE_INTEGER:
+        raise ProblemError(
+            path, f"must be a whole number between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}"
+        )
+    return number
 
 
 def read_bool(value: Any, path: Path) -> bool:

@@ -9,8 +9,6 @@ hold counts and distances only, never names, places or needs.
 
 from __future__ import annotations
 
-import numpy as np
-
 from matchcore import geo
 from matchcore.candidates import Candidates
 from matchcore.errors import ProblemError
@@ -39,7 +37,7 @@ def reason_detail(funnel: Funnel, need: int, reason: Reason) -> str:
     match reason:
         case Reason.NO_SKILL_MATCH:
             return (
-                f"{_count(funnel.skills, 'volunteer')} of {funnel.volunteers} "
+                f"{funnel.skills} of {funnel.volunteers} volunteers "
                 f"{_has(funnel.skills)} every required skill and a shared language{team}."
             )
         case Reason.EXCLUDED:
@@ -113,13 +111,3 @@ def _has(n: int) -> str:
 
 def _lives(n: int) -> str:
     return "lives" if n == 1 else "live"
-
-
-def nearest_km(problem: Problem, r: int) -> float | None:
-    """Distance to the nearest volunteer at all, for context (None if none)."""
-    if not problem.volunteers:
-        return None
-    req = problem.requests[r]
-    lat = np.array([v.location.lat for v in problem.volunteers])
-    lon = np.array([v.location.lon for v in problem.volunteers])
-    return float(geo.great_circle_km(req.location.lat, req.location.lon, lat, lon).min())

@@ -22,6 +22,10 @@ from matchcore.errors import ProblemError, at
 
 FORMAT_VERSION = 1
 EARTH_RADIUS_KM = 6371.009  # mean radius, as geopy.distance.great_circle
+# Bounds that keep travel minutes and priority sums far inside 64-bit integers.
+MAX_PRIORITY = 1_000_000
+MIN_SPEED_KMH = 0.1
+MAX_DETOUR_FACTOR = 10.0
 
 
 class TravelMode(StrEnum):
@@ -162,6 +166,8 @@ class Request:
             raise ProblemError(("volunteers_needed",), "must be 1 or more")
         if not (math.isfinite(self.priority) and self.priority > 0):
             raise ProblemError(("priority",), "must be greater than 0")
+        if self.priority > MAX_PRIORITY:
+            raise ProblemError(("priority",), f"must be at most {MAX_PRIORITY}")
         both = self.preferred_volunteers & self.excluded_volunteers
         if both:
             raise ProblemError(("excluded_volunteers",), "names a volunteer who is also preferred")
@@ -221,9 +227,15 @@ class TravelOptions:
         for mode, speed in speeds.items():
             if not (math.isfinite(speed) and speed > 0):
                 raise ProblemError(("speeds_kmh", mode.value), "must be greater than 0")
+            if speed < MIN_SPEED_KMH:
+                raise ProblemError(
+                    ("speeds_kmh", mode.value), f"must be at least {MIN_SPEED_KMH:g}"
+                )
         object.__setattr__(self, "speeds_kmh", MappingProxyType({**DEFAULT_SPEEDS_KMH, **speeds}))
         if not (math.isfinite(self.detour_factor) and self.detour_factor >= 1.0):
             raise ProblemError(("detour_factor",), "must be 1 or more")
+        if self.detour_factor > MAX_DETOUR_FACTOR:
+            raise ProblemError(("detour_factor",), f"must be at most {MAX_DETOUR_FACTOR:g}")
 
 
 @dataclass(frozen=True)
@@ -302,7 +314,8 @@ class Problem:
         if len(pin.volunteer_ids) != req.volunteers_needed:
             raise ProblemError(
                 ("volunteer_ids",),
-                f"names {len(pin.volunteer_ids)} volunteers; the request needs "
+                f"names {len(pin.volunteer_ids)} "
+                f"volunteer{'' if len(pin.volunteer_ids) == 1 else 's'}; the request needs "
                 f"{req.volunteers_needed}",
             )
         if req.window is None and pin.start is not None:

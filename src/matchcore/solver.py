@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
@@ -29,7 +29,14 @@ from matchcore.engines.cpsat import (
 )
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
-from matchcore.engines.part import NO_START, GlobalArrays, Part, PartResult, split_parts
+from matchcore.engines.part import (
+    NO_START,
+    GlobalArrays,
+    Part,
+    PartResult,
+    limits_bind,
+    split_parts,
+)
 from matchcore.errors import ProblemError
 from matchcore.explain import (
     assignment_note,
@@ -56,6 +63,8 @@ I64 = NDArray[np.int64]
 
 # Time for the last resort, a plan of the pins alone (a small, easy model).
 _PINS_ONLY_SECONDS = 10.0
+# Parts this large take the flow relaxation rather than the exact CP-SAT model.
+_RELAXED_FLOW_FROM_PAIRS = 50_000
 # CP-SAT parts at least this large start from the greedy plan.
 _HINT_FROM_PAIRS = 2_000
 # Solve in worker processes only when two or more parts are at least this large.
@@ -111,7 +120,7 @@ def solve(
     log.info("decomposed into %d independent parts", len(parts))
 
     tick = time.perf_counter()
-    results = _solve_parts(problem, parts, deadline, executor)
+    results = _solve_parts(problem, parts, deadline, executor, scale)
     phases["solve"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -248,10 +257,14 @@ def solve_flow_batch(parts: list[Part]) -> list[PartResult]:
 
 
 def _solve_parts(
-    problem: Problem, parts: list[Part], deadline: float, executor: Executor | None
+    problem: Problem,
+    parts: list[Part],
+    deadline: float,
+    executor: Executor | None,
+    scale: int,
 ) -> list[PartResult]:
     """Solve every part within the deadline, in this process or on ``executor``."""
-    flow_idx = [i for i, part in enumerate(parts) if flow_eligible(part)]
+    flow_idx = [i for i, part in enumerate(parts) if _use_flow(part)]
     sat_idx = sorted(
         (i for i in range(len(parts)) if i not in set(flow_idx)),
         key=lambda i: parts[i].n_pairs,
@@ -265,29 +278,36 @@ def _solve_parts(
         )
     try:
         if executor is None:
-            return _solve_here(problem, parts, flow_idx, sat_idx, deadline)
-        return _solve_on(executor, problem, parts, flow_idx, sat_idx, deadline)
+            return _solve_here(problem, parts, flow_idx, sat_idx, deadline, scale)
+        return _solve_on(executor, problem, parts, flow_idx, sat_idx, deadline, scale)
     finally:
         if own_pool is not None:
             own_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _solve_here(
-    problem: Problem, parts: list[Part], flow_idx: list[int], sat_idx: list[int], deadline: float
+    problem: Problem,
+    parts: list[Part],
+    flow_idx: list[int],
+    sat_idx: list[int],
+    deadline: float,
+    scale: int,
 ) -> list[PartResult]:
     """Sequentially: flow parts in one batch, then CP-SAT parts smallest first,
     each with its share of the time that is left."""
     results: dict[int, PartResult] = dict(
         zip(flow_idx, solve_flow([parts[i] for i in flow_idx]), strict=True)
     )
-    progress = _Progress(len(parts), len(flow_idx), results.values())
+    progress = _Progress(parts, scale)
+    for i, res in results.items():
+        progress.done(i, res)
     remaining_size = sum(parts[i].n_pairs for i in sat_idx)
     for i in reversed(sat_idx):
         left = max(deadline - time.perf_counter(), 0.0)
         share = left * parts[i].n_pairs / max(remaining_size, 1)
         remaining_size -= parts[i].n_pairs
         results[i] = _pins_kept(solve_part, parts[i], _settings(problem, share))
-        progress.done(results[i])
+        progress.done(i, results[i])
     return [results[i] for i in range(len(parts))]
 
 
@@ -298,6 +318,7 @@ def _solve_on(
     flow_idx: list[int],
     sat_idx: list[int],
     deadline: float,
+    scale: int,
 ) -> list[PartResult]:
     """In parallel: flow batches and CP-SAT parts (largest first) on the executor."""
     slots = _cpu_count()
@@ -312,7 +333,7 @@ def _solve_on(
         settings = _settings(problem, share, workers=_PARALLEL_CPSAT_WORKERS)
         futures[executor.submit(solve_part, parts[i], settings)] = [i]
     results: dict[int, PartResult] = {}
-    progress = _Progress(len(parts), 0, ())
+    progress = _Progress(parts, scale)
     for future in as_completed(futures):
         try:
             answer = future.result()
@@ -322,8 +343,23 @@ def _solve_on(
             futures[future], answer if isinstance(answer, list) else [answer], strict=True
         ):
             results[i] = res
-            progress.done(res)
+            progress.done(i, res)
     return [results[i] for i in range(len(parts))]
+
+
+def _use_flow(part: Part) -> bool:
+    """Min-cost flow where it is exact; as a relaxation only where CP-SAT cannot go.
+
+    With single-volunteer requests and no binding minute budget the flow is
+    exact and much faster than CP-SAT. With teams or budgets it is a
+    relaxation plus repair, which gives up the proof, so it serves only the
+    parts too large for the exact model.
+    """
+    if not flow_eligible(part):
+        return False
+    _, minutes_bind = limits_bind(part)
+    exact = bool((part.need == 1).all()) and not minutes_bind.any()
+    return exact or part.n_pairs >= _RELAXED_FLOW_FROM_PAIRS
 
 
 def _settings(problem: Problem, seconds: float, workers: int | None = None) -> CpSatSettings:
@@ -361,17 +397,32 @@ def _cpu_count() -> int:
 
 
 class _Progress:
-    """Logs parts done, the incumbent and the bound, about ten times a solve."""
+    """Logs parts solved, the served priority so far and the bound, ~10 times a solve.
 
-    def __init__(self, total: int, done: int, results: Iterable[PartResult]) -> None:
-        self.total, self.count = total, done
-        self.served = sum(int(r.bound if r.optimal else 0) for r in results)
-        self.step = max(total // 10, 1)
+    The bound counts solved parts at their proven bound and open parts at
+    their whole priority, so it only ever falls toward the final bound.
+    """
 
-    def done(self, result: PartResult) -> None:
+    def __init__(self, parts: list[Part], scale: int) -> None:
+        self.parts, self.scale = parts, scale
+        self.count = self.served = self.bound = 0
+        self.open_priority = sum(int(p.priority.sum()) for p in parts)
+        self.step = max(len(parts) // 10, 1)
+
+    def done(self, index: int, result: PartResult) -> None:
+        part = self.parts[index]
         self.count += 1
-        if self.count % self.step == 0 or self.count == self.total:
-            log.info("parts solved: %d of %d", self.count, self.total)
+        self.served += int(part.priority[np.unique(part.p_req[result.chosen])].sum())
+        self.bound += result.bound
+        self.open_priority -= int(part.priority.sum())
+        if self.count % self.step == 0 or self.count == len(self.parts):
+            log.info(
+                "solved %d of %d parts; served priority %g, bound %g",
+                self.count,
+                len(self.parts),
+                self.served / self.scale,
+                (self.bound + self.open_priority) / self.scale,
+            )
 
 
 # -- assembling ------------------------------------------------------------------------

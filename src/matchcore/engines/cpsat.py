@@ -197,6 +197,8 @@ def _solver(settings: CpSatSettings, time_limit_s: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
     solver.parameters.random_seed = settings.seed
+    # Ctrl-C belongs to the caller (the CLI stops at once), not to one search.
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.num_workers = settings.workers or _DEFAULT_WORKERS
     return solver
 
