@@ -1,0 +1,459 @@
+"""Independent check of a plan: hard rules, pins and the objective.
+
+The checker is deliberately separate from the solver. It uses none of the
+candidate or solver code and no numpy: it walks the plan assignment by
+assignment and tests every hard rule of format v1 directly, with
+``geopy.distance.great_circle`` for distances. A plan the solver produced
+and the checker accepts was therefore verified by a second, much simpler
+implementation of the same rules.
+
+The rules, as the checker applies them:
+
+- distance is the great-circle distance (radius 6371.009 km); it must be at
+  most the volunteer's range (``Problem.max_distance_km``);
+- one-way travel minutes are ``ceil(distance * detour_factor / speed * 60)``;
+- the volunteer has every skill of the request, speaks one of its languages
+  when it lists any, and neither side excludes the other;
+- a timed request has one start at a whole minute with ``window.start <=
+  start`` and ``start + duration <= window.end``; each volunteer's block
+  ``[start - travel, start + duration + travel]`` lies inside one of their
+  availability windows, and one volunteer's blocks never overlap (touching
+  is fine); an untimed request has no start;
+- a volunteer whose availability is empty (never available) serves nothing;
+- per volunteer, the number of tasks is at most ``max_tasks`` and the sum of
+  ``duration + 2 * travel`` at most ``max_minutes``;
+- a request gets exactly ``volunteers_needed`` distinct volunteers, and a
+  pinned request exactly its pinned volunteers (and start, when pinned).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from geopy.distance import great_circle
+
+from matchcore import _json as j
+from matchcore.errors import PathSegment, ProblemError
+from matchcore.problem import Problem, Request, Volunteer
+from matchcore.solution import Objective, PlannedAssignment, Solution, read_planned_assignments
+
+__all__ = ["CheckReport", "Violation", "check"]
+
+#: Relative tolerance for the reported served priority and travel km.
+REL_TOL = 1e-6
+#: Absolute tolerance for the reported travel km (per-volunteer km are rounded to metres).
+TRAVEL_ABS_TOL_KM = 1e-3
+#: Slack on the range rule, far below the 1 m agreement of distance formulas.
+RANGE_SLACK_KM = 1e-9
+# Rounding slack for travel minutes: a product that is whole up to float noise stays whole.
+_MINUTE_EPS = 1e-9
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule in a plan.
+
+    Attributes
+    ----------
+    path
+        Where in the solution document, in the dotted form of
+        :attr:`~matchcore.errors.ProblemError.location`, e.g.
+        ``assignments[2].volunteer_ids[1]``.
+    rule
+        A short code: ``unknown_request``, ``duplicate_request``,
+        ``unknown_volunteer``, ``duplicate_volunteer``, ``wrong_team_size``,
+        ``skills``, ``languages``, ``excluded``, ``out_of_range``,
+        ``start_missing``, ``start_not_allowed``, ``start_not_whole_minute``,
+        ``outside_window``, ``not_available``, ``overlap``, ``max_tasks``,
+        ``max_minutes``, ``pin_broken``, ``objective_mismatch`` or
+        ``unassigned_mismatch``.
+    message
+        What is wrong, in words. Names ids from the documents but never
+        coordinates, skills, languages or other free text.
+    """
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.rule}]"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of :func:`check`.
+
+    Attributes
+    ----------
+    violations
+        Every broken rule found, in document order (volunteer-wide rules and
+        document-level comparisons last).
+    objective
+        The plan's objective recomputed from the problem, with full-precision
+        distances; assignments of unknown or repeated requests do not count,
+        and neither do unknown or repeated volunteers.
+    """
+
+    violations: tuple[Violation, ...]
+    objective: Objective
+
+    @property
+    def ok(self) -> bool:
+        """Whether the plan breaks no rule."""
+        return not self.violations
+
+
+def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckReport:
+    """Check a plan against every hard rule of its problem, and its objective.
+
+    Parameters
+    ----------
+    problem
+        The validated problem the plan is for.
+    solution
+        A :class:`~matchcore.solution.Solution`, or a solution document as
+        parsed JSON. Only the assignments' ``request_id``, ``volunteer_ids``
+        and ``start`` are taken from it; everything else is recomputed. When
+        the document has an ``objective``, its values must match the
+        recomputed ones (counts exactly; priority within a relative 1e-6;
+        travel within 1e-3 km plus a relative 1e-6). When it has an
+        ``unassigned`` list, it must name exactly the requests not served.
+
+    Returns
+    -------
+    CheckReport
+        The violations found (none when the plan is feasible and its
+        reported figures are right) and the recomputed objective.
+
+    Raises
+    ------
+    ProblemError
+        When the document does not have the shape of a solution (not an
+        object, ``assignments`` not a list, a start that is not an ISO-8601
+        date-time with a UTC offset, ...), naming the JSON path.
+    """
+    doc: dict[str, Any]
+    if isinstance(solution, Solution):
+        doc = solution.to_dict()
+    elif isinstance(solution, Mapping):
+        doc = dict(solution)
+    else:
+        raise ProblemError((), f"must be an object, not {j.json_type(solution)}")
+    plan = read_planned_assignments(doc)
+    checker = _Checker(problem)
+    checker.check_plan(plan)
+    objective = checker.objective()
+    if doc.get("objective") is not None:
+        checker.check_objective(doc["objective"], objective)
+    if doc.get("unassigned") is not None:
+        checker.check_unassigned(doc["unassigned"])
+    return CheckReport(tuple(checker.violations), objective)
+
+
+# -- the rules ---------------------------------------------------------------------
+
+
+def _location(path: tuple[PathSegment, ...]) -> str:
+    out = ""
+    for seg in path:
+        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else seg)
+    return out or "(document)"
+
+
+def distance_km(volunteer: Volunteer, request: Request) -> float:
+    """Great-circle km between a volunteer's home and a request (geopy)."""
+    a, b = volunteer.location, request.location
+    return float(great_circle((a.lat, a.lon), (b.lat, b.lon)).km)
+
+
+def travel_minutes(problem: Problem, volunteer: Volunteer, km: float) -> int:
+    """One-way travel minutes over ``km``, rounded up to a whole minute."""
+    travel = problem.options.travel
+    exact = km * travel.detour_factor / travel.speeds_kmh[volunteer.travel_mode] * 60.0
+    return math.ceil(exact - _MINUTE_EPS)
+
+
+@dataclass
+class _Block:
+    """A volunteer's time away from home for one timed task."""
+
+    start: datetime
+    end: datetime
+    assignment: int
+    slot: int
+    request_id: str
+
+
+@dataclass
+class _Load:
+    tasks: int = 0
+    minutes: int = 0
+    blocks: list[_Block] = field(default_factory=list)
+    tasks_reported: bool = False
+    minutes_reported: bool = False
+
+
+@dataclass
+class _Checker:
+    problem: Problem
+    plan: tuple[PlannedAssignment, ...] = ()
+    violations: list[Violation] = field(default_factory=list)
+    served: dict[str, int] = field(default_factory=dict)  # request id -> assignment index
+    loads: dict[str, _Load] = field(default_factory=dict)
+    priority: float = 0.0
+    continuity: int = 0
+    travel_km: float = 0.0
+
+    def add(self, path: tuple[PathSegment, ...], rule: str, message: str) -> None:
+        self.violations.append(Violation(_location(path), rule, message))
+
+    # -- per assignment --------------------------------------------------------
+
+    def check_plan(self, plan: tuple[PlannedAssignment, ...]) -> None:
+        self.plan = plan
+        for i, item in enumerate(plan):
+            self.check_assignment(i, item)
+        for vid, load in self.loads.items():
+            self.check_overlaps(vid, load.blocks)
+        self.check_pins()
+
+    def check_assignment(self, i: int, item: PlannedAssignment) -> None:
+        problem = self.problem
+        path: tuple[PathSegment, ...] = ("assignments", i)
+        rid = item.request_id
+        if rid not in problem.request_index:
+            self.add((*path, "request_id"), "unknown_request", f"names unknown request {rid}")
+            return
+        if rid in self.served:
+            self.add(
+                (*path, "request_id"),
+                "duplicate_request",
+                f"request {rid} is already served by assignments[{self.served[rid]}]",
+            )
+            return
+        self.served[rid] = i
+        req = problem.requests[problem.request_index[rid]]
+        self.priority += req.priority
+
+        team = len(set(item.volunteer_ids))
+        if team != req.volunteers_needed:
+            self.add(
+                (*path, "volunteer_ids"),
+                "wrong_team_size",
+                f"names {team} distinct volunteers; request {rid} needs {req.volunteers_needed}",
+            )
+        start = self.check_start(path, req, item.start)
+        seen: set[str] = set()
+        for k, vid in enumerate(item.volunteer_ids):
+            slot: tuple[PathSegment, ...] = (*path, "volunteer_ids", k)
+            if vid not in problem.volunteer_index:
+                self.add(slot, "unknown_volunteer", f"names unknown volunteer {vid}")
+                continue
+            if vid in seen:
+                self.add(slot, "duplicate_volunteer", f"names volunteer {vid} twice")
+                continue
+            seen.add(vid)
+            vol = problem.volunteers[problem.volunteer_index[vid]]
+            self.check_pair(i, k, req, vol, start)
+
+    def check_start(
+        self, path: tuple[PathSegment, ...], req: Request, start: datetime | None
+    ) -> datetime | None:
+        """Check the start of an assignment; the start to plan blocks with, if any."""
+        where = (*path, "start")
+        if req.window is None:
+            if start is not None:
+                self.add(where, "start_not_allowed", f"request {req.id} has no window, so no start")
+            return None
+        if start is None:
+            self.add(where, "start_missing", f"request {req.id} has a window and needs a start")
+            return None
+        if (start - _EPOCH) % _MINUTE:
+            self.add(where, "start_not_whole_minute", "is not at a whole minute")
+        end = start + timedelta(minutes=req.duration_minutes)
+        if start < req.window.start or end > req.window.end:
+            self.add(
+                where,
+                "start_not_allowed",
+                f"request {req.id} of {req.duration_minutes} minutes does not fit its window "
+                "from this start",
+            )
+        return start
+
+    def check_pair(
+        self, i: int, k: int, req: Request, vol: Volunteer, start: datetime | None
+    ) -> None:
+        """Rules of one volunteer on one assignment; adds to their load and the objective."""
+        problem = self.problem
+        slot: tuple[PathSegment, ...] = ("assignments", i, "volunteer_ids", k)
+        who = f"volunteer {vol.id}"
+        if not req.skills <= vol.skills:
+            self.add(slot, "skills", f"{who} lacks a skill that request {req.id} requires")
+        if req.languages and not req.languages & vol.languages:
+            self.add(slot, "languages", f"{who} speaks none of the languages of request {req.id}")
+        if vol.id in req.excluded_volunteers:
+            self.add(slot, "excluded", f"request {req.id} excludes {who}")
+        if req.client_id in vol.excluded_clients:
+            self.add(slot, "excluded", f"{who} excludes the client of request {req.id}")
+        km = distance_km(vol, req)
+        reach = problem.max_distance_km(vol)
+        if km > reach + RANGE_SLACK_KM:
+            self.add(
+                slot,
+                "out_of_range",
+                f"request {req.id} is {km:.3f} km away; the range of {who} is {reach:g} km",
+            )
+        travel = travel_minutes(problem, vol, km)
+        if vol.availability == ():
+            self.add(slot, "not_available", f"{who} is never available")
+        elif start is not None:
+            away = timedelta(minutes=travel)
+            block = _Block(
+                start - away,
+                start + timedelta(minutes=req.duration_minutes) + away,
+                i,
+                k,
+                req.id,
+            )
+            if vol.availability is not None and not any(
+                w.start <= block.start and block.end <= w.end for w in vol.availability
+            ):
+                self.add(
+                    slot,
+                    "outside_window",
+                    f"{who} is not available for the whole of request {req.id} "
+                    f"with {travel} minutes of travel each way",
+                )
+            self.load(vol.id).blocks.append(block)
+
+        load = self.load(vol.id)
+        load.tasks += 1
+        load.minutes += req.duration_minutes + 2 * travel
+        if vol.max_tasks is not None and load.tasks > vol.max_tasks and not load.tasks_reported:
+            load.tasks_reported = True
+            self.add(slot, "max_tasks", f"{who} gets more than max_tasks={vol.max_tasks} tasks")
+        if (
+            vol.max_minutes is not None
+            and load.minutes > vol.max_minutes
+            and not load.minutes_reported
+        ):
+            load.minutes_reported = True
+            self.add(
+                slot,
+                "max_minutes",
+                f"{who} reaches {load.minutes} minutes of tasks and travel here; "
+                f"max_minutes is {vol.max_minutes}",
+            )
+
+        self.continuity += vol.id in req.preferred_volunteers
+        self.travel_km += 2.0 * km
+
+    def load(self, vid: str) -> _Load:
+        return self.loads.setdefault(vid, _Load())
+
+    # -- per volunteer and per pin ---------------------------------------------
+
+    def check_overlaps(self, vid: str, blocks: list[_Block]) -> None:
+        """Report each block that starts before an earlier block of the volunteer ends."""
+        latest: _Block | None = None
+        for block in sorted(blocks, key=lambda b: (b.start, b.end, b.assignment)):
+            if latest is not None and block.start < latest.end:
+                self.add(
+                    ("assignments", block.assignment, "volunteer_ids", block.slot),
+                    "overlap",
+                    f"volunteer {vid} is busy with request {latest.request_id} "
+                    f"(assignments[{latest.assignment}]) during request {block.request_id}",
+                )
+            if latest is None or block.end > latest.end:
+                latest = block
+
+    def check_pins(self) -> None:
+        for p, pin in enumerate(self.problem.assignments):
+            i = self.served.get(pin.request_id)
+            pinned = f"the pin of request {pin.request_id} (problem assignments[{p}])"
+            if i is None:
+                self.add(("assignments",), "pin_broken", f"does not serve {pinned}")
+                continue
+            self.check_pin_of(i, pin.volunteer_ids, pin.start, pinned)
+
+    def check_pin_of(
+        self, i: int, volunteer_ids: tuple[str, ...], start: datetime | None, pinned: str
+    ) -> None:
+        item = self.plan[i]
+        if set(item.volunteer_ids) != set(volunteer_ids):
+            self.add(
+                ("assignments", i, "volunteer_ids"),
+                "pin_broken",
+                f"are not the volunteers of {pinned}",
+            )
+        if start is not None and item.start is not None and item.start != start:
+            self.add(("assignments", i, "start"), "pin_broken", f"is not the start of {pinned}")
+
+    # -- document-level figures ------------------------------------------------
+
+    def objective(self) -> Objective:
+        return Objective(
+            served_requests=len(self.served),
+            served_priority=self.priority,
+            continuity=self.continuity,
+            travel_km=self.travel_km,
+        )
+
+    def check_objective(self, value: Any, actual: Objective) -> None:
+        if not isinstance(value, dict):
+            raise ProblemError(("objective",), f"must be an object, not {j.json_type(value)}")
+        for name in ("served_requests", "continuity"):
+            if name in value:
+                got = j.read_integer(value[name], ("objective", name))
+                want = int(getattr(actual, name))
+                if got != want:
+                    self.add(
+                        ("objective", name),
+                        "objective_mismatch",
+                        f"is {got}; the plan gives {want}",
+                    )
+        for name, abs_tol in (("served_priority", 0.0), ("travel_km", TRAVEL_ABS_TOL_KM)):
+            if name in value:
+                got_f = j.read_number(value[name], ("objective", name))
+                want_f = float(getattr(actual, name))
+                if abs(got_f - want_f) > abs_tol + REL_TOL * max(abs(want_f), 1.0):
+                    self.add(
+                        ("objective", name),
+                        "objective_mismatch",
+                        f"is {got_f:g}; the plan gives {want_f:g}",
+                    )
+
+    def check_unassigned(self, value: Any) -> None:
+        items = j.read_list(value, ("unassigned",))
+        listed: set[str] = set()
+        for k, item in enumerate(items):
+            path: tuple[PathSegment, ...] = ("unassigned", k)
+            if not isinstance(item, dict):
+                raise ProblemError(path, f"must be an object, not {j.json_type(item)}")
+            rid = j.read_string(j.require(item, "request_id", path), (*path, "request_id"))
+            where = (*path, "request_id")
+            if rid not in self.problem.request_index:
+                self.add(where, "unassigned_mismatch", f"names unknown request {rid}")
+            elif rid in listed:
+                self.add(where, "unassigned_mismatch", f"lists request {rid} twice")
+            elif rid in self.served:
+                self.add(
+                    where,
+                    "unassigned_mismatch",
+                    f"lists request {rid}, which assignments[{self.served[rid]}] serves",
+                )
+            listed.add(rid)
+        for req in self.problem.requests:
+            if req.id not in self.served and req.id not in listed:
+                self.add(
+                    ("unassigned",),
+                    "unassigned_mismatch",
+                    f"does not list request {req.id}, which is not served",
+                )

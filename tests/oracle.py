@@ -1,0 +1,399 @@
+"""A brute-force optimum for tiny problems, written from the format v1 spec only.
+
+Nothing here uses matchcore's candidate or solver code: only the data model.
+
+The search, in two levels:
+
+1. *Skeletons*: for each request, either "unserved" or one set of exactly
+   ``volunteers_needed`` distinct volunteers that each pass the static rules
+   (skills, languages, exclusions, range, limits that can hold the task at
+   all, some start in the window that fits their availability). A pinned
+   request has only its pin. The objective (served priority, continuity,
+   round-trip km) depends on the skeleton only, so skeletons are produced
+   best-first, lazily, from a heap over the per-request option lists sorted
+   best-first (lexicographic order is compatible with addition, so stepping
+   one request to a worse option never improves the total).
+2. *Timing*: the first skeleton whose volunteer limits hold and whose timed
+   requests can be given whole-minute starts with no two blocks of one
+   volunteer overlapping is the optimum. Starts are found by a small
+   depth-first search with forward checking, per group of requests linked by
+   shared volunteers, memoised across skeletons.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from geopy.distance import great_circle
+
+from matchcore.problem import Problem, Request, Volunteer, ceil_minute, floor_minute
+from matchcore.solution import Objective
+
+ALWAYS: frozenset[int] = frozenset()  # start set of an untimed pair (no start at all)
+# A served timed request in a skeleton: (request index, volunteer indices, common starts).
+_Timed = tuple[int, tuple[int, ...], frozenset[int]]
+
+
+# -- the static rules, one pair at a time -------------------------------------------
+
+
+def distance_km(vol: Volunteer, req: Request) -> float:
+    """Great-circle distance, radius 6371.009 km (geopy's great_circle)."""
+    a, b = vol.location, req.location
+    return float(great_circle((a.lat, a.lon), (b.lat, b.lon)).km)
+
+
+def travel_minutes(problem: Problem, vol: Volunteer, km: float) -> int:
+    """One-way minutes: ceil(km * detour / speed * 60), float noise forgiven."""
+    travel = problem.options.travel
+    exact: float = km * travel.detour_factor / travel.speeds_kmh[vol.travel_mode] * 60.0
+    return math.ceil(exact - 1e-9)
+
+
+def skills_ok(vol: Volunteer, req: Request) -> bool:
+    """Stage 1: every request skill, and a shared language when it lists any."""
+    return req.skills <= vol.skills and (not req.languages or bool(req.languages & vol.languages))
+
+
+def not_excluded(vol: Volunteer, req: Request) -> bool:
+    """Stage 2: neither side excludes the other."""
+    return vol.id not in req.excluded_volunteers and req.client_id not in vol.excluded_clients
+
+
+def in_range(problem: Problem, vol: Volunteer, req: Request) -> bool:
+    """Stage 3: within the volunteer's own (or the default) range."""
+    return bool(distance_km(vol, req) <= problem.max_distance_km(vol))
+
+
+def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozenset[int] | None:
+    """Stage 4: the start minutes at which the volunteer can do the request.
+
+    ``None`` when they cannot do it at all (never available, limits too small
+    for this one task, or no start fits); :data:`ALWAYS` for an untimed
+    request they can do.
+    """
+    t = travel_minutes(problem, vol, distance_km(vol, req))
+    if vol.availability == ():
+        return None
+    if vol.max_tasks is not None and vol.max_tasks < 1:
+        return None
+    if vol.max_minutes is not None and vol.max_minutes < req.duration_minutes + 2 * t:
+        return None
+    if req.window is None:
+        return ALWAYS
+    lo, hi = req.earliest_start_minute, req.latest_start_minute
+    if vol.availability is None:
+        return frozenset(range(lo, hi + 1))
+    starts: set[int] = set()
+    for w in vol.availability:
+        # (s - t) * 60 >= w.start and (s + dur + t) * 60 <= w.end, s whole.
+        a = max(lo, ceil_minute(w.start) + t)
+        b = min(hi, floor_minute(w.end) - req.duration_minutes - t)
+        starts.update(range(a, b + 1))
+    return frozenset(starts) or None
+
+
+def pair_starts(problem: Problem, vol: Volunteer, req: Request) -> frozenset[int] | None:
+    """All four stages: the pair's start minutes, or ``None`` if it is no candidate."""
+    if not (skills_ok(vol, req) and not_excluded(vol, req) and in_range(problem, vol, req)):
+        return None
+    return available_starts(problem, vol, req)
+
+
+# -- the result ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OracleAssignment:
+    request_id: str
+    volunteer_ids: tuple[str, ...]
+    start_minute: int | None  # minutes since the Unix epoch, UTC
+
+
+@dataclass(frozen=True)
+class OracleResult:
+    """The optimum objective and one plan that reaches it."""
+
+    objective: Objective
+    assignments: tuple[OracleAssignment, ...]
+    unassigned: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[float, int, float]:
+        o = self.objective
+        return (o.served_priority, o.continuity, o.travel_km)
+
+    def to_document(self) -> dict[str, Any]:
+        """The plan as a solution document (enough of one for ``check``)."""
+        items = []
+        for a in self.assignments:
+            item: dict[str, Any] = {
+                "request_id": a.request_id,
+                "volunteer_ids": list(a.volunteer_ids),
+            }
+            if a.start_minute is not None:
+                item["start"] = datetime.fromtimestamp(a.start_minute * 60, tz=UTC).isoformat()
+            items.append(item)
+        o = self.objective
+        return {
+            "assignments": items,
+            "unassigned": [{"request_id": rid} for rid in self.unassigned],
+            "objective": {
+                "served_requests": o.served_requests,
+                "served_priority": o.served_priority,
+                "continuity": o.continuity,
+                "travel_km": o.travel_km,
+            },
+        }
+
+
+# -- the search ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One way to treat a request: unserved (no volunteers) or served by a team."""
+
+    key: tuple[float, int, float]  # (priority, continuity, -travel km): bigger is better
+    vols: tuple[int, ...]
+    starts: frozenset[int]  # common start minutes; ALWAYS when untimed or unserved
+    travel_km: float
+
+
+@dataclass(frozen=True)
+class _Pair:
+    km: float
+    travel: int
+    starts: frozenset[int]
+
+
+def solve_oracle(problem: Problem, *, max_skeletons: int = 2_000_000) -> OracleResult | None:
+    """The optimum of a tiny problem by enumeration, or ``None`` if its pins cannot hold.
+
+    Parameters
+    ----------
+    problem
+        At most a handful of requests and volunteers.
+    max_skeletons
+        Safety valve: give up (``AssertionError``) after this many skeletons.
+    """
+    return _Oracle(problem).run(max_skeletons)
+
+
+class _Oracle:
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.pairs: dict[tuple[int, int], _Pair] = {}
+        for r, req in enumerate(problem.requests):
+            for v, vol in enumerate(problem.volunteers):
+                starts = pair_starts(problem, vol, req)
+                if starts is not None:
+                    km = distance_km(vol, req)
+                    self.pairs[r, v] = _Pair(km, travel_minutes(problem, vol, km), starts)
+        self.pins = {problem.request_index[p.request_id]: p for p in problem.assignments}
+        self.memo: dict[frozenset[_Timed], dict[int, int] | None] = {}
+
+    # options ----------------------------------------------------------------
+
+    def options(self, r: int) -> list[_Option] | None:
+        problem, req = self.problem, self.problem.requests[r]
+        pin = self.pins.get(r)
+        if pin is not None:
+            vols = tuple(problem.volunteer_index[vid] for vid in pin.volunteer_ids)
+            opt = self.team(r, vols)
+            if opt is None:
+                return None
+            if pin.start is not None and req.window is not None:
+                minute = floor_minute(pin.start)
+                if minute not in opt.starts:
+                    return None
+                opt = _Option(opt.key, opt.vols, frozenset({minute}), opt.travel_km)
+            return [opt]
+        out = [_Option((0.0, 0, 0.0), (), ALWAYS, 0.0)]
+        eligible = [v for v in range(len(problem.volunteers)) if (r, v) in self.pairs]
+        for vols in itertools.combinations(eligible, req.volunteers_needed):
+            opt = self.team(r, vols)
+            if opt is not None:
+                out.append(opt)
+        out.sort(key=lambda o: o.key, reverse=True)
+        return out
+
+    def team(self, r: int, vols: tuple[int, ...]) -> _Option | None:
+        req = self.problem.requests[r]
+        if any((r, v) not in self.pairs for v in vols):
+            return None
+        starts: frozenset[int] = ALWAYS
+        if req.window is not None:
+            sets = [self.pairs[r, v].starts for v in vols]
+            starts = frozenset.intersection(*sets)
+            if not starts:
+                return None
+        km = sum(2.0 * self.pairs[r, v].km for v in vols)
+        pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
+        return _Option((req.priority, pref, -km), vols, starts, km)
+
+    # skeletons best-first ----------------------------------------------------
+
+    def run(self, max_skeletons: int) -> OracleResult | None:
+        n = len(self.problem.requests)
+        opts: list[list[_Option]] = []
+        for r in range(n):
+            o = self.options(r)
+            if o is None:
+                return None
+            opts.append(o)
+        # Pins alone must hold; otherwise no skeleton can (more requests only add load).
+        pins_only = [opts[r][0] if r in self.pins else None for r in range(n)]
+        if self.feasible(pins_only) is None:
+            return None
+        for count, skeleton in enumerate(_best_first(opts)):
+            assert count < max_skeletons, "oracle gave up: instance too large"
+            starts = self.feasible(skeleton)
+            if starts is not None:
+                return self.result(skeleton, starts)
+        raise AssertionError("unreachable: the pins-only skeleton is feasible")
+
+    def feasible(self, skeleton: Sequence[_Option | None]) -> dict[int, int] | None:
+        """Start minutes of the timed served requests, or ``None`` if none work."""
+        problem = self.problem
+        tasks = [0] * len(problem.volunteers)
+        minutes = [0] * len(problem.volunteers)
+        timed: list[_Timed] = []
+        for r, opt in enumerate(skeleton):
+            if opt is None or not opt.vols:
+                continue
+            req = problem.requests[r]
+            for v in opt.vols:
+                tasks[v] += 1
+                minutes[v] += req.duration_minutes + 2 * self.pairs[r, v].travel
+            if req.window is not None:
+                timed.append((r, opt.vols, opt.starts))
+        for v, vol in enumerate(problem.volunteers):
+            if vol.max_tasks is not None and tasks[v] > vol.max_tasks:
+                return None
+            if vol.max_minutes is not None and minutes[v] > vol.max_minutes:
+                return None
+        out: dict[int, int] = {}
+        for group in _linked_groups(timed):
+            key = frozenset(group)
+            if key not in self.memo:
+                self.memo[key] = self.schedule(group)
+            found = self.memo[key]
+            if found is None:
+                return None
+            out.update(found)
+        return out
+
+    def schedule(self, group: list[_Timed]) -> dict[int, int] | None:
+        """DFS over start minutes with forward checking, for requests sharing volunteers."""
+        dur = {r: self.problem.requests[r].duration_minutes for r, _, _ in group}
+        vols = {r: vs for r, vs, _ in group}
+        order = sorted(group, key=lambda g: len(g[2]))
+        ids = [r for r, _, _ in order]
+        domains = {r: sorted(st) for r, _, st in order}
+
+        def compatible(r1: int, s1: int, r2: int, s2: int) -> bool:
+            for v in set(vols[r1]) & set(vols[r2]):
+                t1, t2 = self.pairs[r1, v].travel, self.pairs[r2, v].travel
+                a1, b1 = s1 - t1, s1 + dur[r1] + t1
+                a2, b2 = s2 - t2, s2 + dur[r2] + t2
+                if a1 < b2 and a2 < b1:
+                    return False
+            return True
+
+        linked = {r: [q for q in ids if q != r and set(vols[r]) & set(vols[q])] for r in ids}
+        chosen: dict[int, int] = {}
+
+        def dfs(i: int, doms: dict[int, list[int]]) -> bool:
+            if i == len(ids):
+                return True
+            r = ids[i]
+            for s in doms[r]:
+                new = dict(doms)
+                ok = True
+                for q in linked[r]:
+                    if q in chosen:
+                        continue
+                    new[q] = [s2 for s2 in doms[q] if compatible(r, s, q, s2)]
+                    if not new[q]:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                chosen[r] = s
+                if dfs(i + 1, new):
+                    return True
+                del chosen[r]
+            return False
+
+        return dict(chosen) if dfs(0, domains) else None
+
+    def result(self, skeleton: Sequence[_Option], starts: dict[int, int]) -> OracleResult:
+        problem = self.problem
+        served: list[OracleAssignment] = []
+        unassigned: list[str] = []
+        priority, continuity, travel = 0.0, 0, 0.0
+        for r, opt in enumerate(skeleton):
+            req = problem.requests[r]
+            if not opt.vols:
+                unassigned.append(req.id)
+                continue
+            ids = tuple(problem.volunteers[v].id for v in opt.vols)
+            served.append(OracleAssignment(req.id, ids, starts.get(r)))
+            priority += req.priority
+            continuity += opt.key[1]
+            travel += opt.travel_km
+        objective = Objective(len(served), priority, continuity, travel)
+        return OracleResult(objective, tuple(served), tuple(unassigned))
+
+
+def _best_first(opts: list[list[_Option]]) -> Iterator[list[_Option]]:
+    """Every combination of one option per request, best total key first.
+
+    Each index vector is reached from exactly one parent: the one with its
+    last non-zero position decremented (positions at or after the parent's
+    last increment may be stepped).
+    """
+    n = len(opts)
+
+    def total(idx: tuple[int, ...]) -> tuple[float, int, float]:
+        p, c, t = 0.0, 0, 0.0
+        for r, i in enumerate(idx):
+            k = opts[r][i].key
+            p, c, t = p + k[0], c + k[1], t + k[2]
+        return (-p, -c, -t)  # heap pops the smallest: negate "bigger is better"
+
+    start = (0,) * n
+    heap: list[tuple[tuple[float, int, float], tuple[int, ...], int]] = [(total(start), start, 0)]
+    while heap:
+        _, idx, last = heapq.heappop(heap)
+        yield [opts[r][i] for r, i in enumerate(idx)]
+        for pos in range(last, n):
+            if idx[pos] + 1 < len(opts[pos]):
+                nxt = (*idx[:pos], idx[pos] + 1, *idx[pos + 1 :])
+                heapq.heappush(heap, (total(nxt), nxt, pos))
+
+
+def _linked_groups(
+    timed: list[_Timed],
+) -> list[list[_Timed]]:
+    """Split timed requests into groups that share volunteers (transitively)."""
+    groups: list[tuple[set[int], list[_Timed]]] = []
+    for item in timed:
+        vols = set(item[1])
+        merged_vols, merged_items = set(vols), [item]
+        rest = []
+        for gv, gi in groups:
+            if gv & vols:
+                merged_vols |= gv
+                merged_items.extend(gi)
+            else:
+                rest.append((gv, gi))
+        groups = [*rest, (merged_vols, merged_items)]
+    return [items for _, items in groups]

@@ -1,0 +1,84 @@
+"""Candidate generation against a per-pair brute force written from the spec."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from oracle import ALWAYS, in_range, not_excluded, pair_starts, skills_ok
+from strategies import small_problems
+
+from matchcore import candidates
+from matchcore.candidates import build_candidates
+from matchcore.problem import Problem
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _most_together(starts: list[frozenset[int]]) -> int:
+    counts: dict[int, int] = {}
+    for own in starts:
+        for s in own:
+            counts[s] = counts.get(s, 0) + 1
+    return max(counts.values(), default=0)
+
+
+def _expected_funnel(problem: Problem, r: int) -> tuple[int, int, int, int, int]:
+    req = problem.requests[r]
+    vols = problem.volunteers
+    skilled = [v for v in vols if skills_ok(v, req)]
+    allowed = [v for v in skilled if not_excluded(v, req)]
+    near = [v for v in allowed if in_range(problem, v, req)]
+    starts = [s for v in near if (s := pair_starts(problem, v, req)) is not None]
+    if req.window is not None and req.volunteers_needed > 1 and len(starts) >= 2:
+        available = _most_together(starts)
+    else:
+        available = len(starts)
+    return len(vols), len(skilled), len(allowed), len(near), available
+
+
+@SETTINGS
+@given(small_problems())
+def test_funnel_counts_match_brute_force(problem: Problem) -> None:
+    cand = build_candidates(problem)
+    for r in range(len(problem.requests)):
+        assert tuple(cand.funnel[r].tolist()) == _expected_funnel(problem, r)
+
+
+@SETTINGS
+@given(small_problems())
+def test_pairs_and_start_minutes_match_brute_force(problem: Problem) -> None:
+    cand = build_candidates(problem)
+    got = {}
+    for p in range(cand.n_pairs):
+        minutes = frozenset(m for lo, hi in cand.starts(p) for m in range(lo, hi + 1))
+        got[(int(cand.req[p]), int(cand.vol[p]))] = minutes
+    expected = {}
+    for r, req in enumerate(problem.requests):
+        if cand.funnel[r, 4] < req.volunteers_needed:
+            continue  # a team that cannot gather keeps no pairs
+        for v, vol in enumerate(problem.volunteers):
+            starts = pair_starts(problem, vol, req)
+            if starts is not None:
+                expected[(r, v)] = frozenset() if starts is ALWAYS else starts
+    assert got == expected
+    keys = cand.req * max(len(problem.volunteers), 1) + cand.vol
+    assert np.all(np.diff(keys) > 0), "pairs are sorted by request, then volunteer"
+
+
+@SETTINGS
+@given(small_problems())
+def test_kd_tree_path_equals_dense_path(problem: Problem) -> None:
+    dense = build_candidates(problem)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(candidates, "_DENSE_CELLS", 0)
+        tree = build_candidates(problem)
+    for name in ("req", "vol", "travel_min", "preferred", "start_ptr", "start_lo", "funnel"):
+        np.testing.assert_array_equal(getattr(tree, name), getattr(dense, name), err_msg=name)
+    np.testing.assert_allclose(tree.distance_km, dense.distance_km, rtol=0, atol=1e-9)
+
+
+def test_empty_problem_has_no_pairs() -> None:
+    cand = build_candidates(Problem((), ()))
+    assert cand.n_pairs == 0
+    assert cand.funnel.shape == (0, 5)

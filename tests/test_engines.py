@@ -1,0 +1,165 @@
+"""Engines and decomposition: each must reach the same lexicographic optimum."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import small_problems
+
+from matchcore import Objective, Problem, Solution, check, solve
+from matchcore.candidates import build_candidates
+from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
+from matchcore.engines.flow import flow_eligible, solve_flow
+from matchcore.engines.greedy import solve_greedy
+from matchcore.engines.part import split_parts, whole_part
+from matchcore.solver import assemble, global_arrays, priority_scale
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _untimed_singles(problem: Problem) -> Problem:
+    """The same network with every request untimed, for one volunteer, unpinned."""
+    requests = tuple(
+        dataclasses.replace(r, window=None, volunteers_needed=1) for r in problem.requests
+    )
+    volunteers = tuple(dataclasses.replace(v, max_minutes=None) for v in problem.volunteers)
+    return Problem(volunteers, requests, (), problem.options)
+
+
+def _objective_key(o: Objective) -> tuple[float, int, float]:
+    return (round(o.served_priority, 6), o.continuity, round(o.travel_km, 6))
+
+
+def _plan(problem: Problem, engine: str) -> tuple[Objective, bool]:
+    """Solve with one engine over the whole graph, no decomposition."""
+    solution, optimal = _solution(problem, engine)
+    return solution.objective, optimal
+
+
+def _solution(problem: Problem, engine: str) -> tuple[Solution, bool]:
+    cand = build_candidates(problem)
+    scale = priority_scale([r.priority for r in problem.requests])
+    arrays = global_arrays(problem, cand, scale)
+    if cand.n_pairs == 0:
+        return assemble(problem, cand, [], [], scale), True
+    part = whole_part(cand, arrays)
+    if engine == "flow":
+        result = solve_flow([part])[0]
+    elif engine == "greedy":
+        result = solve_greedy(part)
+    else:
+        result = solve_cpsat(part, CpSatSettings(time_limit_s=30))
+    solution = assemble(problem, cand, [part], [result], scale)
+    assert check(problem, solution).ok, check(problem, solution).violations
+    return solution, result.optimal
+
+
+def _same_travel(a: Objective, b: Objective) -> bool:
+    # Distances enter the models in whole metres: allow a metre per assigned pair.
+    return math.isclose(a.travel_km, b.travel_km, abs_tol=1e-3 * (a.served_requests + 1) * 3)
+
+
+@SETTINGS
+@given(small_problems())
+def test_flow_equals_cpsat_on_flow_representable_problems(problem: Problem) -> None:
+    problem = _untimed_singles(problem)
+    flow, flow_optimal = _plan(problem, "flow")
+    sat, sat_optimal = _plan(problem, "cpsat")
+    assert flow_optimal and sat_optimal
+    assert (flow.served_priority, flow.continuity) == (sat.served_priority, sat.continuity)
+    assert _same_travel(flow, sat)
+
+
+@SETTINGS
+@given(small_problems())
+def test_flow_with_untimed_teams_is_a_valid_relaxation(problem: Problem) -> None:
+    requests = tuple(dataclasses.replace(r, window=None) for r in problem.requests)
+    volunteers = tuple(dataclasses.replace(v, max_minutes=None) for v in problem.volunteers)
+    problem = Problem(volunteers, requests, (), problem.options)
+    flow, flow_optimal = _solution(problem, "flow")
+    exact, exact_optimal = _plan(problem, "cpsat")
+    assert exact_optimal
+    assert flow.objective.served_priority <= exact.served_priority + 1e-9
+    assert flow.bound >= exact.served_priority - 1e-9, "the flow bound must be valid"
+    if flow_optimal:
+        got = (flow.objective.served_priority, flow.objective.continuity)
+        assert got == (exact.served_priority, exact.continuity)
+
+
+@SETTINGS
+@given(small_problems())
+def test_decomposed_solve_equals_undecomposed_model(problem: Problem) -> None:
+    whole, optimal = _plan(problem, "cpsat")
+    assert optimal
+    solution = solve(problem, time_limit_s=30)
+    assert solution.status == "optimal"
+    got = solution.objective
+    assert (got.served_priority, got.continuity) == (whole.served_priority, whole.continuity)
+    assert _same_travel(got, whole)
+
+
+@SETTINGS
+@given(small_problems())
+def test_greedy_plans_are_feasible_and_never_better_than_optimal(problem: Problem) -> None:
+    greedy, _ = _plan(problem, "greedy")  # _plan asserts the checker passes it
+    best = solve(problem, time_limit_s=30)
+    assert greedy.served_priority <= best.bound + 1e-9
+    if best.status == "optimal":
+        got = (greedy.served_priority, greedy.continuity)
+        assert got <= (best.objective.served_priority, best.objective.continuity)
+
+
+@SETTINGS
+@given(small_problems())
+def test_engine_choice_follows_the_rules(problem: Problem) -> None:
+    cand = build_candidates(problem)
+    arrays = global_arrays(problem, cand, priority_scale([r.priority for r in problem.requests]))
+    for part in split_parts(cand, arrays, len(problem.volunteers)):
+        if flow_eligible(part):
+            assert (part.need == 1).all() and not part.pinned.any()
+
+
+@SETTINGS
+@given(small_problems())
+def test_parts_are_independent_and_cover_every_pair(problem: Problem) -> None:
+    cand = build_candidates(problem)
+    arrays = global_arrays(problem, cand, 1000)
+    parts = split_parts(cand, arrays, len(problem.volunteers))
+    pairs = sorted(p for part in parts for p in part.pairs.tolist())
+    assert pairs == list(range(cand.n_pairs))
+    seen_requests: set[int] = set()
+    seen_volunteers: set[int] = set()
+    for part in parts:
+        assert not seen_requests & set(part.requests.tolist())
+        assert not seen_volunteers & set(part.volunteers.tolist())
+        seen_requests |= set(part.requests.tolist())
+        seen_volunteers |= set(part.volunteers.tolist())
+
+
+@pytest.fixture(scope="module")
+def network() -> Problem:
+    from matchcore.generate import generate
+
+    return generate(40, 80, region="west-flanders", seed=7)
+
+
+def test_process_pool_gives_the_same_optimum(network: Problem) -> None:
+    here = solve(network, time_limit_s=60)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        there = solve(network, time_limit_s=60, executor=pool)
+    assert here.status == there.status == "optimal"
+    assert _objective_key(here.objective) == _objective_key(there.objective)
+    assert check(network, there).ok
+
+
+def test_dask_executor_gives_the_same_optimum(network: Problem) -> None:
+    distributed = pytest.importorskip("distributed")
+    here = solve(network, time_limit_s=60)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2) as client:
+        there = solve(network, time_limit_s=60, executor=client.get_executor())
+    assert there.status == "optimal"
+    assert _objective_key(here.objective) == _objective_key(there.objective)
