@@ -3,7 +3,9 @@
 The reason of an unserved request is read off its funnel: the first stage at
 which fewer volunteers remain than the request needs. When every stage
 leaves enough, the request could have been served on its own, so the reason
-is ``capacity``: the optimal plan needs those volunteers elsewhere. The texts
+is ``capacity``: the optimal plan needs those volunteers elsewhere. Unless
+pinned commitments alone leave it no room: that is ``not_available``, since
+an existing commitment makes a volunteer unavailable at that time. The texts
 hold counts and distances only, never names, places or needs.
 """
 
@@ -60,6 +62,15 @@ def reason_detail(funnel: Funnel, need: int, reason: Reason) -> str:
                 f"{_count(funnel.available, 'volunteer')} could do it, but the best plan "
                 f"needs them for other requests{team}."
             )
+
+
+def pins_detail(funnel: Funnel, need: int) -> str:
+    """The detail when pinned commitments take every time the request could fit."""
+    team = "" if need == 1 else f" (the request needs {need} together)"
+    return (
+        f"{_count(funnel.available, 'volunteer')} could fit it, but commitments already "
+        f"pinned take the times it could be done{team}."
+    )
 
 
 def assignment_note(request: Request, team: tuple[AssignedVolunteer, ...], pinned: bool) -> str:

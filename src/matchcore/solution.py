@@ -33,7 +33,8 @@ class Reason(StrEnum):
     client), ``out_of_range`` (farther than the volunteer's max distance),
     ``not_available`` (no start in the window fits their availability with
     travel, or their task/minute limits cannot hold the task at all; for a
-    request needing several volunteers: not enough of them at one start).
+    request needing several volunteers: not enough of them at one start; or
+    pinned commitments take every time it could be done).
     ``capacity``: enough volunteers pass every stage, and the request could be
     served on its own, but the optimal plan needs them for other requests.
     """

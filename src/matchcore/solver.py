@@ -24,6 +24,7 @@ from matchcore.engines.cpsat import (
     CpSatSettings,
     NoSolutionInTimeError,
     PinConflictError,
+    can_serve,
     solve_cpsat,
     solve_pins_only,
 )
@@ -35,6 +36,7 @@ from matchcore.engines.part import (
     Part,
     PartResult,
     limits_bind,
+    make_part,
     split_parts,
 )
 from matchcore.errors import ProblemError
@@ -42,6 +44,7 @@ from matchcore.explain import (
     assignment_note,
     funnel_of,
     pin_error,
+    pins_detail,
     reason_detail,
     reason_for,
 )
@@ -51,6 +54,7 @@ from matchcore.solution import (
     Assignment,
     Funnel,
     Objective,
+    Reason,
     Solution,
     Stats,
     Status,
@@ -61,6 +65,8 @@ log = logging.getLogger("matchcore")
 
 I64 = NDArray[np.int64]
 
+# Time to decide whether pins alone keep an unserved request out (a tiny model).
+_PIN_CHECK_SECONDS = 5.0
 # Time for the last resort, a plan of the pins alone (a small, easy model).
 _PINS_ONLY_SECONDS = 10.0
 # Parts this large take the flow relaxation rather than the exact CP-SAT model.
@@ -124,7 +130,7 @@ def solve(
     phases["solve"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    solution = assemble(problem, cand, parts, results, scale)
+    solution = assemble(problem, cand, parts, results, scale, arrays)
     phases["explain"] = time.perf_counter() - tick
     engines: dict[str, int] = {}
     for res in results:
@@ -425,6 +431,25 @@ class _Progress:
             )
 
 
+def _pins_take_it(cand: Candidates, arrays: GlobalArrays, r: int) -> bool:
+    """Whether pinned commitments alone leave no way to serve request ``r``.
+
+    Every funnel stage passed, so without pins ``r`` could be served on its
+    own. Only when its candidates share volunteers with pins can the pins
+    take the times it could fit; a small model of ``r`` and those pins says.
+    """
+    mine = np.flatnonzero(cand.req == r)
+    pinned_vols = np.unique(cand.vol[arrays.pin_pair])
+    if not np.isin(cand.vol[mine], pinned_vols).any():
+        return False
+    pins = np.flatnonzero(arrays.pin_pair)
+    pairs = np.sort(np.concatenate((mine, pins)))
+    pairs = pairs[np.lexsort((cand.vol[pairs], cand.req[pairs]))]
+    part = make_part(cand, arrays, pairs)
+    local = int(np.searchsorted(part.requests, r))
+    return not can_serve(part, local, CpSatSettings(time_limit_s=_PIN_CHECK_SECONDS))
+
+
 # -- assembling ------------------------------------------------------------------------
 
 
@@ -434,12 +459,15 @@ def assemble(
     parts: list[Part],
     results: list[PartResult],
     scale: int,
+    arrays: GlobalArrays | None = None,
 ) -> Solution:
     """The plan of all parts' results, explained, without stats.
 
     ``results[k]`` belongs to ``parts[k]``; requests in no part are unserved.
     """
     n_r = len(problem.requests)
+    if arrays is None:
+        arrays = global_arrays(problem, cand, scale)
     chosen = np.zeros(cand.n_pairs, dtype=bool)
     start = np.full(n_r, NO_START, dtype=np.int64)
     optimal = True
@@ -462,7 +490,11 @@ def assemble(
         if not served[r]:
             funnel = funnel_of(cand, r)
             reason = reason_for(funnel, req.volunteers_needed)
-            detail = reason_detail(funnel, req.volunteers_needed, reason)
+            if reason is Reason.CAPACITY and _pins_take_it(cand, arrays, r):
+                reason = Reason.NOT_AVAILABLE
+                detail = pins_detail(funnel, req.volunteers_needed)
+            else:
+                detail = reason_detail(funnel, req.volunteers_needed, reason)
             unassigned.append(Unassigned(req.id, reason, detail, funnel))
             continue
         team = tuple(

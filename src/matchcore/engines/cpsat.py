@@ -6,9 +6,11 @@ is an optional interval ``[s[r] - t, s[r] + duration + t)`` in its
 volunteer's no-overlap constraint, and ``s[r]`` must lie in the pair's
 feasible start intervals when ``x[p]`` holds.
 
-The objective is lexicographic and solved in two stages: first served
-priority and continuity together (continuity weighs less than one unit of
-priority), then, with that value fixed, total distance.
+The objective is lexicographic: served priority, then continuity, then
+distance. When the weights that keep the levels apart fit comfortably, it is
+one weighted objective; otherwise two stages: priority with continuity
+(continuity weighs less than one unit of priority), then, with that value
+fixed, total distance.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from ortools.util.python.sorted_interval_list import Domain
 from matchcore.engines.part import NO_START, Part, PartResult, limits_bind, pair_load
 
 log = logging.getLogger(__name__)
+
+# Above this objective magnitude, weights could strain CP-SAT's arithmetic: two stages.
+_SINGLE_STAGE_LIMIT = 2.0**50
 
 # CP-SAT's portfolio needs several workers to prove bounds, even on 2 cores.
 _DEFAULT_WORKERS = 8
@@ -42,7 +47,7 @@ class CpSatSettings:
     time_limit_s: float
     workers: int = 0
     seed: int = 0
-    # Share of the time that the first (priority) stage may use.
+    # Share of the time that the first stage may use, when there are two.
     first_stage_share: float = 0.8
 
 
@@ -55,11 +60,72 @@ class _Model:
 
 
 def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = None) -> PartResult:
-    """Solve one part to lexicographic optimality, or as far as time allows."""
+    """Solve one part to lexicographic optimality, or as far as time allows.
+
+    When the weights fit comfortably, the three levels are one weighted
+    objective (one solve, about twice as fast as two stages on a weekly
+    network); otherwise priority and continuity come first, then distance.
+    """
     m = _build(part)
     if hint is not None:
         _add_hint(m, part, hint)
-    weight = int(part.preferred.sum()) + 1
+    weight = int(part.preferred.sum()) + 1  # one unit of priority beats all continuity
+    reach = _distance_weight(part)  # one preferred pair beats all travel
+    if _objective_magnitude(part, weight * reach) < _SINGLE_STAGE_LIMIT:
+        return _solve_weighted(m, part, settings, weight, reach, hint)
+    return _solve_two_stages(m, part, settings, weight, hint)
+
+
+def _distance_weight(part: Part) -> int:
+    """One more than the most distance (metres) any plan of the part can travel."""
+    if part.n_pairs == 0:
+        return 1
+    longest = np.maximum.reduceat(part.dist_m, part.pair_ptr[:-1][np.diff(part.pair_ptr) > 0])
+    served = part.need[np.diff(part.pair_ptr) > 0]
+    return int((longest * served).sum()) + 1
+
+
+def _objective_magnitude(part: Part, priority_weight: int) -> float:
+    return float(part.priority.sum()) * priority_weight
+
+
+def _solve_weighted(
+    m: _Model,
+    part: Part,
+    settings: CpSatSettings,
+    weight: int,
+    reach: int,
+    hint: PartResult | None,
+) -> PartResult:
+    """priority * weight * reach + continuity * reach - distance, in one solve."""
+    pref = part.preferred.tolist()
+    coefs = [int(p) * weight * reach for p in part.priority.tolist()]
+    coefs += [(reach if pref[p] else 0) - int(d) for p, d in enumerate(part.dist_m.tolist())]
+    m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x], coefs))
+    solver = _solver(settings, settings.time_limit_s)
+    status = solver.solve(m.model)
+    log.debug(
+        "cp-sat weighted: %s in %.2fs (%d pairs)",
+        solver.status_name(status),
+        solver.wall_time,
+        part.n_pairs,
+    )
+    if status == cp_model.INFEASIBLE:
+        raise PinConflictError
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if hint is not None:
+            return hint  # keep the heuristic's plan; its bound is the trivial one
+        raise NoSolutionInTimeError
+    # objective + distance = (priority * weight + continuity) * reach, and
+    # continuity < weight, distance < reach: so priority <= (bound + reach - 1) / (weight * reach).
+    bound = math.floor((solver.best_objective_bound + reach - 1 + 1e-6) / (weight * reach))
+    return _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
+
+
+def _solve_two_stages(
+    m: _Model, part: Part, settings: CpSatSettings, weight: int, hint: PartResult | None
+) -> PartResult:
+    """Priority with continuity first; then, with that fixed, distance."""
     first = cp_model.LinearExpr.weighted_sum(
         [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist())],
         [*(int(p) * weight for p in part.priority.tolist()), *[1] * int(part.preferred.sum())],
@@ -85,7 +151,6 @@ def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = N
     bound = math.floor((solver.best_objective_bound + 1e-6) / weight)
     result = _extract(m, part, solver, first_optimal, min(bound, _total(part)))
 
-    # Stage two: keep the first objective, minimise distance.
     remaining = settings.time_limit_s - solver.wall_time
     if remaining <= 0.01:
         return _with(result, optimal=False)
@@ -116,6 +181,17 @@ def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise NoSolutionInTimeError
     return _extract(m, part, solver, False, int(part.priority.sum()))
+
+
+def can_serve(part: Part, request: int, settings: CpSatSettings) -> bool:
+    """Whether local ``request`` can be served while the part's pins are kept.
+
+    Unknown after the time limit counts as yes: then nothing is proven.
+    """
+    m = _build(part)
+    m.model.add(m.y[request] == 1)
+    status = _solver(settings, settings.time_limit_s).solve(m.model)
+    return status != cp_model.INFEASIBLE
 
 
 def _build(part: Part) -> _Model:

@@ -103,27 +103,57 @@ class GlobalArrays:
 
 
 def split_parts(cand: Candidates, arrays: GlobalArrays, n_vol: int) -> list[Part]:
-    """The connected components of the candidate graph that hold any pair."""
+    """The independent parts of the candidate graph (those that hold any pair).
+
+    A request links to what its pairs use up. A volunteer whose task or
+    minute limit could bind is one shared resource. Otherwise each of their
+    availability windows is a resource of its own (blocks in different
+    windows can never overlap), and an untimed pair uses nothing shared at
+    all. So a week of timed requests falls apart into days, and each part is
+    still solved exactly.
+    """
     n_req = arrays.need.size
     if cand.n_pairs == 0:
         return []
+    load = arrays.duration[cand.req] + 2 * cand.travel_min
+    tasks = np.bincount(cand.vol, minlength=n_vol)
+    minutes = np.bincount(cand.vol, weights=load, minlength=n_vol)
+    binding = (arrays.max_tasks < tasks) | (arrays.max_minutes < minutes)
+
+    pair_of_row = np.repeat(np.arange(cand.n_pairs), np.diff(cand.start_ptr))
+    row_free = ~binding[cand.vol[pair_of_row]]
+    pair_free = ~binding[cand.vol]
+    untimed_free = pair_free & (np.diff(cand.start_ptr) == 0)
+    window_base = n_req + n_vol
+    pair_base = window_base + int(cand.window_minutes.size)
+    heads = np.concatenate(
+        (
+            (n_req + cand.vol)[~pair_free],  # the volunteer as a whole
+            window_base + cand.start_window[row_free],  # one availability window
+            pair_base + np.flatnonzero(untimed_free),  # nothing shared
+        )
+    )
+    tails = np.concatenate(
+        (cand.req[~pair_free], cand.req[pair_of_row[row_free]], cand.req[untimed_free])
+    )
+    n_nodes = pair_base + cand.n_pairs
     graph = coo_matrix(
-        (np.ones(cand.n_pairs, dtype=np.int8), (cand.req, n_req + cand.vol)),
-        shape=(n_req + n_vol, n_req + n_vol),
+        (np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(n_nodes, n_nodes)
     )
     _, label = connected_components(graph, directed=False)
     pair_label = label[cand.req]
     order = np.argsort(pair_label, kind="stable")  # stays sorted by request inside
     bounds = np.flatnonzero(np.diff(pair_label[order])) + 1
-    return [_make_part(cand, arrays, idx) for idx in np.split(order, bounds)]
+    return [make_part(cand, arrays, idx) for idx in np.split(order, bounds)]
 
 
 def whole_part(cand: Candidates, arrays: GlobalArrays) -> Part:
     """All pairs as one part, undecomposed (for comparisons and baselines)."""
-    return _make_part(cand, arrays, np.arange(cand.n_pairs, dtype=np.int64))
+    return make_part(cand, arrays, np.arange(cand.n_pairs, dtype=np.int64))
 
 
-def _make_part(cand: Candidates, arrays: GlobalArrays, pairs: I64) -> Part:
+def make_part(cand: Candidates, arrays: GlobalArrays, pairs: I64) -> Part:
+    """The part made of the given pairs (sorted by request), with local indices."""
     requests, p_req = np.unique(cand.req[pairs], return_inverse=True)
     volunteers, p_vol = np.unique(cand.vol[pairs], return_inverse=True)
     counts = np.diff(cand.start_ptr)[pairs]
