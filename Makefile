@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench serve clean
+.PHONY: install demo test lint typecheck bench bench-service serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[service,bench,dev]'
+	$(BIN)/pip install --quiet -e '.[service,bench,distributed,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +31,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+bench-service: $(STAMP)
+	$(BIN)/python -m benchmarks.load_service
 
 serve: $(STAMP)
 	$(BIN)/python -m service.dev

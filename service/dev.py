@@ -1,0 +1,62 @@
+"""Development server: ``python -m service.dev`` (``make serve``).
+
+Starts the service on 127.0.0.1:8000 with a freshly generated API key, printed
+once. Loopback only: the Flask development server is not for real traffic;
+production runs under gunicorn (see ``service/README.md``). Set
+``MATCHCORE_API_KEYS`` to use your own keys instead of a generated one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+from service.app import create_app
+from service.config import ConfigError
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service.dev", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", choices=LOOPBACK)
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("matchcore").setLevel(logging.WARNING)  # the library's own chatter
+    logging.getLogger("matchcore.service").setLevel(logging.INFO)
+    # werkzeug's request log prints concrete paths (job ids); ours is the one line per request
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    config: dict[str, str] = {}
+    key = None
+    if not os.environ.get("MATCHCORE_API_KEYS") and not os.environ.get("MATCHCORE_CONFIG"):
+        key = secrets.token_urlsafe(32)
+        config["API_KEYS"] = f"dev:{key}"
+    try:
+        app = create_app(config)
+    except ConfigError as err:
+        print(f"matchcore service: {err}", file=sys.stderr)
+        return 2
+    base = f"http://{'[::1]' if args.host == '::1' else args.host}:{args.port}"
+    print(f"matchcore service (development) on {base}   docs: {base}/docs", flush=True)
+    if key is not None:
+        print(
+            "API key (shown once, valid until this server stops):\n"
+            f"  {key}\n"
+            "Try:\n"
+            f"  curl -sS -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
+            f"--data @service/example_problem.json {base}/v1/match",
+            flush=True,
+        )
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
