@@ -213,7 +213,7 @@ _SCHEMAS: dict[str, Any] = {
             },
             "priority": {
                 "type": "number",
-                "exclusiveMinimum": 0,
+                "minimum": 0.001,
                 "maximum": MAX_PRIORITY,
                 "default": 1,
             },

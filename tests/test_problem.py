@@ -308,6 +308,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("duration huge float", put("requests[1].duration_minutes", 1e300), "requests[1].duration_minutes", "must be a whole number between"),
     ("seed beyond 2^53", put("options.seed", -(2**63)), "options.seed", "must be a whole number between"),
     ("priority above the maximum", put("requests[1].priority", 1e308), "requests[1].priority", "must be at most 1000000"),
+    ("priority below the resolution", put("requests[1].priority", 1e-300), "requests[1].priority", "must be at least 0.001"),
     ("speed below the minimum", put("options.travel.speeds_kmh.walk", 1e-300), "options.travel.speeds_kmh.walk", "must be at least 0.1"),
     ("detour above the maximum", put("options.travel.detour_factor", 1e300), "options.travel.detour_factor", "must be at most 10"),
     # coordinates out of range

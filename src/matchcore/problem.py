@@ -24,6 +24,7 @@ FORMAT_VERSION = 1
 EARTH_RADIUS_KM = 6371.009  # mean radius, as geopy.distance.great_circle
 # Bounds that keep travel minutes and priority sums far inside 64-bit integers.
 MAX_PRIORITY = 1_000_000
+MIN_PRIORITY = 0.001
 MIN_SPEED_KMH = 0.1
 MAX_DETOUR_FACTOR = 10.0
 
@@ -166,6 +167,9 @@ class Request:
             raise ProblemError(("volunteers_needed",), "must be 1 or more")
         if not (math.isfinite(self.priority) and self.priority > 0):
             raise ProblemError(("priority",), "must be greater than 0")
+        if self.priority < MIN_PRIORITY:
+            # Priorities count at a resolution of 0.001; less would count as nothing.
+            raise ProblemError(("priority",), f"must be at least {MIN_PRIORITY}")
         if self.priority > MAX_PRIORITY:
             raise ProblemError(("priority",), f"must be at most {MAX_PRIORITY}")
         both = self.preferred_volunteers & self.excluded_volunteers
