@@ -110,16 +110,27 @@ def _solve_weighted(
         solver.wall_time,
         part.n_pairs,
     )
-    if status == cp_model.INFEASIBLE:
-        raise PinConflictError
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if hint is not None:
-            return hint  # keep the heuristic's plan; its bound is the trivial one
-        raise NoSolutionInTimeError
+    fallback = _without_plan(status, hint)
+    if fallback is not None:
+        return fallback
     # objective + distance = (priority * weight + continuity) * reach, and
     # continuity < weight, distance < reach: so priority <= (bound + reach - 1) / (weight * reach).
     bound = math.floor((solver.best_objective_bound + reach - 1 + 1e-6) / (weight * reach))
     return _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
+
+
+def _without_plan(status: int, hint: PartResult | None) -> PartResult | None:
+    """None when CP-SAT has a plan; else the hint, or the reason there is none.
+
+    INFEASIBLE can only come from pins (serving nothing is always feasible).
+    """
+    if status == cp_model.INFEASIBLE:
+        raise PinConflictError
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    if hint is not None:
+        return hint  # keep the heuristic's plan; its bound is the trivial one
+    raise NoSolutionInTimeError
 
 
 def _solve_two_stages(
@@ -134,12 +145,9 @@ def _solve_two_stages(
 
     solver = _solver(settings, settings.time_limit_s * settings.first_stage_share)
     status = solver.solve(m.model)
-    if status == cp_model.INFEASIBLE:
-        raise PinConflictError
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if hint is not None:
-            return hint  # keep the heuristic's plan; its bound is the trivial one
-        raise NoSolutionInTimeError
+    fallback = _without_plan(status, hint)
+    if fallback is not None:
+        return fallback
     log.debug(
         "cp-sat stage 1: %s in %.2fs (%d pairs)",
         solver.status_name(status),
