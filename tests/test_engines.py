@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import small_problems
 
-from matchcore import Objective, Problem, Solution, check, solve
+from matchcore import Objective, Problem, Solution, check, solve, solver
 from matchcore.candidates import build_candidates
 from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
-from matchcore.engines.part import split_parts, whole_part
+from matchcore.engines.part import limits_bind, split_parts, whole_part
 from matchcore.solver import assemble, global_arrays, priority_scale
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -120,7 +120,13 @@ def test_engine_choice_follows_the_rules(problem: Problem) -> None:
     arrays = global_arrays(problem, cand, priority_scale([r.priority for r in problem.requests]))
     for part in split_parts(cand, arrays, len(problem.volunteers)):
         if flow_eligible(part):
-            assert (part.need == 1).all() and not part.pinned.any()
+            assert not part.pinned.any()
+            assert not (part.timed & (part.need > 1)).any()
+            timed_pairs = part.p_vol[part.timed[part.p_req]]
+            assert len(set(timed_pairs.tolist())) == timed_pairs.size, "no overlap possible"
+        if solver._use_flow(part) and part.n_pairs < solver._RELAXED_FLOW_FROM_PAIRS:
+            _, minutes_bind = limits_bind(part)
+            assert (part.need == 1).all() and not minutes_bind.any(), "small parts keep a proof"
 
 
 @SETTINGS
@@ -131,13 +137,22 @@ def test_parts_are_independent_and_cover_every_pair(problem: Problem) -> None:
     parts = split_parts(cand, arrays, len(problem.volunteers))
     pairs = sorted(p for part in parts for p in part.pairs.tolist())
     assert pairs == list(range(cand.n_pairs))
-    seen_requests: set[int] = set()
-    seen_volunteers: set[int] = set()
-    for part in parts:
-        assert not seen_requests & set(part.requests.tolist())
-        assert not seen_volunteers & set(part.volunteers.tolist())
-        seen_requests |= set(part.requests.tolist())
-        seen_volunteers |= set(part.volunteers.tolist())
+    request_part: dict[int, int] = {}
+    window_part: dict[int, int] = {}
+    volunteer_parts: dict[int, set[int]] = {}
+    for k, part in enumerate(parts):
+        for r in part.requests.tolist():
+            assert request_part.setdefault(r, k) == k, "a request lives in one part"
+        for p in part.pairs.tolist():
+            volunteer_parts.setdefault(int(cand.vol[p]), set()).add(k)
+            for w in cand.start_window[cand.start_ptr[p] : cand.start_ptr[p + 1]].tolist():
+                assert window_part.setdefault(w, k) == k, "an availability window in one part"
+    load = arrays.duration[cand.req] + 2 * cand.travel_min
+    for v, shared in volunteer_parts.items():
+        if len(shared) > 1:  # only a volunteer whose limits can never bind is shared
+            mine = cand.vol == v
+            assert mine.sum() <= arrays.max_tasks[v]
+            assert load[mine].sum() <= arrays.max_minutes[v]
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,7 @@ def _solve_weighted(
     return _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
 
 
-def _without_plan(status: int, hint: PartResult | None) -> PartResult | None:
+def _without_plan(status: object, hint: PartResult | None) -> PartResult | None:
     """None when CP-SAT has a plan; else the hint, or the reason there is none.
 
     INFEASIBLE can only come from pins (serving nothing is always feasible).
