@@ -9,23 +9,31 @@ The search, in two levels:
    (skills, languages, exclusions, range, limits that can hold the task at
    all, some start in the window that fits their availability). A pinned
    request has only its pin. The objective (served priority, continuity,
-   round-trip km) depends on the skeleton only, so skeletons are produced
-   best-first, lazily, from a heap over the per-request option lists sorted
-   best-first (lexicographic order is compatible with addition, so stepping
-   one request to a worse option never improves the total).
-2. *Timing*: the first skeleton whose volunteer limits hold and whose timed
-   requests can be given whole-minute starts with no two blocks of one
-   volunteer overlapping is the optimum. Starts are found by a small
-   depth-first search with forward checking, per group of requests linked by
-   shared volunteers, memoised across skeletons.
+   round-trip km) depends on the skeleton only. Skeletons are enumerated
+   depth first, each request's options best first, and a branch is cut when
+   even the best options for the requests left cannot beat the best feasible
+   skeleton found so far (lexicographic order is compatible with addition),
+   or when its partial skeleton already breaks a rule (every rule is
+   monotone: dropping a request never breaks one). The result is exactly
+   "sort all skeletons best first, take the first feasible one", without
+   visiting the hopeless ones.
+2. *Timing*: a skeleton is feasible when the volunteer limits hold and its
+   timed requests can get whole-minute starts with no two blocks of one
+   volunteer overlapping. Per group of requests linked by shared volunteers
+   (memoised), a depth-first search over the order in which the requests
+   start gives each its earliest start after the blocks of the requests
+   before it. This is exact: in any feasible timing, taking the requests in
+   the order of their starts and moving each to its earliest possible start
+   keeps every block apart (one volunteer's blocks are in start order, and a
+   request's earliest start only grows with the starts before it).
 """
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -173,17 +181,12 @@ class _Pair:
     starts: frozenset[int]
 
 
-def solve_oracle(problem: Problem, *, max_skeletons: int = 2_000_000) -> OracleResult | None:
+def solve_oracle(problem: Problem) -> OracleResult | None:
     """The optimum of a tiny problem by enumeration, or ``None`` if its pins cannot hold.
 
-    Parameters
-    ----------
-    problem
-        At most a handful of requests and volunteers.
-    max_skeletons
-        Safety valve: give up (``AssertionError``) after this many skeletons.
+    Meant for at most a handful of requests and volunteers (it is exponential).
     """
-    return _Oracle(problem).run(max_skeletons)
+    return _Oracle(problem).run()
 
 
 class _Oracle:
@@ -238,9 +241,9 @@ class _Oracle:
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
         return _Option((req.priority, pref, -km), vols, starts, km)
 
-    # skeletons best-first ----------------------------------------------------
+    # skeletons, best first, by branch and bound ------------------------------
 
-    def run(self, max_skeletons: int) -> OracleResult | None:
+    def run(self) -> OracleResult | None:
         n = len(self.problem.requests)
         opts: list[list[_Option]] = []
         for r in range(n):
@@ -248,16 +251,40 @@ class _Oracle:
             if o is None:
                 return None
             opts.append(o)
-        # Pins alone must hold; otherwise no skeleton can (more requests only add load).
-        pins_only = [opts[r][0] if r in self.pins else None for r in range(n)]
-        if self.feasible(pins_only) is None:
-            return None
-        for count, skeleton in enumerate(_best_first(opts)):
-            assert count < max_skeletons, "oracle gave up: instance too large"
-            starts = self.feasible(skeleton)
-            if starts is not None:
-                return self.result(skeleton, starts)
-        raise AssertionError("unreachable: the pins-only skeleton is feasible")
+        # Pinned requests first (their single option is forced), then by priority.
+        order = sorted(
+            range(n), key=lambda r: (r not in self.pins, -self.problem.requests[r].priority, r)
+        )
+        # best[i]: the best total the requests order[i:] could add (their first options).
+        best_rest = [_ZERO] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            best_rest[i] = _add(best_rest[i + 1], opts[order[i]][0].key)
+
+        chosen: list[_Option | None] = [None] * n
+        incumbent: list[_Option] | None = None
+        incumbent_key = _ZERO
+
+        def dfs(i: int, total: tuple[float, int, float]) -> None:
+            nonlocal incumbent, incumbent_key
+            if incumbent is not None and not _add(total, best_rest[i]) > incumbent_key:
+                return
+            if i == n:
+                incumbent = [o for o in chosen if o is not None]
+                incumbent_key = total
+                return
+            r = order[i]
+            for opt in opts[r]:
+                chosen[r] = opt
+                if not opt.vols or self.feasible(chosen) is not None:
+                    dfs(i + 1, _add(total, opt.key))
+                chosen[r] = None
+
+        dfs(0, _ZERO)
+        if incumbent is None:
+            return None  # the pins do not hold together
+        starts = self.feasible(incumbent)
+        assert starts is not None
+        return self.result(incumbent, starts)
 
     def feasible(self, skeleton: Sequence[_Option | None]) -> dict[int, int] | None:
         """Start minutes of the timed served requests, or ``None`` if none work."""
@@ -291,48 +318,49 @@ class _Oracle:
         return out
 
     def schedule(self, group: list[_Timed]) -> dict[int, int] | None:
-        """DFS over start minutes with forward checking, for requests sharing volunteers."""
-        dur = {r: self.problem.requests[r].duration_minutes for r, _, _ in group}
-        vols = {r: vs for r, vs, _ in group}
-        order = sorted(group, key=lambda g: len(g[2]))
-        ids = [r for r, _, _ in order]
-        domains = {r: sorted(st) for r, _, st in order}
+        """Starts for requests that share volunteers: DFS over the order they start in.
 
-        def compatible(r1: int, s1: int, r2: int, s2: int) -> bool:
-            for v in set(vols[r1]) & set(vols[r2]):
-                t1, t2 = self.pairs[r1, v].travel, self.pairs[r2, v].travel
-                a1, b1 = s1 - t1, s1 + dur[r1] + t1
-                a2, b2 = s2 - t2, s2 + dur[r2] + t2
-                if a1 < b2 and a2 < b1:
-                    return False
-            return True
+        Two requests placed one after the other that share no volunteer give
+        the same state in either order, so only the order by index is tried.
+        """
+        m = len(group)
+        local = {v: i for i, v in enumerate(sorted({v for _, vs, _ in group for v in vs}))}
+        team = [tuple(local[v] for v in vs) for _, vs, _ in group]
+        travel = [tuple(self.pairs[r, v].travel for v in vs) for r, vs, _ in group]
+        dur = [self.problem.requests[r].duration_minutes for r, _, _ in group]
+        domain = [sorted(starts) for _, _, starts in group]
+        shares = [[bool(set(team[i]) & set(team[j])) for j in range(m)] for i in range(m)]
+        start = [0] * m
+        dead: set[tuple[int, tuple[int, ...], int]] = set()
+        never = -(10**12)  # "not out yet": a volunteer with no block placed
 
-        linked = {r: [q for q in ids if q != r and set(vols[r]) & set(vols[q])] for r in ids}
-        chosen: dict[int, int] = {}
-
-        def dfs(i: int, doms: dict[int, list[int]]) -> bool:
-            if i == len(ids):
+        def dfs(left: int, home_at: tuple[int, ...], last: int) -> bool:
+            """``home_at``: per volunteer, the minute they are back from their last block."""
+            if not left:
                 return True
-            r = ids[i]
-            for s in doms[r]:
-                new = dict(doms)
-                ok = True
-                for q in linked[r]:
-                    if q in chosen:
-                        continue
-                    new[q] = [s2 for s2 in doms[q] if compatible(r, s, q, s2)]
-                    if not new[q]:
-                        ok = False
-                        break
-                if not ok:
+            state = (left, home_at, last)
+            if state in dead:
+                return False
+            for i in range(m):
+                if not left >> i & 1 or (last >= 0 and i < last and not shares[i][last]):
                     continue
-                chosen[r] = s
-                if dfs(i + 1, new):
+                # Leave no earlier than back home from the block before, plus travel.
+                ready = max(home_at[v] + t for v, t in zip(team[i], travel[i], strict=True))
+                k = bisect.bisect_left(domain[i], ready)
+                if k == len(domain[i]):
+                    continue
+                start[i] = domain[i][k]
+                after = list(home_at)
+                for v, t in zip(team[i], travel[i], strict=True):
+                    after[v] = start[i] + dur[i] + t
+                if dfs(left & ~(1 << i), tuple(after), i):
                     return True
-                del chosen[r]
+            dead.add(state)
             return False
 
-        return dict(chosen) if dfs(0, domains) else None
+        if not dfs((1 << m) - 1, (never,) * len(local), -1):
+            return None
+        return {r: start[i] for i, (r, _, _) in enumerate(group)}
 
     def result(self, skeleton: Sequence[_Option], starts: dict[int, int]) -> OracleResult:
         problem = self.problem
@@ -353,31 +381,11 @@ class _Oracle:
         return OracleResult(objective, tuple(served), tuple(unassigned))
 
 
-def _best_first(opts: list[list[_Option]]) -> Iterator[list[_Option]]:
-    """Every combination of one option per request, best total key first.
+_ZERO: tuple[float, int, float] = (0.0, 0, 0.0)
 
-    Each index vector is reached from exactly one parent: the one with its
-    last non-zero position decremented (positions at or after the parent's
-    last increment may be stepped).
-    """
-    n = len(opts)
 
-    def total(idx: tuple[int, ...]) -> tuple[float, int, float]:
-        p, c, t = 0.0, 0, 0.0
-        for r, i in enumerate(idx):
-            k = opts[r][i].key
-            p, c, t = p + k[0], c + k[1], t + k[2]
-        return (-p, -c, -t)  # heap pops the smallest: negate "bigger is better"
-
-    start = (0,) * n
-    heap: list[tuple[tuple[float, int, float], tuple[int, ...], int]] = [(total(start), start, 0)]
-    while heap:
-        _, idx, last = heapq.heappop(heap)
-        yield [opts[r][i] for r, i in enumerate(idx)]
-        for pos in range(last, n):
-            if idx[pos] + 1 < len(opts[pos]):
-                nxt = (*idx[:pos], idx[pos] + 1, *idx[pos + 1 :])
-                heapq.heappush(heap, (total(nxt), nxt, pos))
+def _add(a: tuple[float, int, float], b: tuple[float, int, float]) -> tuple[float, int, float]:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
 
 def _linked_groups(

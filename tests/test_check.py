@@ -464,7 +464,7 @@ def test_malformed_documents_raise_problem_error(doc: Any) -> None:
 # -- properties -------------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems())
 def test_oracle_plans_pass_the_checker(problem: Problem) -> None:
     result = solve_oracle(problem)

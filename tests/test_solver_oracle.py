@@ -8,7 +8,9 @@
 - every unassigned request carries the truthful reason: its funnel is
   re-derived here, from the spec, and the reason is the first stage that
   leaves fewer than ``volunteers_needed``; ``capacity`` only when the request
-  could be served on its own next to the pinned commitments.
+  could be served on its own next to the pinned commitments. When every
+  stage passes but the pins leave no room even then, the reason must be
+  ``not_available`` (the funnel itself stays the pin-free one).
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ _SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow]
 def assert_same_objective(got: Objective, want: Objective) -> None:
     assert got.served_priority == want.served_priority, (got, want)
     assert got.continuity == want.continuity, (got, want)
-    assert abs(got.travel_km - want.travel_km) <= 1e-6 * max(1.0, abs(want.travel_km)), (got, want)
+    # The solver orders travel in whole metres (README): a plan may lose to the
+    # oracle's by under a metre per leg, a round trip being two legs.
+    legs = 2 * max(got.served_requests, want.served_requests) * 3  # teams of up to 3
+    assert abs(got.travel_km - want.travel_km) <= 1e-3 * legs + 1e-9, (got, want)
 
 
 def solve_checked(problem: Problem) -> Solution:
