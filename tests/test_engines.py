@@ -178,3 +178,23 @@ def test_dask_executor_gives_the_same_optimum(network: Problem) -> None:
         there = solve(network, time_limit_s=60, executor=client.get_executor())
     assert there.status == "optimal"
     assert _objective_key(here.objective) == _objective_key(there.objective)
+
+
+@SETTINGS
+@given(small_problems())
+def test_cpsat_never_returns_less_than_its_hint(problem: Problem) -> None:
+    from matchcore.engines import cpsat
+    from matchcore.engines.part import PartResult
+
+    cand = build_candidates(problem)
+    arrays = global_arrays(problem, cand, priority_scale([r.priority for r in problem.requests]))
+    if cand.n_pairs == 0:
+        return
+    part = whole_part(cand, arrays)
+    hint = solve_greedy(part)
+    nothing = PartResult(
+        hint.chosen & part.pin_pair, hint.start, False, int(part.priority.sum()), "cp-sat"
+    )
+    kept = cpsat._better(part, nothing, hint)
+    assert cpsat._key(part, kept) == max(cpsat._key(part, hint), cpsat._key(part, nothing))
+    assert kept.bound == nothing.bound and not kept.optimal

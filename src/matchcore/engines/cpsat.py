@@ -116,7 +116,27 @@ def _solve_weighted(
     # objective + distance = (priority * weight + continuity) * reach, and
     # continuity < weight, distance < reach: so priority <= (bound + reach - 1) / (weight * reach).
     bound = math.floor((solver.best_objective_bound + reach - 1 + 1e-6) / (weight * reach))
-    return _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
+    found = _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
+    return _better(part, found, hint)
+
+
+def _better(part: Part, found: PartResult, hint: PartResult | None) -> PartResult:
+    """The better plan, lexicographically, of CP-SAT's and the hint; CP-SAT's bound.
+
+    A search stopped by the time limit may end below the hint it was given.
+    """
+    if hint is None or found.optimal or _key(part, found) >= _key(part, hint):
+        return found
+    return PartResult(hint.chosen, hint.start, False, found.bound, hint.engine)
+
+
+def _key(part: Part, result: PartResult) -> tuple[int, int, int]:
+    served = np.unique(part.p_req[result.chosen])
+    return (
+        int(part.priority[served].sum()),
+        int(part.preferred[result.chosen].sum()),
+        -int(part.dist_m[result.chosen].sum()),
+    )
 
 
 def _without_plan(status: object, hint: PartResult | None) -> PartResult | None:
@@ -171,7 +191,8 @@ def _solve_two_stages(
     log.debug("cp-sat stage 2: %s in %.2fs", solver.status_name(status), solver.wall_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _with(result, optimal=False)
-    return _extract(m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound)
+    found = _extract(m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound)
+    return _better(part, found, hint)
 
 
 def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
