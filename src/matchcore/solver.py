@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matchcore import pricing
 from matchcore.candidates import NO_LIMIT_HI, Candidates, build_candidates
 from matchcore.engines.cpsat import (
     CpSatSettings,
@@ -30,6 +31,7 @@ from matchcore.engines.cpsat import (
 )
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
+from matchcore.engines.lns import solve_lns, use_lns
 from matchcore.engines.part import (
     NO_START,
     GlobalArrays,
@@ -122,11 +124,18 @@ def solve(
 
     scale = priority_scale([r.priority for r in problem.requests])
     arrays = global_arrays(problem, cand, scale)
-    parts = split_parts(cand, arrays, len(problem.volunteers))
-    log.info("decomposed into %d independent parts", len(parts))
-
     tick = time.perf_counter()
-    results = _solve_parts(problem, parts, deadline, executor, scale)
+    if cand.is_pruned and pricing.applies(cand, arrays):
+        # Pruned graph: one priced flow re-establishes optimality for the full graph.
+        priced = pricing.solve_pruned(problem, cand, arrays, deadline)
+        cand, arrays, parts, results = priced.cand, priced.arrays, priced.parts, priced.results
+        phases.update(priced.report.phases)
+    else:
+        parts = split_parts(cand, arrays, len(problem.volunteers))
+        log.info("decomposed into %d independent parts", len(parts))
+        results = _solve_parts(problem, parts, deadline, executor, scale)
+        if cand.is_pruned:  # pruned pairs that no engine priced: plans stand, proofs go
+            results = pricing.unproven(parts, results)
     phases["solve"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -240,9 +249,13 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     nothing at all in time, the greedy plan (or, failing that, a plan of the
     pins alone) is returned: a timeout never turns into an error.
     """
+    started = time.perf_counter()
     greedy = None
     if part.n_pairs >= _HINT_FROM_PAIRS:
         greedy = _keeps_pins(part, solve_greedy(part))
+    if greedy is not None and use_lns(part):  # too large for the exact model: LNS
+        left = settings.time_limit_s - (time.perf_counter() - started)
+        return solve_lns(part, CpSatSettings(left, settings.workers, settings.seed), greedy)
     try:
         return solve_cpsat(part, settings, greedy)
     except NoSolutionInTimeError:

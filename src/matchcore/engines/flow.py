@@ -21,6 +21,11 @@ The lexicographic objective becomes one cost with weights per part: one unit
 of priority outweighs all continuity, and one preferred pair outweighs all
 distance the part could ever travel. Parts share nothing, so per-part weights
 give each part its own lexicographic optimum.
+
+A pruned candidate graph (see :mod:`matchcore.candidates`) goes to
+:mod:`matchcore.pricing` instead, which builds one network with weights that
+hold for the full graph, solves it with :func:`min_cost_flow_arcs`, and uses
+:func:`relaxed_priority` and :func:`repair` from here.
 """
 
 from __future__ import annotations
@@ -54,18 +59,15 @@ def solve_flow(parts: list[Part]) -> list[PartResult]:
         if net.fits:
             break
         unit *= 10  # coarser distance, so that costs fit in int64
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
-    smcf.set_nodes_supplies(np.arange(net.n_nodes), net.supply)
-    status = smcf.solve()
-    if status != smcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed with status {status}")
-    used = smcf.flows(np.arange(net.first_pair_arc, net.first_pair_arc + net.n_pairs)) > 0
+    flows = min_cost_flow_arcs(net.tail, net.head, net.capacity, net.cost, net.supply)
+    if flows is None:
+        raise RuntimeError("min-cost flow failed")
+    used = flows[net.first_pair_arc : net.first_pair_arc + net.n_pairs] > 0
     results = []
     for k, part in enumerate(parts):
         chosen = used[net.pair_offset[k] : net.pair_offset[k + 1]]
-        relaxed = _relaxed_priority(part, chosen)
-        complete = _repair(part, chosen)
+        relaxed = relaxed_priority(part, chosen)
+        complete = repair(part, chosen)
         start = np.full(part.n_requests, NO_START, dtype=np.int64)
         served_timed = np.flatnonzero(chosen & part.timed[part.p_req])
         start[part.p_req[served_timed]] = part.start_lo[part.start_ptr[served_timed]]
@@ -73,13 +75,24 @@ def solve_flow(parts: list[Part]) -> list[PartResult]:
     return results
 
 
-def _relaxed_priority(part: Part, chosen: NDArray[np.bool_]) -> int:
+def min_cost_flow_arcs(tail: I64, head: I64, capacity: I64, cost: I64, supply: I64) -> I64 | None:
+    """The flow on every arc of an optimal flow, from arc arrays (one OR-Tools call
+    each way); None when OR-Tools finds no optimum (e.g. costs out of its range)."""
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(tail, head, capacity, cost)
+    smcf.set_nodes_supplies(np.arange(supply.size), supply)
+    if smcf.solve() != smcf.OPTIMAL:
+        return None
+    return np.asarray(smcf.flows(np.arange(tail.size)), dtype=np.int64)
+
+
+def relaxed_priority(part: Part, chosen: NDArray[np.bool_]) -> int:
     """Served priority with partial teams counted pro rata: the flow's bound."""
     staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
     return int(np.floor((staffed * part.priority / part.need).sum() + 1e-9))
 
 
-def _repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
+def repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
     """Make the relaxed plan feasible, in place; True if it already was.
 
     Volunteers over their minute budget drop their least urgent tasks first.
@@ -93,14 +106,19 @@ def _repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
     staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
     if over.size == 0 and not ((staffed > 0) & (staffed < part.need)).any():
         return True
-    for v in over.tolist():
-        mine = np.flatnonzero(chosen & (part.p_vol == v))
-        mine = mine[np.lexsort((-load[mine], part.priority[part.p_req[mine]]))]
-        for p in mine.tolist():
-            if minutes[v] <= part.max_minutes[v]:
-                break
-            chosen[p] = False
-            minutes[v] -= load[p]
+    if over.size:
+        # Per volunteer over budget, least urgent (then longest) first: a task goes
+        # while the minutes before it still exceed the budget.
+        mine = np.flatnonzero(chosen & (minutes > part.max_minutes)[part.p_vol])
+        vol = part.p_vol[mine]
+        mine = mine[np.lexsort((-load[mine], part.priority[part.p_req[mine]], vol))]
+        vol, mine_load = part.p_vol[mine], load[mine]
+        running = np.cumsum(mine_load)
+        first = np.searchsorted(vol, vol, side="left")
+        before = running - mine_load - (running[first] - mine_load[first])
+        drop = minutes[vol] - before > part.max_minutes[vol]
+        chosen[mine[drop]] = False
+        minutes -= np.bincount(vol[drop], weights=mine_load[drop], minlength=part.n_volunteers)
     spare = part.max_tasks - np.bincount(part.p_vol[chosen], minlength=part.n_volunteers)
     staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
     short = np.flatnonzero(staffed < part.need)
@@ -180,7 +198,13 @@ class _Network:
         magnitude = (
             float(np.abs(req_cost).sum()) + float(np.abs(pair_cost).max(initial=0)) * total_r
         )
-        self.fits = magnitude < _COST_LIMIT
+        # OR-Tools scales every arc cost by the node count (+3) and then needs
+        # twice that inside int64 (else BAD_COST_RANGE).
+        largest = max(
+            float(np.abs(req_cost).max(initial=0)), float(np.abs(pair_cost).max(initial=0))
+        )
+        scaled = largest * 2.0 * (2 + total_r + total_v + 3)
+        self.fits = magnitude < _COST_LIMIT and scaled < _COST_LIMIT
 
         cap_tasks = np.minimum(max_tasks, int(need.sum()))
         self.tail = np.concatenate(([source], np.full(total_r, source), r_node[p_req], v_node))

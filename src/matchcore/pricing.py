@@ -1,0 +1,553 @@
+"""Optimality for the full candidate graph after pruning, by pricing.
+
+When the candidate graph is too large, each request keeps only its nearest
+pairs (:data:`matchcore.candidates.KEEP_NEAREST`). A plan that is optimal on
+those pairs proves nothing by itself; this module re-establishes optimality
+for the full graph, the column-generation way:
+
+1. One min-cost-flow network of all pairs kept (untimed, unpinned problems;
+   teams and minute budgets enter relaxed, as in :mod:`matchcore.engines.flow`),
+   with weights that hold for the *full* graph: one unit of priority outweighs
+   any continuity and travel any plan of the full graph can have, and the
+   volunteers' task capacities come from all their valid pairs
+   (``Candidates.task_cap``).
+2. Node potentials from the optimal flow: shortest-path distances in its
+   residual graph (Bellman-Ford from a virtual root, vectorised over the arcs
+   of the nodes that changed). The distances are *lexicographic*
+   (priority, continuity, metres) so that they certify the lexicographic
+   optimum exactly even where the flow's single cost had to use a continuity
+   weight smaller than all possible travel (int64 limits of OR-Tools); if
+   they do not settle, the flow's own scalar costs are used, which certify
+   priority only.
+3. Pricing: the pruned pairs are streamed again (chunked, as candidates are
+   made), restricted to the requests and volunteers whose potentials leave
+   room for a negative reduced cost. No pruned pair with a negative reduced
+   cost means the flow is optimal for the full graph's relaxation. Otherwise
+   the most negative pairs per request are added back and the flow solved
+   again, for a bounded number of rounds; if pairs still price out then,
+   the reduced costs give a proven bound (the flow's value plus every
+   negative reduced cost).
+4. :func:`matchcore.engines.flow.repair` turns the relaxed plan into a
+   feasible one. The plan is ``optimal`` only when pricing proved the
+   relaxation optimal on the full graph, the certificate covers the whole
+   lexicographic objective, and nothing needed repair; the bound is always
+   the relaxation's proven value, so it holds for the full graph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchcore.candidates import (
+    NO_LIMIT_HI,
+    Candidates,
+    ProblemArrays,
+    add_pairs,
+    csr_rows,
+    problem_arrays,
+    valid_pairs,
+)
+from matchcore.engines.flow import min_cost_flow_arcs, relaxed_priority, repair
+from matchcore.engines.part import NO_START, GlobalArrays, Part, PartResult, whole_part
+from matchcore.problem import Problem
+
+log = logging.getLogger("matchcore")
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+BOOL = NDArray[np.bool_]
+
+ENGINE = "min-cost-flow+pricing"
+# Flow solves at most (the first one included).
+MAX_ROUNDS = 4
+# Pairs that price out added back per request and round, most negative first.
+ADD_PER_REQUEST = 10
+# Bellman-Ford passes before the potentials are given up as unsettled.
+BF_MAX_ITERATIONS = 3_000
+# Keep arc costs times OR-Tools' cost scaling factor (nodes + 3) this far inside int64.
+_COST_HEADROOM = 4
+
+
+@dataclass(frozen=True)
+class PricingReport:
+    """How pricing went (informative)."""
+
+    pruned_pairs: int  # valid pairs candidate generation left out
+    priced_back: int  # pruned pairs added back because they priced out
+    rounds: int  # flow solves
+    proven: bool  # no pruned pair prices out: the relaxation's optimum holds for the full graph
+    lexicographic: bool  # the proof covers continuity and travel too, not only priority
+    repaired: bool  # the relaxed plan needed repair (teams or minute budgets)
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A pruned problem solved: the final candidate graph, its parts and results."""
+
+    cand: Candidates
+    arrays: GlobalArrays
+    parts: list[Part]
+    results: list[PartResult]
+    report: PricingReport
+
+
+def applies(cand: Candidates, arrays: GlobalArrays) -> bool:
+    """Whether pricing can prove a pruned graph: untimed and unpinned, so that
+    every part is a flow (teams and minute budgets relaxed)."""
+    return not bool(arrays.pinned.any()) and not bool(arrays.timed[cand.req].any())
+
+
+def unproven(parts: list[Part], results: list[PartResult]) -> list[PartResult]:
+    """Results on a pruned graph that could not be priced: the plans stand, but
+    no proof does; each part's bound becomes all the priority of its requests
+    (a valid bound whatever the pruned pairs could have added)."""
+    return [
+        PartResult(res.chosen, res.start, False, int(part.priority.sum()), res.engine)
+        for part, res in zip(parts, results, strict=True)
+    ]
+
+
+def solve_pruned(
+    problem: Problem,
+    cand: Candidates,
+    arrays: GlobalArrays,
+    deadline: float | None = None,
+) -> Priced:
+    """Solve a pruned, untimed, unpinned problem and prove it for the full graph
+    (see the module docstring). ``deadline`` (``time.perf_counter()``) stops
+    further pricing rounds, never a flow solve under way."""
+    phases: dict[str, float] = {}
+    arr = problem_arrays(problem)
+    n_r, n_v = arr.n_r, arr.n_v
+    pruned_at_start = cand.pruned_pairs
+    added = 0
+    rounds = 0
+    proven = lexicographic = False
+    while True:
+        rounds += 1
+        tick = time.perf_counter()
+        net = _Network(cand, arrays, n_r, n_v, float(arr.reach.max(initial=0.0)))
+        flows = net.solve()
+        _lap(phases, "flow", tick)
+        tick = time.perf_counter()
+        pot = _settle(net, flows)
+        _lap(phases, "potentials", tick)
+        if pot is None:
+            log.info("pricing: potentials did not settle; no proof")
+            bound_units = None
+            break
+        tick = time.perf_counter()
+        found = _price(arr, cand, net, flows, pot)
+        _lap(phases, "pricing", tick)
+        log.info(
+            "pricing round %d: %d pairs (%d in the flow), potentials in %d passes (%s), "
+            "%d pruned pairs priced, %d price out",
+            rounds,
+            cand.n_pairs,
+            net.n_pairs,
+            pot.iterations,
+            "lexicographic" if pot.lexicographic else "scalar",
+            found.priced,
+            found.req.size,
+        )
+        if found.req.size == 0:
+            proven = True
+            lexicographic = (pot.lexicographic or net.w.exact) and net.w.unit == 1
+            bound_units = found.bound_units
+            break
+        bound_units = found.bound_units
+        late = deadline is not None and time.perf_counter() >= deadline
+        if rounds >= MAX_ROUNDS or late:
+            break
+        keep = _most_negative(found, ADD_PER_REQUEST)
+        cand = add_pairs(cand, arr, found.req[keep], found.vol[keep], found.dist[keep])
+        added += int(keep.size)
+
+    tick = time.perf_counter()
+    chosen = net.chosen(flows, cand.n_pairs)
+    lcm = net.w.lcm
+    del net, flows, pot  # before the part's copies of the pair arrays
+    # One part for the whole graph: its parts share nothing the plan could
+    # break, and repair works request by request anyway.
+    arrays = dataclasses.replace(arrays, pin_pair=np.zeros(cand.n_pairs, dtype=bool))
+    part = whole_part(cand, arrays)
+    relaxed = relaxed_priority(part, chosen)
+    complete = repair(part, chosen)
+    _lap(phases, "repair", tick)
+    # Without potentials no proof at all: the whole priority of every request.
+    bound = int(part.priority.sum()) if bound_units is None else max(bound_units // lcm, relaxed)
+    optimal = proven and lexicographic and complete
+    start = np.full(part.n_requests, NO_START, dtype=np.int64)
+    results = [PartResult(chosen, start, optimal, bound, ENGINE)]
+    report = PricingReport(
+        pruned_at_start, added, rounds, proven, lexicographic, not complete, phases
+    )
+    log.info(
+        "pricing: %s after %d rounds; %d of %d pruned pairs added back%s",
+        "proven for the full graph" if proven else "not proven",
+        rounds,
+        added,
+        pruned_at_start,
+        "; the plan needed repair" if not complete else "",
+    )
+    return Priced(cand, arrays, [part], results, report)
+
+
+def _lap(phases: dict[str, float], name: str, tick: float) -> None:
+    phases[name] = round(phases.get(name, 0.0) + time.perf_counter() - tick, 4)
+
+
+# -- the network -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """The flow's single cost: ``-units * w_prio - preferred * w_pref + metres // unit``.
+
+    ``exact`` when ``w_pref`` exceeds all travel of any plan of the full graph
+    (then the scalar optimum is the lexicographic one); ``w_prio`` always
+    exceeds all continuity and travel, so priority is always exact.
+    """
+
+    lcm: int
+    w_prio: int
+    w_pref: int
+    unit: int
+    exact: bool
+    d_max: int  # most travel (in units) any plan of the full graph can have
+
+
+def _weights(
+    cand: Candidates, arrays: GlobalArrays, has_r: BOOL, n_nodes: int, reach_km: float
+) -> _Weights:
+    need = arrays.need[has_r]
+    lcm = int(np.lcm.reduce(np.unique(need))) if need.size else 1
+    p_max = int((arrays.priority[has_r] * (lcm // need)).max(initial=1))
+    pref = np.bincount(cand.req[cand.preferred], minlength=has_r.size)
+    q_max = int(np.minimum(pref, arrays.need).sum())
+    # Full-graph travel: every staffed unit at most the longest range of anyone.
+    far_m = math.ceil(reach_km * 1000.0) + 1
+    limit = (2**63 - 1) // (2 * (n_nodes + 3)) // _COST_HEADROOM
+    unit = 1
+    while True:
+        d_max = int(need.sum()) * (far_m // unit + 1)
+        w_pref = d_max + 1
+        if p_max * (q_max * w_pref + d_max + 1) <= limit:
+            return _Weights(lcm, q_max * w_pref + d_max + 1, w_pref, unit, True, d_max)
+        w_pref = (limit // p_max - d_max - 1) // (q_max + 1)
+        if w_pref > far_m // unit:
+            return _Weights(lcm, q_max * w_pref + d_max + 1, w_pref, unit, False, d_max)
+        unit *= 10
+
+
+def _undominated(cand: Candidates, arrays: GlobalArrays, n_r: int) -> I64:
+    """The kept pairs an optimal plan of the full graph may need, sorted.
+
+    A volunteer without task or minute limit ("free") can take any number of
+    tasks. Let ``u_1..u_k`` be a request's ``k = volunteers_needed`` best free
+    pairs (more preferred, then nearer). Any other pair of that request that
+    is no better than ``u_k`` is never needed: a plan using it leaves one of
+    ``u_1..u_k`` unused and can switch to it without losing on any level of
+    the objective or breaking a limit (in the relaxation as in the plan).
+    In dense cities most pairs are such; the flow solves the rest.
+    """
+    free = (arrays.max_tasks >= n_r) & (arrays.max_minutes >= NO_LIMIT_HI)
+    metres = np.rint(cand.distance_km * 1000.0).astype(np.int64)
+    notpref = (~cand.preferred).astype(np.int64)  # 0 before 1: preferred first
+    u = np.flatnonzero(free[cand.vol])
+    u = u[np.lexsort((cand.vol[u], metres[u], notpref[u], cand.req[u]))]
+    rank = _rank_in_runs(cand.req[u])
+    need = arrays.need[cand.req[u]]
+    last = u[rank == need - 1]  # each request's k-th best free pair, if it has k
+    has = np.zeros(n_r, dtype=bool)
+    t_pref = np.zeros(n_r, dtype=np.int64)
+    t_metres = np.zeros(n_r, dtype=np.int64)
+    has[cand.req[last]] = True
+    t_pref[cand.req[last]] = notpref[last]
+    t_metres[cand.req[last]] = metres[last]
+    other = np.flatnonzero(~free[cand.vol])
+    r = cand.req[other]
+    worse = (notpref[other] > t_pref[r]) | (
+        (notpref[other] == t_pref[r]) & (metres[other] >= t_metres[r])
+    )
+    return np.sort(np.concatenate((u[rank < need], other[~(has[r] & worse)])))
+
+
+def _rank_in_runs(sorted_keys: I64) -> I64:
+    """Each element's position within its run of equal keys."""
+    n = sorted_keys.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    return np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
+
+
+class _Network:
+    """source -> request -> volunteer -> sink, plus a bypass, over the kept pairs
+    that an optimal plan may need (see :func:`_undominated`).
+
+    Nodes: 0 source, 1 sink, ``2 + r`` request ``r``, ``2 + n_r + v``
+    volunteer ``v`` (every request and volunteer has a node, arcs only those
+    with pairs). ``pairs`` are the candidate pairs that have an arc.
+    """
+
+    def __init__(
+        self, cand: Candidates, arrays: GlobalArrays, n_r: int, n_v: int, reach_km: float
+    ) -> None:
+        self.n_r, self.n_v = n_r, n_v
+        self.n_nodes = 2 + n_r + n_v
+        self.pairs = pairs = _undominated(cand, arrays, n_r)
+        p_req, p_vol = cand.req[pairs], cand.vol[pairs]
+        has_r = np.bincount(p_req, minlength=n_r) > 0
+        has_v = np.bincount(p_vol, minlength=n_v) > 0
+        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km)
+        reqs, vols = np.flatnonzero(has_r), np.flatnonzero(has_v)
+        need = arrays.need[reqs]
+        total = int(need.sum())
+        units = arrays.priority[reqs] * (w.lcm // need)
+        metres = np.rint(cand.distance_km[pairs] * 1000.0).astype(np.int64)
+        pref = cand.preferred[pairs].astype(np.int64)
+        cap = (
+            np.minimum(cand.task_cap[vols], total)
+            if cand.task_cap.size
+            else np.full(vols.size, total, dtype=np.int64)
+        )
+        n_pairs = self.n_pairs = int(pairs.size)
+        self.first_pair = 1 + reqs.size
+        self.tail = np.concatenate(([0], np.zeros(reqs.size, np.int64), 2 + p_req, 2 + n_r + vols))
+        self.head = np.concatenate(([1], 2 + reqs, 2 + n_r + p_vol, np.ones(vols.size, np.int64)))
+        self.capacity = np.concatenate(([total], need, np.ones(n_pairs, np.int64), cap))
+        self.cost = np.concatenate(
+            (
+                [0],
+                -units * w.w_prio,
+                metres // w.unit - pref * w.w_pref,
+                np.zeros(vols.size, np.int64),
+            )
+        ).astype(np.int64)
+        zeros_r, zeros_v = np.zeros(reqs.size, np.int64), np.zeros(vols.size, np.int64)
+        # Lexicographic arc costs: priority units, continuity, metres.
+        self.p = np.concatenate(([0], -units, np.zeros(n_pairs, np.int64), zeros_v))
+        self.q = np.concatenate(([0], zeros_r, -pref, zeros_v))
+        self.d = np.concatenate(([0], zeros_r, metres, zeros_v))
+        self.supply = np.zeros(self.n_nodes, dtype=np.int64)
+        self.supply[0], self.supply[1] = total, -total
+        self.units = np.concatenate(([0], units, np.zeros(n_pairs + vols.size, np.int64)))
+
+    def chosen(self, flows: I64, n_pairs: int) -> BOOL:
+        """Per candidate pair: whether the flow uses it."""
+        out = np.zeros(n_pairs, dtype=bool)
+        out[self.pairs] = flows[self.first_pair : self.first_pair + self.n_pairs] > 0
+        return out
+
+    def solve(self) -> I64:
+        flows = min_cost_flow_arcs(self.tail, self.head, self.capacity, self.cost, self.supply)
+        if flows is None:
+            raise RuntimeError("min-cost flow failed on the pricing network")
+        return flows
+
+    def relaxed_units(self, flows: I64) -> int:
+        """Priority units the flow serves (priority times lcm, teams pro rata)."""
+        return int((self.units * flows).sum())
+
+
+# -- potentials ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Potentials:
+    """Feasible potentials of the residual graph as two-level values (hi, lo).
+
+    Lexicographic: ``hi = priority * radix + continuity``, ``lo = metres``;
+    scalar: ``hi`` is the flow's own cost, ``lo`` zero.
+    """
+
+    hi: I64
+    lo: I64
+    lexicographic: bool
+    radix: int
+    iterations: int
+
+    def pair_cost(self, metres: I64, pref: I64, w: _Weights) -> tuple[I64, I64]:
+        if self.lexicographic:
+            return -pref, metres
+        return metres // w.unit - pref * w.w_pref, np.zeros_like(metres)
+
+
+def _settle(net: _Network, flows: I64) -> _Potentials | None:
+    """Lexicographic potentials, else scalar ones, else None (see the module docstring)."""
+    radix = 4 * (BF_MAX_ITERATIONS + 2) + 1
+    forward = flows < net.capacity
+    backward = flows > 0
+    tail = np.concatenate((net.tail[forward], net.head[backward]))
+    head = np.concatenate((net.head[forward], net.tail[backward]))
+    hi = net.p * radix + net.q
+    lo = net.d
+    found = _bellman_ford(
+        net.n_nodes,
+        tail,
+        head,
+        np.concatenate((hi[forward], -hi[backward])),
+        np.concatenate((lo[forward], -lo[backward])),
+    )
+    if found is not None:
+        return _Potentials(found[0], found[1], True, radix, found[2])
+    cost = net.cost
+    zeros = np.zeros(tail.size, dtype=np.int64)
+    found = _bellman_ford(
+        net.n_nodes, tail, head, np.concatenate((cost[forward], -cost[backward])), zeros
+    )
+    if found is not None:
+        return _Potentials(found[0], found[1], False, 1, found[2])
+    return None
+
+
+def _bellman_ford(
+    n_nodes: int, tail: I64, head: I64, c_hi: I64, c_lo: I64
+) -> tuple[I64, I64, int] | None:
+    """Shortest (hi, lo)-lexicographic distances from a virtual root joined to
+    every node at cost 0; None if they do not settle in ``BF_MAX_ITERATIONS``
+    passes (a negative cycle, or a very deep graph).
+
+    Each pass relaxes the out-arcs of the nodes that changed in the last one.
+    Where several arcs improve one node in a pass, any of them may win; the
+    tails of the others stay active, so no improvement is ever lost.
+    """
+    order = np.argsort(tail, kind="stable")
+    tail, head, c_hi, c_lo = tail[order], head[order], c_hi[order], c_lo[order]
+    ptr = np.searchsorted(tail, np.arange(n_nodes + 1)).astype(np.int64)
+    d_hi = np.zeros(n_nodes, dtype=np.int64)
+    d_lo = np.zeros(n_nodes, dtype=np.int64)
+    mark = np.zeros(n_nodes, dtype=bool)
+    active: I64 | None = None  # None: every node
+    for it in range(1, BF_MAX_ITERATIONS + 1):
+        if active is None:
+            t, h, ch, cl = tail, head, c_hi, c_lo
+        else:
+            arcs = csr_rows(ptr, active)
+            t, h, ch, cl = tail[arcs], head[arcs], c_hi[arcs], c_lo[arcs]
+        new_hi = d_hi[t] + ch
+        new_lo = d_lo[t] + cl
+        old_hi = d_hi[h]
+        better = np.flatnonzero((new_hi < old_hi) | ((new_hi == old_hi) & (new_lo < d_lo[h])))
+        if better.size == 0:
+            return d_hi, d_lo, it
+        t, h, new_hi, new_lo = t[better], h[better], new_hi[better], new_lo[better]
+        d_hi[h] = new_hi
+        d_lo[h] = new_lo
+        now_hi = d_hi[h]
+        still = (new_hi < now_hi) | ((new_hi == now_hi) & (new_lo < d_lo[h]))
+        mark[:] = False
+        mark[h] = True
+        mark[t[still]] = True
+        active = np.flatnonzero(mark)
+    return None
+
+
+# -- pricing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Pruned pairs with a negative reduced cost, and what pricing proved."""
+
+    req: I64
+    vol: I64
+    dist: F64
+    rc_hi: I64
+    rc_lo: I64
+    priced: int  # pruned pairs whose reduced cost was computed
+    bound_units: int  # proven bound on the full graph's relaxed priority units
+
+
+def _price(
+    arr: ProblemArrays, cand: Candidates, net: _Network, flows: I64, pot: _Potentials
+) -> _Found:
+    """Reduced costs of the pruned pairs that could be negative (see the module docstring)."""
+    n_r, n_v = arr.n_r, arr.n_v
+    r_hi, r_lo = pot.hi[2 : 2 + n_r], pot.lo[2 : 2 + n_r]
+    v_hi, v_lo = pot.hi[2 + n_r :].copy(), pot.lo[2 + n_r :].copy()
+    idle = np.bincount(cand.vol[net.pairs], minlength=n_v) == 0
+    v_hi[idle], v_lo[idle] = pot.hi[1], pot.lo[1]  # no pair kept: as low as the sink allows
+
+    # Pruned pairs are no nearer than the farthest kept pair that is not preferred.
+    plain = ~cand.preferred
+    far = np.zeros(n_r, dtype=np.float64)
+    np.maximum.at(far, cand.req[plain], cand.distance_km[plain])
+    far_m = np.rint(far * 1000.0).astype(np.int64)
+    no_pref = np.zeros(n_r, dtype=np.int64)
+    t_hi, t_lo = pot.pair_cost(far_m, no_pref, net.w)
+    b_hi, b_lo = r_hi + t_hi, r_lo + t_lo
+    top = int(v_hi.max(initial=0))
+    top_lo = int(v_lo[v_hi == top].max(initial=0))
+    pruned = cand.pruned if cand.pruned.size else np.zeros(n_r, dtype=np.int64)
+    open_r = np.flatnonzero((pruned > 0) & ((b_hi < top) | ((b_hi == top) & (b_lo < top_lo))))
+    if open_r.size == 0:
+        return _Found(*_empty(), 0, net.relaxed_units(flows))
+    low = int(b_hi[open_r].min())
+    low_lo = int(b_lo[open_r][b_hi[open_r] == low].min())
+    open_v = np.flatnonzero((v_hi > low) | ((v_hi == low) & (v_lo > low_lo)))
+
+    keys = cand.req * max(n_v, 1) + cand.vol
+    out: list[tuple[I64, I64, F64, I64, I64]] = []
+    priced = 0
+    for req, vol, dist in valid_pairs(arr, open_r, open_v):
+        # Kept pairs: nearer than the farthest kept plain pair, or in the graph.
+        maybe = (dist >= far[req]) & ~arr.preferred.contains(req, vol)
+        req, vol, dist = req[maybe], vol[maybe], dist[maybe]
+        tie = np.flatnonzero(dist == far[req])
+        if tie.size:
+            k = req[tie] * max(n_v, 1) + vol[tie]
+            at = np.minimum(np.searchsorted(keys, k), keys.size - 1)
+            drop = np.zeros(req.size, dtype=bool)
+            drop[tie[keys[at] == k]] = True
+            req, vol, dist = req[~drop], vol[~drop], dist[~drop]
+        priced += req.size
+        metres = np.rint(dist * 1000.0).astype(np.int64)
+        c_hi, c_lo = pot.pair_cost(metres, np.zeros_like(metres), net.w)
+        rc_hi = c_hi + r_hi[req] - v_hi[vol]
+        rc_lo = c_lo + r_lo[req] - v_lo[vol]
+        neg = np.flatnonzero((rc_hi < 0) | ((rc_hi == 0) & (rc_lo < 0)))
+        if neg.size:
+            out.append((req[neg], vol[neg], dist[neg], rc_hi[neg], rc_lo[neg]))
+    relaxed = net.relaxed_units(flows)
+    if not out:
+        return _Found(*_empty(), priced, relaxed)
+    req, vol, dist, rc_hi, rc_lo = (np.concatenate(c) for c in zip(*out, strict=True))
+    return _Found(req, vol, dist, rc_hi, rc_lo, priced, _bound_units(net, pot, flows, rc_hi))
+
+
+def _bound_units(net: _Network, pot: _Potentials, flows: I64, rc_hi: I64) -> int:
+    """A proven bound on the relaxed priority units of the full graph, from the
+    flow and the negative reduced costs of the pruned pairs (each can add at
+    most its reduced cost, having capacity 1)."""
+    relaxed = net.relaxed_units(flows)
+    if pot.lexicographic:
+        # The priority level of a lexicographic reduced cost, exactly.
+        level = (rc_hi + pot.radix // 2) // pot.radix
+        return relaxed + int(np.maximum(-level, 0).sum())
+    pairs = slice(net.first_pair, net.first_pair + net.n_pairs)
+    spent = int((net.cost[pairs] * flows[pairs]).sum())
+    gain = net.w.d_max - spent + int(np.maximum(-rc_hi, 0).sum())
+    return relaxed + gain // net.w.w_prio
+
+
+def _empty() -> tuple[I64, I64, F64, I64, I64]:
+    z = np.zeros(0, dtype=np.int64)
+    return z, z, np.zeros(0, dtype=np.float64), z, z
+
+
+def _most_negative(found: _Found, per_request: int) -> I64:
+    """Indices of each request's ``per_request`` most negative pairs."""
+    order = np.lexsort((found.rc_lo, found.rc_hi, found.req))
+    req = found.req[order]
+    rank = np.arange(order.size) - np.searchsorted(req, req, side="left")
+    return np.asarray(order[rank < per_request], dtype=np.int64)

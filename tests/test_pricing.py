@@ -1,0 +1,223 @@
+"""Pruned candidate graphs: exact funnels, and pricing proves the full graph's optimum.
+
+Pruning is forced on small problems: every valid pair counts against a budget
+of 0 and each request keeps its ``k`` nearest pairs (plus preferred and
+pinned ones).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import small_problems
+
+from matchcore import Problem, Solution, check, pricing, solve
+from matchcore import candidates as cand_mod
+from matchcore.candidates import Candidates, build_candidates
+from matchcore.engines.flow import solve_flow
+from matchcore.engines.part import whole_part
+from matchcore.generate import generate
+from matchcore.solver import assemble, global_arrays, priority_scale
+
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@contextmanager
+def _pruned(k: int) -> Iterator[None]:
+    """Prune every graph to the ``k`` nearest pairs per request, via the grid path."""
+    old = (cand_mod.PRUNE_ABOVE_PAIRS, cand_mod.KEEP_NEAREST, cand_mod._DENSE_CELLS)
+    cand_mod.PRUNE_ABOVE_PAIRS, cand_mod.KEEP_NEAREST, cand_mod._DENSE_CELLS = 0, k, 0
+    try:
+        yield
+    finally:
+        cand_mod.PRUNE_ABOVE_PAIRS, cand_mod.KEEP_NEAREST, cand_mod._DENSE_CELLS = old
+
+
+def _full(problem: Problem) -> Candidates:
+    """The unpruned graph through the same (grid) path, so distances are identical."""
+    old = cand_mod._DENSE_CELLS
+    cand_mod._DENSE_CELLS = 0
+    try:
+        return build_candidates(problem)
+    finally:
+        cand_mod._DENSE_CELLS = old
+
+
+def _untimed(problem: Problem, singles: bool) -> Problem:
+    requests = tuple(
+        dataclasses.replace(r, window=None, volunteers_needed=1 if singles else r.volunteers_needed)
+        for r in problem.requests
+    )
+    volunteers = tuple(
+        dataclasses.replace(v, availability=None, max_minutes=None if singles else v.max_minutes)
+        for v in problem.volunteers
+    )
+    return Problem(volunteers, requests, (), problem.options)
+
+
+def _flow_solution(problem: Problem) -> tuple[Solution, int]:
+    """The unpruned graph as one flow part: the plan and the relaxation's bound."""
+    cand = build_candidates(problem)
+    scale = priority_scale([r.priority for r in problem.requests])
+    arrays = global_arrays(problem, cand, scale)
+    if cand.n_pairs == 0:
+        return assemble(problem, cand, [], [], scale), 0
+    part = whole_part(cand, arrays)
+    result = solve_flow([part])[0]
+    return assemble(problem, cand, [part], [result], scale), result.bound
+
+
+@SETTINGS
+@given(small_problems(), st.integers(1, 3))
+def test_pruning_keeps_exact_funnels_and_each_requests_nearest_pairs(
+    problem: Problem, k: int
+) -> None:
+    full = _full(problem)
+    with _pruned(k):
+        cut = build_candidates(problem)
+    np.testing.assert_array_equal(cut.funnel, full.funnel)
+    np.testing.assert_array_equal(cut.funnel, build_candidates(problem).funnel)  # dense path
+    n_v = max(len(problem.volunteers), 1)
+    full_keys = full.req * n_v + full.vol
+    cut_keys = cut.req * n_v + cut.vol
+    assert np.all(np.diff(cut_keys) > 0), "sorted by request, then volunteer"
+    at = np.searchsorted(full_keys, cut_keys)
+    np.testing.assert_array_equal(full_keys[at], cut_keys)  # a subset of the full graph
+    for name in ("distance_km", "travel_min", "preferred"):
+        np.testing.assert_array_equal(
+            getattr(cut, name)[np.arange(cut.n_pairs)], getattr(full, name)[at]
+        )
+    for p, q in enumerate(at.tolist()):
+        assert cut.starts(p) == full.starts(q)
+
+    pinned = {
+        (problem.request_index[pin.request_id], problem.volunteer_index[vid])
+        for pin in problem.assignments
+        for vid in pin.volunteer_ids
+    }
+    for r in range(len(problem.requests)):
+        mine = np.flatnonzero(full.req == r)
+        order = mine[np.lexsort((full.vol[mine], full.distance_km[mine]))]
+        expected = {int(full.vol[p]) for p in order[:k]}
+        expected |= {
+            int(full.vol[p]) for p in mine if full.preferred[p] or (r, full.vol[p]) in pinned
+        }
+        assert set(cut.vol[cut.req == r].tolist()) == expected
+    if full.n_pairs:
+        assert cut.pruned_pairs == full.n_pairs - cut.n_pairs
+        np.testing.assert_array_equal(
+            cut.pruned,
+            np.bincount(full.req, minlength=len(problem.requests))
+            - np.bincount(cut.req, minlength=len(problem.requests)),
+        )
+
+
+@SETTINGS
+@given(small_problems(), st.integers(1, 2))
+def test_priced_flow_reaches_the_unpruned_flow_optimum(problem: Problem, k: int) -> None:
+    problem = _untimed(problem, singles=True)
+    base, _ = _flow_solution(problem)
+    with _pruned(k):
+        got = solve(problem, time_limit_s=30)
+    assert check(problem, got).ok
+    assert got.status == "optimal"
+    a, b = base.objective, got.objective
+    assert (a.served_priority, a.continuity) == (b.served_priority, b.continuity)
+    # Distances enter the models in whole metres: a metre per assigned pair.
+    assert math.isclose(a.travel_km, b.travel_km, abs_tol=2e-3 * (a.served_requests + 1))
+    assert got.bound == b.served_priority
+
+
+@SETTINGS
+@given(small_problems(), st.integers(1, 2))
+def test_priced_relaxation_bound_equals_the_unpruned_relaxation(problem: Problem, k: int) -> None:
+    problem = _untimed(problem, singles=False)  # teams and minute budgets, relaxed
+    base, base_bound = _flow_solution(problem)
+    with _pruned(k):
+        cand = build_candidates(problem)
+        scale = priority_scale([r.priority for r in problem.requests])
+        arrays = global_arrays(problem, cand, scale)
+        if not cand.is_pruned:
+            return
+        priced = pricing.solve_pruned(problem, cand, arrays)
+    assert priced.report.proven
+    assert sum(res.bound for res in priced.results) == base_bound
+    solution = assemble(problem, priced.cand, priced.parts, priced.results, scale)
+    assert check(problem, solution).ok
+    assert solution.bound >= base.objective.served_priority - 1e-9
+
+
+def _lex_less(a_hi: np.ndarray, a_lo: np.ndarray, b_hi: np.ndarray, b_lo: np.ndarray) -> np.ndarray:
+    return (a_hi < b_hi) | ((a_hi == b_hi) & (a_lo < b_lo))
+
+
+def test_potentials_certify_the_flow_on_the_full_graph() -> None:
+    problem = generate(40, 200, region="west-flanders", timed=False, seed=11)
+    full = _full(problem)
+    scale = priority_scale([r.priority for r in problem.requests])
+    with _pruned(1):
+        cand = build_candidates(problem)
+        arrays = global_arrays(problem, cand, scale)
+        priced = pricing.solve_pruned(problem, cand, arrays)
+    assert cand.is_pruned and priced.report.proven and priced.report.lexicographic
+    arr = cand_mod.ProblemArrays(problem)
+    final = priced.cand
+    net = pricing._Network(final, priced.arrays, arr.n_r, arr.n_v, float(arr.reach.max()))
+    flows = net.solve()
+    pot = pricing._settle(net, flows)
+    assert pot is not None and pot.lexicographic
+    # Every residual arc of the network: reduced cost >= 0 (lexicographically).
+    hi = net.p * pot.radix + net.q
+    fwd, bwd = flows < net.capacity, flows > 0
+    for mask, sign, tail, head in ((fwd, 1, net.tail, net.head), (bwd, -1, net.head, net.tail)):
+        rc_hi = sign * hi[mask] + pot.hi[tail[mask]] - pot.hi[head[mask]]
+        rc_lo = sign * net.d[mask] + pot.lo[tail[mask]] - pot.lo[head[mask]]
+        assert not _lex_less(rc_hi, rc_lo, 0 * rc_hi, 0 * rc_lo).any()
+    # Every pair of the full graph (the pruned ones too): reduced cost >= 0, with a
+    # volunteer that kept no pair as low as the sink allows.
+    n_r = arr.n_r
+    v_hi, v_lo = pot.hi[2 + n_r :].copy(), pot.lo[2 + n_r :].copy()
+    idle = np.bincount(final.vol, minlength=arr.n_v) == 0
+    v_hi[idle], v_lo[idle] = pot.hi[1], pot.lo[1]
+    metres = np.rint(full.distance_km * 1000.0).astype(np.int64)
+    rc_hi = -full.preferred.astype(np.int64) + pot.hi[2 + full.req] - v_hi[full.vol]
+    rc_lo = metres + pot.lo[2 + full.req] - v_lo[full.vol]
+    n_v = arr.n_v
+    full_keys = full.req * n_v + full.vol
+    net_keys = final.req[net.pairs] * n_v + final.vol[net.pairs]
+    kept = np.isin(full_keys, final.req * n_v + final.vol)
+    used = np.zeros(full.n_pairs, dtype=bool)
+    used[np.searchsorted(full_keys, net_keys)] = net.chosen(flows, final.n_pairs)[net.pairs]
+    in_net = np.isin(full_keys, net_keys)
+    # Pruned pairs, and network pairs without flow, may only cost more. (Kept
+    # pairs left out of the network are dominated by a free volunteer's pair.)
+    check = (~kept | in_net) & ~used
+    assert not _lex_less(rc_hi[check], rc_lo[check], 0 * rc_hi[check], 0 * rc_lo[check]).any()
+    assert (~kept).any() and (kept & ~in_net).any(), "the test covers pruned and dominated pairs"
+
+
+def test_bellman_ford_reports_a_negative_cycle() -> None:
+    tail = np.array([0, 1, 2], dtype=np.int64)
+    head = np.array([1, 2, 0], dtype=np.int64)
+    found = pricing._bellman_ford(3, tail, head, np.array([1, -3, 1]), np.zeros(3, np.int64))
+    assert found is None
+    found = pricing._bellman_ford(3, tail, head, np.array([1, -2, 1]), np.zeros(3, np.int64))
+    assert found is not None
+    d_hi, _, _ = found
+    assert (d_hi[head] <= d_hi[tail] + np.array([1, -2, 1])).all()
+
+
+def test_a_pruned_timed_problem_keeps_no_proof_but_a_valid_bound() -> None:
+    problem = generate(30, 80, region="west-flanders", seed=5)
+    exact = solve(problem, time_limit_s=30)
+    with _pruned(1):
+        got = solve(problem, time_limit_s=30)
+    assert check(problem, got).ok
+    assert got.status == "feasible"
+    assert got.bound >= exact.objective.served_priority - 1e-9
