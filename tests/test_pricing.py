@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from strategies import small_problems
 
 from matchcore import Problem, Solution, check, pricing, solve
@@ -25,6 +26,7 @@ from matchcore.engines.part import whole_part
 from matchcore.generate import generate
 from matchcore.solver import assemble, global_arrays, priority_scale
 
+I64 = NDArray[np.int64]
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -153,8 +155,8 @@ def test_priced_relaxation_bound_equals_the_unpruned_relaxation(problem: Problem
     assert solution.bound >= base.objective.served_priority - 1e-9
 
 
-def _lex_less(a_hi: np.ndarray, a_lo: np.ndarray, b_hi: np.ndarray, b_lo: np.ndarray) -> np.ndarray:
-    return (a_hi < b_hi) | ((a_hi == b_hi) & (a_lo < b_lo))
+def _lex_less(a_hi: I64, a_lo: I64, b_hi: I64, b_lo: I64) -> NDArray[np.bool_]:
+    return np.asarray((a_hi < b_hi) | ((a_hi == b_hi) & (a_lo < b_lo)), dtype=bool)
 
 
 def test_potentials_certify_the_flow_on_the_full_graph() -> None:
@@ -170,6 +172,7 @@ def test_potentials_certify_the_flow_on_the_full_graph() -> None:
     final = priced.cand
     net = pricing._Network(final, priced.arrays, arr.n_r, arr.n_v, float(arr.reach.max()))
     flows = net.solve()
+    assert flows is not None
     pot = pricing._settle(net, flows)
     assert pot is not None and pot.lexicographic
     # Every residual arc of the network: reduced cost >= 0 (lexicographically).
@@ -221,3 +224,48 @@ def test_a_pruned_timed_problem_keeps_no_proof_but_a_valid_bound() -> None:
     assert check(problem, got).ok
     assert got.status == "feasible"
     assert got.bound >= exact.objective.served_priority - 1e-9
+
+
+def _exact_problem() -> Problem:
+    problem = generate(80, 400, region="west-flanders", timed=False, seed=3)
+    return _untimed(problem, singles=True)
+
+
+def test_out_of_rounds_the_reduced_costs_still_bound_the_full_graph() -> None:
+    problem = _exact_problem()
+    base, base_bound = _flow_solution(problem)
+    old = pricing.MAX_ROUNDS
+    pricing.MAX_ROUNDS = 1
+    try:
+        with _pruned(1):
+            got = solve(problem, time_limit_s=30)
+    finally:
+        pricing.MAX_ROUNDS = old
+    assert check(problem, got).ok
+    assert got.status == "feasible"  # pairs still priced out
+    assert got.bound >= base.objective.served_priority
+    assert got.bound >= base_bound
+
+
+def test_scalar_potentials_take_over_when_lexicographic_ones_do_not_settle() -> None:
+    problem = _exact_problem()
+    base, _ = _flow_solution(problem)
+    real = pricing._bellman_ford
+    calls: list[bool] = []
+
+    def flaky(
+        n_nodes: int, tail: I64, head: I64, c_hi: I64, c_lo: I64
+    ) -> tuple[I64, I64, int] | None:
+        calls.append(bool(c_lo.any()))
+        return None if c_lo.any() else real(n_nodes, tail, head, c_hi, c_lo)  # lexicographic
+
+    pricing._bellman_ford = flaky
+    try:
+        with _pruned(2):
+            got = solve(problem, time_limit_s=30)
+    finally:
+        pricing._bellman_ford = real
+    assert True in calls and False in calls
+    assert check(problem, got).ok
+    assert got.objective.served_priority == base.objective.served_priority
+    assert got.bound == base.objective.served_priority

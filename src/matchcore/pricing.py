@@ -5,12 +5,15 @@ pairs (:data:`matchcore.candidates.KEEP_NEAREST`). A plan that is optimal on
 those pairs proves nothing by itself; this module re-establishes optimality
 for the full graph, the column-generation way:
 
-1. One min-cost-flow network of all pairs kept (untimed, unpinned problems;
+1. One min-cost-flow network of the pairs kept (untimed, unpinned problems;
    teams and minute budgets enter relaxed, as in :mod:`matchcore.engines.flow`),
    with weights that hold for the *full* graph: one unit of priority outweighs
    any continuity and travel any plan of the full graph can have, and the
    volunteers' task capacities come from all their valid pairs
-   (``Candidates.task_cap``).
+   (``Candidates.task_cap``). Pairs that an optimal plan never needs (no
+   better than a request's own best pairs to volunteers without limits, see
+   :func:`_undominated`) stay out of the network: in dense cities that is
+   most of them.
 2. Node potentials from the optimal flow: shortest-path distances in its
    residual graph (Bellman-Ford from a virtual root, vectorised over the arcs
    of the nodes that changed). The distances are *lexicographic*
@@ -28,10 +31,11 @@ for the full graph, the column-generation way:
    the reduced costs give a proven bound (the flow's value plus every
    negative reduced cost).
 4. :func:`matchcore.engines.flow.repair` turns the relaxed plan into a
-   feasible one. The plan is ``optimal`` only when pricing proved the
-   relaxation optimal on the full graph, the certificate covers the whole
-   lexicographic objective, and nothing needed repair; the bound is always
-   the relaxation's proven value, so it holds for the full graph.
+   feasible one (the whole graph as one part: the flow was solved whole).
+   The plan is ``optimal`` only when pricing proved the relaxation optimal
+   on the full graph, the certificate covers the whole lexicographic
+   objective, and nothing needed repair; the bound is always the
+   relaxation's proven value, so it holds for the full graph.
 """
 
 from __future__ import annotations
@@ -71,8 +75,9 @@ MAX_ROUNDS = 4
 ADD_PER_REQUEST = 10
 # Bellman-Ford passes before the potentials are given up as unsettled.
 BF_MAX_ITERATIONS = 3_000
-# Keep arc costs times OR-Tools' cost scaling factor (nodes + 3) this far inside int64.
-_COST_HEADROOM = 4
+# Keep arc costs times OR-Tools' cost scaling factor (nodes + 3) this far inside int64
+# (tried in turn: its potentials may need more room than the costs).
+_COST_HEADROOM = (4, 256)
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,6 @@ def solve_pruned(
     further pricing rounds, never a flow solve under way."""
     phases: dict[str, float] = {}
     arr = problem_arrays(problem)
-    n_r, n_v = arr.n_r, arr.n_v
     pruned_at_start = cand.pruned_pairs
     added = 0
     rounds = 0
@@ -134,8 +138,7 @@ def solve_pruned(
     while True:
         rounds += 1
         tick = time.perf_counter()
-        net = _Network(cand, arrays, n_r, n_v, float(arr.reach.max(initial=0.0)))
-        flows = net.solve()
+        net, flows = _solved_network(cand, arrays, arr)
         _lap(phases, "flow", tick)
         tick = time.perf_counter()
         pot = _settle(net, flows)
@@ -226,7 +229,12 @@ class _Weights:
 
 
 def _weights(
-    cand: Candidates, arrays: GlobalArrays, has_r: BOOL, n_nodes: int, reach_km: float
+    cand: Candidates,
+    arrays: GlobalArrays,
+    has_r: BOOL,
+    n_nodes: int,
+    reach_km: float,
+    headroom: int,
 ) -> _Weights:
     need = arrays.need[has_r]
     lcm = int(np.lcm.reduce(np.unique(need))) if need.size else 1
@@ -235,7 +243,7 @@ def _weights(
     q_max = int(np.minimum(pref, arrays.need).sum())
     # Full-graph travel: every staffed unit at most the longest range of anyone.
     far_m = math.ceil(reach_km * 1000.0) + 1
-    limit = (2**63 - 1) // (2 * (n_nodes + 3)) // _COST_HEADROOM
+    limit = (2**63 - 1) // (2 * (n_nodes + 3)) // headroom
     unit = 1
     while True:
         d_max = int(need.sum()) * (far_m // unit + 1)
@@ -300,7 +308,13 @@ class _Network:
     """
 
     def __init__(
-        self, cand: Candidates, arrays: GlobalArrays, n_r: int, n_v: int, reach_km: float
+        self,
+        cand: Candidates,
+        arrays: GlobalArrays,
+        n_r: int,
+        n_v: int,
+        reach_km: float,
+        headroom: int = _COST_HEADROOM[0],
     ) -> None:
         self.n_r, self.n_v = n_r, n_v
         self.n_nodes = 2 + n_r + n_v
@@ -308,7 +322,7 @@ class _Network:
         p_req, p_vol = cand.req[pairs], cand.vol[pairs]
         has_r = np.bincount(p_req, minlength=n_r) > 0
         has_v = np.bincount(p_vol, minlength=n_v) > 0
-        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km)
+        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km, headroom)
         reqs, vols = np.flatnonzero(has_r), np.flatnonzero(has_v)
         need = arrays.need[reqs]
         total = int(need.sum())
@@ -348,15 +362,25 @@ class _Network:
         out[self.pairs] = flows[self.first_pair : self.first_pair + self.n_pairs] > 0
         return out
 
-    def solve(self) -> I64:
-        flows = min_cost_flow_arcs(self.tail, self.head, self.capacity, self.cost, self.supply)
-        if flows is None:
-            raise RuntimeError("min-cost flow failed on the pricing network")
-        return flows
+    def solve(self) -> I64 | None:
+        return min_cost_flow_arcs(self.tail, self.head, self.capacity, self.cost, self.supply)
 
     def relaxed_units(self, flows: I64) -> int:
         """Priority units the flow serves (priority times lcm, teams pro rata)."""
         return int((self.units * flows).sum())
+
+
+def _solved_network(
+    cand: Candidates, arrays: GlobalArrays, arr: ProblemArrays
+) -> tuple[_Network, I64]:
+    """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
+    reach = float(arr.reach.max(initial=0.0))
+    for headroom in _COST_HEADROOM:
+        net = _Network(cand, arrays, arr.n_r, arr.n_v, reach, headroom)
+        flows = net.solve()
+        if flows is not None:
+            return net, flows
+    raise RuntimeError("min-cost flow failed on the pricing network")
 
 
 # -- potentials ------------------------------------------------------------------------------
@@ -475,13 +499,16 @@ def _price(
     n_r, n_v = arr.n_r, arr.n_v
     r_hi, r_lo = pot.hi[2 : 2 + n_r], pot.lo[2 : 2 + n_r]
     v_hi, v_lo = pot.hi[2 + n_r :].copy(), pot.lo[2 + n_r :].copy()
+    # A volunteer without an arc in the network: as low as its arc to the sink allows.
     idle = np.bincount(cand.vol[net.pairs], minlength=n_v) == 0
-    v_hi[idle], v_lo[idle] = pot.hi[1], pot.lo[1]  # no pair kept: as low as the sink allows
+    v_hi[idle], v_lo[idle] = pot.hi[1], pot.lo[1]
 
     # Pruned pairs are no nearer than the farthest kept pair that is not preferred.
-    plain = ~cand.preferred
     far = np.zeros(n_r, dtype=np.float64)
-    np.maximum.at(far, cand.req[plain], cand.distance_km[plain])
+    if cand.n_pairs:
+        first = np.flatnonzero(np.concatenate(([True], cand.req[1:] != cand.req[:-1])))
+        plain_km = np.where(cand.preferred, 0.0, cand.distance_km)
+        far[cand.req[first]] = np.maximum.reduceat(plain_km, first)
     far_m = np.rint(far * 1000.0).astype(np.int64)
     no_pref = np.zeros(n_r, dtype=np.int64)
     t_hi, t_lo = pot.pair_cost(far_m, no_pref, net.w)
