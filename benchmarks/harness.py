@@ -445,7 +445,22 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "ortools": ortools_version,
         "platform": platform.platform(terse=True),
+        "matchcore_src_sha256": source_digest(),
     }
+
+
+def source_digest() -> str:
+    """A short digest of matchcore's source files, to tell library versions apart."""
+    import hashlib
+
+    import matchcore
+
+    digest = hashlib.sha256()
+    src = Path(matchcore.__file__).resolve().parent
+    for path in sorted(src.rglob("*.py")):
+        digest.update(path.relative_to(src).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 # -- command line ---------------------------------------------------------------------------
