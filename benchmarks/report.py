@@ -322,11 +322,13 @@ def write_summary(out: Path) -> Path:
         started = min(r["started_at"] for r in records)
         finished = max(r.get("finished_at", r["started_at"]) for r in records)
         loads = [r["machine"].get("load_avg_1m", 0.0) for r in records]
+        digests = sorted({r["machine"].get("matchcore_src_sha256", "?") for r in records})
         lines += [
             f"Runs from {started} to {finished}; machine(s) (usable cores, GiB): "
             f"{sorted(machines, key=str)}; 1-minute load average at family start "
             f"{min(loads):.1f}-{max(loads):.1f} (a shared machine: absolute times are noisy, "
-            "ratios within a row's family are what counts).",
+            "ratios within a row's family are what counts). matchcore source digest(s) at "
+            f"family start: {', '.join(digests)}.",
             "",
             table(records),
             "",

@@ -596,3 +596,13 @@ def test_problem_is_immutable() -> None:
     problem = load(minimal())
     with pytest.raises(AttributeError):
         problem.requests[0].priority = 5
+
+
+def test_problems_pickle_for_process_pools_and_dask() -> None:
+    import pickle
+
+    problem = Problem.from_dict(valid())
+    _ = problem.volunteer_index  # a cached index must not block pickling
+    again = pickle.loads(pickle.dumps(problem))
+    assert again == problem
+    assert again.to_dict() == problem.to_dict()

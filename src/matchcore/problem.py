@@ -241,6 +241,10 @@ class TravelOptions:
         if self.detour_factor > MAX_DETOUR_FACTOR:
             raise ProblemError(("detour_factor",), f"must be at most {MAX_DETOUR_FACTOR:g}")
 
+    def __reduce__(self) -> tuple[type[TravelOptions], tuple[dict[TravelMode, float], float]]:
+        # A read-only mapping does not pickle; rebuild (and revalidate) from a dict.
+        return (TravelOptions, (dict(self.speeds_kmh), self.detour_factor))
+
 
 @dataclass(frozen=True)
 class Options:
@@ -328,6 +332,11 @@ class Problem:
             minute = floor_minute(pin.start)
             if not req.earliest_start_minute <= minute <= req.latest_start_minute:
                 raise ProblemError(("start",), "does not fit the request's window")
+
+    def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
+        # Pickle the fields only (so problems can go to process pools and Dask);
+        # the cached indexes are rebuilt, and the problem revalidated, on load.
+        return (Problem, (self.volunteers, self.requests, self.assignments, self.options))
 
     @cached_property
     def volunteer_index(self) -> Mapping[str, int]:
