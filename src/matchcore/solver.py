@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
@@ -284,8 +284,9 @@ def _solve_parts(
 ) -> list[PartResult]:
     """Solve every part within the deadline, in this process or on ``executor``."""
     flow_idx = [i for i, part in enumerate(parts) if _use_flow(part)]
+    flow_set = set(flow_idx)
     sat_idx = sorted(
-        (i for i in range(len(parts)) if i not in set(flow_idx)),
+        (i for i in range(len(parts)) if i not in flow_set),
         key=lambda i: parts[i].n_pairs,
         reverse=True,
     )
@@ -299,6 +300,12 @@ def _solve_parts(
         if executor is None:
             return _solve_here(problem, parts, flow_idx, sat_idx, deadline, scale)
         return _solve_on(executor, problem, parts, flow_idx, sat_idx, deadline, scale)
+    except PinConflictError:  # the only way a part can be infeasible
+        raise ProblemError(
+            ("assignments",),
+            "the pinned commitments cannot all be kept together "
+            "(their volunteers' times, task or minute limits clash)",
+        ) from None
     finally:
         if own_pool is not None:
             own_pool.shutdown(wait=False, cancel_futures=True)
@@ -325,7 +332,7 @@ def _solve_here(
         left = max(deadline - time.perf_counter(), 0.0)
         share = left * parts[i].n_pairs / max(remaining_size, 1)
         remaining_size -= parts[i].n_pairs
-        results[i] = _pins_kept(solve_part, parts[i], _settings(problem, share))
+        results[i] = solve_part(parts[i], _settings(problem, share))
         progress.done(i, results[i])
     return [results[i] for i in range(len(parts))]
 
@@ -354,10 +361,7 @@ def _solve_on(
     results: dict[int, PartResult] = {}
     progress = _Progress(parts, scale)
     for future in as_completed(futures):
-        try:
-            answer = future.result()
-        except PinConflictError:
-            raise _pin_conflict() from None
+        answer = future.result()
         for i, res in zip(
             futures[future], answer if isinstance(answer, list) else [answer], strict=True
         ):
@@ -385,23 +389,6 @@ def _settings(problem: Problem, seconds: float, workers: int | None = None) -> C
     opts = problem.options
     return CpSatSettings(
         time_limit_s=max(seconds, 0.05), workers=opts.workers or workers or 0, seed=opts.seed
-    )
-
-
-def _pins_kept(
-    solver: Callable[[Part, CpSatSettings], PartResult], part: Part, settings: CpSatSettings
-) -> PartResult:
-    try:
-        return solver(part, settings)
-    except PinConflictError:
-        raise _pin_conflict() from None
-
-
-def _pin_conflict() -> ProblemError:
-    return ProblemError(
-        ("assignments",),
-        "the pinned commitments cannot all be kept together "
-        "(their volunteers' times, task or minute limits clash)",
     )
 
 
