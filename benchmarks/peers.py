@@ -313,22 +313,8 @@ def run_flow(problem: Problem, graph: Path | None, settings: PeerSettings) -> Pe
     if status != smcf.OPTIMAL:
         return PeerOutcome("error", f"min-cost flow status {status}", phases=clock.phases)
     chosen = smcf.flows(np.arange(1 + n_r, 1 + n_r + n_p)) > 0
-    doc = _assemble_chosen(problem, cand, scale, chosen, optimal=unit == 1)
-    clock.lap("assemble")
-    exact = unit == 1 and not _pruned(cand)
-    return PeerOutcome(
-        OPTIMAL if exact else FEASIBLE,
-        _exactness_note(cand, unit, "to fit int64"),
-        solution=doc,
-        phases=clock.phases,
-        bound=None if _pruned(cand) else doc["objective"]["served_priority"],
-        extra={
-            "arcs": int(tail.size),
-            "nodes": int(supply.size),
-            "distance_unit_m": unit,
-            "pruned_pairs": _pruned(cand),
-        },
-    )
+    extra = {"arcs": int(tail.size), "nodes": int(supply.size)}
+    return _exact_peer_outcome(problem, cand, scale, chosen, unit, "to fit int64", clock, extra)
 
 
 def run_cpsat(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
@@ -448,22 +434,40 @@ def run_scipy(problem: Problem, graph: Path | None, settings: PeerSettings) -> P
     else:
         clock.lap("build")
         clock.lap("solve")
-    doc = _assemble_chosen(problem, cand, scale, chosen, optimal=unit == 1)
-    clock.lap("assemble")
-    exact = unit == 1 and not _pruned(cand)
-    return PeerOutcome(
-        OPTIMAL if exact else FEASIBLE,
-        _exactness_note(cand, unit, "for exact float64"),
-        solution=doc,
-        phases=clock.phases,
-        bound=None if _pruned(cand) else doc["objective"]["served_priority"],
-        extra={"edges": edges + n_rows, "distance_unit_m": unit, "pruned_pairs": _pruned(cand)},
+    extra = {"edges": edges + n_rows}
+    return _exact_peer_outcome(
+        problem, cand, scale, chosen, unit, "for exact float64", clock, extra
     )
 
 
 def _graph(problem: Problem, graph: Path | None) -> Candidates:
     cand = None if graph is None else load_graph(graph)
     return build_candidates(problem) if cand is None else cand
+
+
+def _exact_peer_outcome(
+    problem: Problem,
+    cand: Candidates,
+    scale: int,
+    chosen: np.ndarray,
+    unit: int,
+    why: str,
+    clock: _Clock,
+    extra: dict[str, Any],
+) -> PeerOutcome:
+    """The outcome of an exact peer (flow, scipy): optimal unless distances were
+    coarsened or the graph was pruned, and then without a bound of its own."""
+    doc = _assemble_chosen(problem, cand, scale, chosen, optimal=unit == 1)
+    clock.lap("assemble")
+    exact = unit == 1 and not _pruned(cand)
+    return PeerOutcome(
+        OPTIMAL if exact else FEASIBLE,
+        _exactness_note(cand, unit, why),
+        solution=doc,
+        phases=clock.phases,
+        bound=None if _pruned(cand) else doc["objective"]["served_priority"],
+        extra={**extra, "distance_unit_m": unit, "pruned_pairs": _pruned(cand)},
+    )
 
 
 def _exactness_note(cand: Candidates, unit: int, why: str) -> str:
