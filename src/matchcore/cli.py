@@ -468,15 +468,6 @@ def _progress_logging(progress: bool) -> Iterator[None]:
 
 # -- the demo summary --------------------------------------------------------------
 
-_REASON_GLOSS = {
-    "no_skill_match": "nobody has the skills or a shared language",
-    "excluded": "only excluded volunteers qualify",
-    "out_of_range": "no suitable volunteer lives close enough",
-    "not_available": "no suitable volunteer is free at a fitting time",
-    "capacity": "the volunteers who could go are needed elsewhere",
-}
-
-
 def format_summary(
     problem: Problem,
     solution: Solution,
@@ -562,14 +553,17 @@ def _unassigned_lines(solution: Solution, details: int) -> list[str]:
     for u in solution.unassigned:
         groups.setdefault(u.reason.value, []).append(u)
     count = len(solution.unassigned)
+    from matchcore.explain import REASON_GLOSS, reason_gloss  # numpy only when summarising
+
+    glosses = {reason.value: reason_gloss(reason) for reason in REASON_GLOSS}
     out = [f"Not served: {count} {_plural(count, 'request')}, by reason"]
-    order = [*_REASON_GLOSS, *sorted(set(groups) - set(_REASON_GLOSS))]
+    order = [*glosses, *sorted(set(groups) - set(glosses))]
     width = max(len(reason) for reason in groups)
     for reason in order:
         items = groups.get(reason)
         if not items:
             continue
-        gloss = _REASON_GLOSS.get(reason, "")
+        gloss = glosses.get(reason, "")
         out.append(f"  {reason:<{width}}  {len(items):>3}  {gloss}".rstrip())
         id_width = max(len(u.request_id) for u in items[:details])
         for u in items[:details]:

@@ -19,6 +19,36 @@ from matchcore.solution import AssignedVolunteer, Funnel, Reason
 
 _STAGES = (Reason.NO_SKILL_MATCH, Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE)
 
+# The one place where a reason is put in words, for the CLI, the reports and the
+# service: a short gloss per language. New reasons add a row here.
+REASON_GLOSS: dict[Reason, dict[str, str]] = {
+    Reason.NO_SKILL_MATCH: {
+        "en": "nobody has the skills or a shared language",
+        "nl": "niemand heeft de vaardigheden of een gedeelde taal",
+    },
+    Reason.EXCLUDED: {
+        "en": "only excluded volunteers qualify",
+        "nl": "alleen uitgesloten vrijwilligers komen in aanmerking",
+    },
+    Reason.OUT_OF_RANGE: {
+        "en": "no suitable volunteer lives close enough",
+        "nl": "geen geschikte vrijwilliger woont dichtbij genoeg",
+    },
+    Reason.NOT_AVAILABLE: {
+        "en": "no suitable volunteer is free at a fitting time",
+        "nl": "geen geschikte vrijwilliger is vrij op een passend moment",
+    },
+    Reason.CAPACITY: {
+        "en": "the volunteers who could go are needed elsewhere",
+        "nl": "de vrijwilligers die kunnen gaan, zijn elders nodig",
+    },
+}
+
+
+def reason_gloss(reason: Reason, lang: str = "en") -> str:
+    """The short gloss of ``reason`` in ``lang`` (``en`` or ``nl``)."""
+    return REASON_GLOSS[reason][lang]
+
 
 def funnel_of(cand: Candidates, r: int) -> Funnel:
     return Funnel(*(int(c) for c in cand.funnel[r]))
