@@ -129,7 +129,7 @@ def families_for(sizes: list[str], seed: int = 0) -> list[Family]:
 
 def problem_from_spec(spec: dict[str, Any]) -> Problem:
     """Build the problem a spec describes (deterministic)."""
-    from matchcore.generate import generate
+    from matchcore.synth.generate import generate
 
     problem = generate(**spec["generate"])
     if spec.get("drop_minute_limits"):

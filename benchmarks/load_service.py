@@ -10,7 +10,7 @@ Starts gunicorn exactly as ``service/README.md`` documents it
 random free port of 127.0.0.1, with a fresh API key and a temporary jobs
 database, waits for ``/readyz``, then sends network-size problems (by default
 the suite's family N: 500 volunteers x 200 requests, a timed week in the
-zorgnetwerken, from ``matchcore.generate``) to ``POST /v1/match`` from
+zorgnetwerken, from ``matchcore.synth.generate``) to ``POST /v1/match`` from
 ``--clients`` concurrent threads, each on its own keep-alive connection, until
 ``--requests`` answers or ``--duration`` seconds. Reports throughput, latency
 percentiles and errors (any answer that is not 200 with a solution, or a
@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def make_problems(volunteers: int, requests: int, count: int, region: str) -> list[bytes]:
     """``count`` different problems (seeds 0..count-1) as JSON bodies."""
     try:
-        from matchcore.generate import generate
+        from matchcore.synth.generate import generate
     except ImportError:  # pragma: no cover - before the generator existed
         return [json.dumps(_fallback(volunteers, requests, s)).encode() for s in range(count)]
     return [

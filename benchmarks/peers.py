@@ -4,7 +4,7 @@ Every peer takes a validated :class:`~matchcore.problem.Problem` and returns a
 :class:`PeerOutcome`: a status, a v1 solution dict (``None`` when it found no
 plan), wall seconds per phase and extra facts. The baselines (``greedy``,
 ``flow``, ``cpsat``, ``scipy``) all work on *the same candidate graph*: the
-arrays of :func:`matchcore.candidates.build_candidates`, built once per
+arrays of :func:`matchcore.tasks.candidates.build_candidates`, built once per
 instance by the ``graph`` step and loaded from an ``.npz`` file, so that
 their times measure the method, not the candidate generation (whose time the
 ``graph`` step records). Their plans are assembled and explained with
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from matchcore.candidates import Candidates, build_candidates
+from matchcore.tasks.candidates import Candidates, build_candidates
 from matchcore.problem import Problem
 
 I64 = NDArray[np.int64]
@@ -124,7 +124,7 @@ def _whole_part(cand: Candidates, arrays: Any) -> Any:
 
 
 def _setup(problem: Problem, cand: Candidates) -> tuple[int, Any]:
-    from matchcore.solver import priority_scale
+    from matchcore.tasks.solve import priority_scale
 
     scale = priority_scale([r.priority for r in problem.requests])
     arrays = _solver_fn("global_arrays", "_global_arrays")(problem, cand, scale)
@@ -135,7 +135,7 @@ def _assemble_chosen(
     problem: Problem, cand: Candidates, scale: int, chosen: NDArray[np.bool_], optimal: bool
 ) -> dict[str, Any]:
     """A v1 solution dict for untimed plans given as chosen global pairs."""
-    from matchcore.engines.part import NO_START, PartResult
+    from matchcore.tasks.parts import NO_START, PartResult
 
     n_r = len(problem.requests)
     # ``assemble`` reads only ``pairs`` and ``requests`` of a part; a whole-graph part
@@ -246,7 +246,7 @@ def run_matchcore(problem: Problem, graph: Path | None, settings: PeerSettings) 
         bound=solution.bound,
         extra={
             "candidate_pairs": solution.stats.candidate_pairs,
-            "components": solution.stats.components,
+            "parts": solution.stats.parts,
             "engines": dict(solution.stats.engines),
         },
     )

@@ -3,7 +3,7 @@
 The bundled ``src/matchcore/data/demo_network.json`` is one week of a local
 care network around Ieper (the Westhoek, West Flanders): 60 volunteers, 120
 help requests with time windows and two pinned commitments, drawn by
-:func:`matchcore.generate.generate`. Volunteers are scarce, as they often are,
+:func:`matchcore.synth.generate.generate`. Volunteers are scarce, as they often are,
 so the plan shows every reason why a request can stay unserved.
 
 Run from the repository root::
@@ -18,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-from matchcore.generate import generate
+from matchcore.synth.generate import generate
 from matchcore.problem import Problem
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "matchcore" / "data" / "demo_network.json"

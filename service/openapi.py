@@ -124,7 +124,7 @@ EXAMPLE_SOLUTION: dict[str, Any] = {
     "stats": {
         "wall_seconds": 0.0025,
         "candidate_pairs": 2,
-        "components": 2,
+        "parts": 2,
         "engines": {"min-cost-flow": 2},
         "phases": {"candidates": 0.0009, "solve": 0.0005, "explain": 0.0002},
     },
@@ -349,7 +349,7 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "wall_seconds": {"type": "number", "minimum": 0},
             "candidate_pairs": _COUNT,
-            "components": _COUNT,
+            "parts": _COUNT,
             "engines": {"type": "object", "additionalProperties": _COUNT},
             "phases": {"type": "object", "additionalProperties": {"type": "number"}},
         },

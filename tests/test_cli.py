@@ -197,16 +197,16 @@ def test_progress_lines_only_on_a_terminal_or_verbose(problem_file: Path) -> Non
 
 
 def test_time_limit_reaches_the_solver(problem_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import matchcore.solver
+    import matchcore.tasks.solve
 
     seen: list[float | None] = []
-    real = matchcore.solver.solve
+    real = matchcore.tasks.solve.solve
 
     def spy(problem: Problem, *, time_limit_s: float | None = None) -> Any:
         seen.append(time_limit_s)
         return real(problem, time_limit_s=time_limit_s)
 
-    monkeypatch.setattr("matchcore.solver.solve", spy)
+    monkeypatch.setattr("matchcore.tasks.solve.solve", spy)
     result = run_main("solve", problem_file, "--time-limit", "7.5")
     assert result.returncode == 0
     assert seen == [7.5]
@@ -340,7 +340,7 @@ def test_interrupt_exits_130_quietly(
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("matchcore.solver.solve", interrupted)
+    monkeypatch.setattr("matchcore.tasks.solve.solve", interrupted)
     out = tmp_path / "solution.json"
     result = run_main("solve", problem_file, "-o", out)
     assert (result.returncode, result.stdout, result.stderr) == (130, "", "")
@@ -476,7 +476,7 @@ def test_demo_prints_a_summary() -> None:
 
 
 def test_summary_groups_the_unassigned_by_reason(problem_file: Path) -> None:
-    from matchcore.solver import solve
+    from matchcore.tasks.solve import solve
 
     problem = Problem.from_json(problem_file.read_bytes())
     text = cli.format_summary(problem, solve(problem), title="Plan")

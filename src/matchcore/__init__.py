@@ -34,7 +34,7 @@ from matchcore.solution import (
     Status,
     Unassigned,
 )
-from matchcore.solver import candidate_funnels, solve
+from matchcore.tasks.solve import candidate_funnels, solve
 
 __version__ = "0.1.0"
 

@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     from matchcore import __version__
-    from matchcore.generate import REGIONS
+    from matchcore.synth.generate import REGIONS
 
     parser = argparse.ArgumentParser(
         prog="matchcore",
@@ -235,7 +235,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from matchcore.generate import generate
+    from matchcore.synth.generate import generate
 
     output = _output_path(args.output)
     kwargs: dict[str, Any] = {"timed": not args.untimed, "seed": args.seed, "pins": args.pins}
@@ -295,7 +295,7 @@ def _solve(problem: Problem, time_limit: float | None) -> Solution:
     ends; the main thread, only waiting here, takes the interrupt. Nothing has
     been written yet, so the process may end on the spot.
     """
-    from matchcore.solver import solve
+    from matchcore.tasks.solve import solve
 
     outcome: dict[str, Solution | BaseException] = {}
 
@@ -467,6 +467,7 @@ def _progress_logging(progress: bool) -> Iterator[None]:
 
 
 # -- the demo summary --------------------------------------------------------------
+
 
 def format_summary(
     problem: Problem,

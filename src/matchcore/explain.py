@@ -11,11 +11,15 @@ hold counts and distances only, never names, places or needs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from matchcore import geo
-from matchcore.candidates import Candidates
 from matchcore.errors import ProblemError
 from matchcore.problem import Problem, Request, Volunteer
 from matchcore.solution import AssignedVolunteer, Funnel, Reason
+
+if TYPE_CHECKING:
+    from matchcore.tasks.candidates import Candidates
 
 _STAGES = (Reason.NO_SKILL_MATCH, Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE)
 
@@ -63,8 +67,16 @@ def reason_for(funnel: Funnel, need: int) -> Reason:
     return Reason.CAPACITY
 
 
-def reason_detail(funnel: Funnel, need: int, reason: Reason) -> str:
-    """One human sentence for a coordinator, from counts only."""
+def reason_detail(
+    funnel: Funnel, need: int, reason: Reason, limits: tuple[int, int] = (0, 0)
+) -> str:
+    """One human sentence for a coordinator, from counts only.
+
+    ``limits`` counts, of the volunteers in range, those with no task to
+    give (``max_tasks`` 0) and those, of the others, whose ``max_minutes``
+    cannot hold the task with travel (``Candidates.limits``): the
+    ``not_available`` sentence names them apart from the time window.
+    """
     team = "" if need == 1 else f" (the request needs {need} together)"
     match reason:
         case Reason.NO_SKILL_MATCH:
@@ -83,9 +95,26 @@ def reason_detail(funnel: Funnel, need: int, reason: Reason) -> str:
                 f"{funnel.in_range} {_lives(funnel.in_range)} within their travel range{team}."
             )
         case Reason.NOT_AVAILABLE:
+            no_tasks, no_minutes = limits
+            if not no_tasks and not no_minutes:
+                return (
+                    f"{_count(funnel.in_range, 'suitable volunteer')} in range, but "
+                    f"{funnel.available} can fit it in the window, travel included{team}."
+                )
+            causes = []
+            if no_tasks:
+                causes.append(f"{no_tasks} {_has(no_tasks)} no task to give (max_tasks 0)")
+            if no_minutes:
+                causes.append(
+                    f"{no_minutes} {_has(no_minutes)} too few minutes left for it, "
+                    "travel included (max_minutes)"
+                )
+            rest = funnel.in_range - no_tasks - no_minutes
+            if rest:
+                causes.append(f"of the other {rest}, {funnel.available} can fit it in the window")
             return (
                 f"{_count(funnel.in_range, 'suitable volunteer')} in range, but "
-                f"{funnel.available} can fit it in the window, travel included{team}."
+                f"{'; '.join(causes)}{team}."
             )
         case Reason.CAPACITY:
             return (
@@ -100,6 +129,16 @@ def pins_detail(funnel: Funnel, need: int) -> str:
     return (
         f"{_count(funnel.available, 'volunteer')} could fit it, but commitments already "
         f"pinned take the times it could be done{team}."
+    )
+
+
+def pins_unchecked_detail(funnel: Funnel, need: int) -> str:
+    """The ``capacity`` detail when pins might also take the request's times but
+    the time limit came before that was settled."""
+    return (
+        reason_detail(funnel, need, Reason.CAPACITY)[:-1]
+        + "; commitments already pinned may also take its times (not settled within "
+        "the time limit)."
     )
 
 

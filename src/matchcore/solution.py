@@ -113,7 +113,7 @@ class Stats:
 
     wall_seconds: float = 0.0
     candidate_pairs: int = 0
-    components: int = 0
+    parts: int = 0
     engines: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
 

@@ -6,11 +6,12 @@ is an optional interval ``[s[r] - t, s[r] + duration + t)`` in its
 volunteer's no-overlap constraint, and ``s[r]`` must lie in the pair's
 feasible start intervals when ``x[p]`` holds.
 
-The objective is lexicographic: served priority, then continuity, then
-distance. When the weights that keep the levels apart fit comfortably, it is
-one weighted objective; otherwise two stages: priority with continuity
-(continuity weighs less than one unit of priority), then, with that value
-fixed, total distance.
+The objective is lexicographic (:mod:`matchcore.engines.objective`). When
+the weights that keep the levels apart fit comfortably, it is one weighted
+objective; otherwise two stages: priority with continuity (continuity weighs
+less than one unit of priority), then, with that value fixed, total distance.
+
+Every search stops at the :class:`~matchcore.params.Deadline` it is given.
 """
 
 from __future__ import annotations
@@ -23,15 +24,12 @@ import numpy as np
 from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
-from matchcore.engines.part import NO_START, Part, PartResult, limits_bind, pair_load
+from matchcore.engines import objective
+from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.tasks.arrays import NO_START
+from matchcore.tasks.parts import Part, PartResult, limits_bind, pair_load
 
 log = logging.getLogger(__name__)
-
-# Above this objective magnitude, weights could strain CP-SAT's arithmetic: two stages.
-_SINGLE_STAGE_LIMIT = 2.0**50
-
-# CP-SAT's portfolio needs several workers to prove bounds, even on 2 cores.
-_DEFAULT_WORKERS = 8
 
 
 class PinConflictError(Exception):
@@ -44,11 +42,17 @@ class NoSolutionInTimeError(Exception):
 
 @dataclass(frozen=True)
 class CpSatSettings:
-    time_limit_s: float
+    """How one CP-SAT search runs: until ``deadline``, with ``seed``, and
+    ``workers`` search workers (0: ``params.cpsat.default_workers``)."""
+
+    deadline: Deadline
     workers: int = 0
     seed: int = 0
-    # Share of the time that the first stage may use, when there are two.
-    first_stage_share: float = 0.8
+    params: SolveParams = DEFAULT_PARAMS
+
+    @property
+    def num_workers(self) -> int:
+        return self.workers or self.params.cpsat.default_workers
 
 
 @dataclass
@@ -69,24 +73,13 @@ def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = N
     m = _build(part)
     if hint is not None:
         _add_hint(m, part, hint)
-    weight = int(part.preferred.sum()) + 1  # one unit of priority beats all continuity
-    reach = _distance_weight(part)  # one preferred pair beats all travel
-    if _objective_magnitude(part, weight * reach) < _SINGLE_STAGE_LIMIT:
+    w_prio, reach = objective.level_weights(
+        objective.most_continuity(part), objective.most_travel(part)
+    )
+    weight = w_prio // reach  # one unit of priority beats all continuity
+    if objective.fits(_total(part), w_prio):
         return _solve_weighted(m, part, settings, weight, reach, hint)
     return _solve_two_stages(m, part, settings, weight, hint)
-
-
-def _distance_weight(part: Part) -> int:
-    """One more than the most distance (metres) any plan of the part can travel."""
-    if part.n_pairs == 0:
-        return 1
-    longest = np.maximum.reduceat(part.dist_m, part.pair_ptr[:-1][np.diff(part.pair_ptr) > 0])
-    served = part.need[np.diff(part.pair_ptr) > 0]
-    return int((longest * served).sum()) + 1
-
-
-def _objective_magnitude(part: Part, priority_weight: int) -> float:
-    return float(part.priority.sum()) * priority_weight
 
 
 def _solve_weighted(
@@ -102,7 +95,7 @@ def _solve_weighted(
     coefs = [int(p) * weight * reach for p in part.priority.tolist()]
     coefs += [(reach if pref[p] else 0) - int(d) for p, d in enumerate(part.dist_m.tolist())]
     m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x], coefs))
-    solver = _solver(settings, settings.time_limit_s)
+    solver = _solver(settings, settings.deadline.remaining())
     status = solver.solve(m.model)
     log.debug(
         "cp-sat weighted: %s in %.2fs (%d pairs)",
@@ -117,26 +110,16 @@ def _solve_weighted(
     # continuity < weight, distance < reach: so priority <= (bound + reach - 1) / (weight * reach).
     bound = math.floor((solver.best_objective_bound + reach - 1 + 1e-6) / (weight * reach))
     found = _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
-    return _better(part, found, hint)
+    return better_of(part, found, hint)
 
 
-def _better(part: Part, found: PartResult, hint: PartResult | None) -> PartResult:
-    """The better plan, lexicographically, of CP-SAT's and the hint; CP-SAT's bound.
-
-    A search stopped by the time limit may end below the hint it was given.
-    """
-    if hint is None or found.optimal or _key(part, found) >= _key(part, hint):
+def better_of(part: Part, found: PartResult, hint: PartResult | None) -> PartResult:
+    """``found``, unless ``hint`` is lexicographically better and ``found`` is not
+    proven optimal: then the hint's plan with ``found``'s bound (not optimal)."""
+    key = objective.plan_key
+    if hint is None or found.optimal or key(part, found.chosen) >= key(part, hint.chosen):
         return found
     return PartResult(hint.chosen, hint.start, False, found.bound, hint.engine)
-
-
-def _key(part: Part, result: PartResult) -> tuple[int, int, int]:
-    served = np.unique(part.p_req[result.chosen])
-    return (
-        int(part.priority[served].sum()),
-        int(part.preferred[result.chosen].sum()),
-        -int(part.dist_m[result.chosen].sum()),
-    )
 
 
 def _without_plan(status: object, hint: PartResult | None) -> PartResult | None:
@@ -163,7 +146,8 @@ def _solve_two_stages(
     )
     m.model.maximize(first)
 
-    solver = _solver(settings, settings.time_limit_s * settings.first_stage_share)
+    total_s = settings.deadline.remaining()
+    solver = _solver(settings, total_s * settings.params.cpsat.first_stage_share)
     status = solver.solve(m.model)
     fallback = _without_plan(status, hint)
     if fallback is not None:
@@ -179,7 +163,7 @@ def _solve_two_stages(
     bound = math.floor((solver.best_objective_bound + 1e-6) / weight)
     result = _extract(m, part, solver, first_optimal, min(bound, _total(part)))
 
-    remaining = settings.time_limit_s - solver.wall_time
+    remaining = settings.deadline.remaining()
     if remaining <= 0.01:
         return _with(result, optimal=False)
     m.model.clear_hints()  # type: ignore[no-untyped-call]
@@ -192,7 +176,7 @@ def _solve_two_stages(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _with(result, optimal=False)
     found = _extract(m, part, solver, first_optimal and status == cp_model.OPTIMAL, result.bound)
-    return _better(part, found, hint)
+    return better_of(part, found, hint)
 
 
 def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
@@ -203,7 +187,7 @@ def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
     m = _build(part)
     for r in np.flatnonzero(~part.pinned).tolist():
         m.model.add(m.y[r] == 0)
-    solver = _solver(settings, settings.time_limit_s)
+    solver = _solver(settings, settings.deadline.remaining())
     status = solver.solve(m.model)
     if status == cp_model.INFEASIBLE:
         raise PinConflictError
@@ -212,15 +196,17 @@ def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
     return _extract(m, part, solver, False, int(part.priority.sum()))
 
 
-def can_serve(part: Part, request: int, settings: CpSatSettings) -> bool:
-    """Whether local ``request`` can be served while the part's pins are kept.
-
-    Unknown after the time limit counts as yes: then nothing is proven.
-    """
+def can_serve(part: Part, request: int, settings: CpSatSettings) -> bool | None:
+    """Whether local ``request`` can be served while the part's pins are kept:
+    True or False when proven, None when the deadline came first."""
     m = _build(part)
     m.model.add(m.y[request] == 1)
-    status = _solver(settings, settings.time_limit_s).solve(m.model)
-    return status != cp_model.INFEASIBLE
+    status = _solver(settings, settings.deadline.remaining()).solve(m.model)
+    if status == cp_model.INFEASIBLE:
+        return False
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    return None
 
 
 def _build(part: Part) -> _Model:
@@ -304,7 +290,7 @@ def _solver(settings: CpSatSettings, time_limit_s: float) -> cp_model.CpSolver:
     solver.parameters.random_seed = settings.seed
     # Ctrl-C belongs to the caller (the CLI stops at once), not to one search.
     solver.parameters.catch_sigint_signal = False
-    solver.parameters.num_workers = settings.workers or _DEFAULT_WORKERS
+    solver.parameters.num_workers = settings.num_workers
     return solver
 
 

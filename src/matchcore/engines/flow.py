@@ -17,13 +17,14 @@ hold (their smallest candidate loads first); a volunteer the flow leaves over
 budget drops tasks, which others may take. When nothing needs repair, the
 relaxation's optimum is feasible, hence optimal.
 
-The lexicographic objective becomes one cost with weights per part: one unit
-of priority outweighs all continuity, and one preferred pair outweighs all
-distance the part could ever travel. Parts share nothing, so per-part weights
-give each part its own lexicographic optimum.
+The lexicographic objective (:mod:`matchcore.engines.objective`) becomes one
+cost with weights per part: one unit of priority outweighs all continuity,
+and one preferred pair outweighs all distance the part could ever travel.
+Parts share nothing, so per-part weights give each part its own
+lexicographic optimum.
 
-A pruned candidate graph (see :mod:`matchcore.candidates`) goes to
-:mod:`matchcore.pricing` instead, which builds one network with weights that
+A pruned candidate graph (see :mod:`matchcore.tasks.candidates`) goes to
+:mod:`matchcore.tasks.pricing` instead, which builds one network with weights that
 hold for the full graph, solves it with :func:`min_cost_flow_arcs`, and uses
 :func:`relaxed_priority` and :func:`repair` from here.
 """
@@ -34,7 +35,9 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from matchcore.engines.part import NO_START, Part, PartResult, pair_load
+from matchcore.engines import objective
+from matchcore.tasks.arrays import NO_START
+from matchcore.tasks.parts import Part, PartResult, pair_load
 
 I64 = NDArray[np.int64]
 # Keep every cost sum well inside int64.
@@ -188,10 +191,10 @@ class _Network:
         worst = np.zeros(total_r, dtype=np.int64)
         np.maximum.at(worst, p_req, dist)
         worst *= need  # a team travels at most its size times its longest pair
-        w_pref = np.bincount(req_part, weights=worst, minlength=len(parts)).astype(np.int64) + 1
+        travel_most = np.bincount(req_part, weights=worst, minlength=len(parts)).astype(np.int64)
         pref_pairs = np.minimum(np.bincount(p_req, weights=pref, minlength=total_r), need)
         most_pref = np.bincount(req_part, weights=pref_pairs, minlength=len(parts)).astype(np.int64)
-        w_prio = (most_pref + 1) * w_pref
+        w_prio, w_pref = objective.level_weights(most_pref, travel_most)
 
         req_cost = -prio * w_prio[req_part]
         pair_cost = dist - pref * w_pref[pair_part]

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchcore.engines.part import NO_START, Part, PartResult, pair_load
-
-# How many candidate start minutes a team request tries before giving up.
-_TEAM_START_TRIES = 64
+from matchcore.params import DEFAULT_PARAMS, SolveParams
+from matchcore.tasks.arrays import NO_START
+from matchcore.tasks.parts import Part, PartResult, pair_load
 
 
 @dataclass
@@ -49,7 +48,7 @@ class _Diary:
         self.minutes += minutes
 
 
-def solve_greedy(part: Part) -> PartResult:
+def solve_greedy(part: Part, params: SolveParams = DEFAULT_PARAMS) -> PartResult:
     """A feasible plan for ``part``: pins first, then by priority, nearest first."""
     diaries = [_Diary() for _ in range(part.n_volunteers)]
     load = pair_load(part)
@@ -71,7 +70,7 @@ def solve_greedy(part: Part) -> PartResult:
             ],
             dtype=np.int64,
         )
-        team = _team(part, r, pairs, diaries)
+        team = _team(part, r, pairs, diaries, params.greedy.team_start_tries)
         if team is None:
             continue
         s, members = team
@@ -90,7 +89,7 @@ def solve_greedy(part: Part) -> PartResult:
 
 
 def _team(
-    part: Part, r: int, pairs: np.ndarray, diaries: list[_Diary]
+    part: Part, r: int, pairs: np.ndarray, diaries: list[_Diary], tries_most: int
 ) -> tuple[int, list[int]] | None:
     """A start and the nearest volunteers free at it, or None."""
     need = int(part.need[r])
@@ -113,7 +112,7 @@ def _team(
             for p in pairs.tolist()
             if (s := _earliest_for_pair(part, p, dur, diaries, pin)) is not None
         }
-    )[:_TEAM_START_TRIES]
+    )[:tries_most]
     for s in tries:
         free = [p for p in pairs.tolist() if _fits_at(part, p, s, dur, diaries)]
         if len(free) >= need:

@@ -52,48 +52,20 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
-from matchcore.candidates import csr_rows
+from matchcore.engines import objective
 from matchcore.engines.cpsat import CpSatSettings
-from matchcore.engines.part import NO_START, Part, PartResult, pair_load
 from matchcore.engines.relaxation import priority_bound
+from matchcore.params import DEFAULT_PARAMS, LnsParams, SolveParams
+from matchcore.tasks.arrays import NO_START, csr_rows
+from matchcore.tasks.parts import Part, PartResult, pair_load
 
 log = logging.getLogger(__name__)
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
 
-# Parts from this many timed pairs (or pairs of any kind) go to LNS (see use_lns).
-_LNS_FROM_TIMED_PAIRS = 2_000
-_LNS_FROM_PAIRS = 100_000
-# Neighbourhood size in volunteers: start, smallest and largest; most free pairs.
-_START_SIZE = 12
-_MIN_SIZE = 3
-_MAX_SIZE = 200
-_MAX_PAIRS = 3_000
-# Time limit of one neighbourhood's solve, in seconds: start, smallest, largest.
-_START_SUB_LIMIT = 0.5
-_MIN_SUB_LIMIT = 0.2
-_MAX_SUB_LIMIT = 5.0
-# Share of the time limit for the bound, and the time kept back at the end.
-_BOUND_SHARE = 0.2
-_RESERVE_S = 0.1
-# A seed is an unserved request this often (when there are any).
-_UNSERVED_SEED = 0.75
-# Unserved seeds are drawn with probability proportional to priority to this power.
-_SEED_POWER = 1.0
-# Half-width (minutes) of the time span around the seed's window, drawn from these.
-_SPANS = (60, 120, 180, 360)
-# Share of neighbourhoods without a time span (task and minute limits link days).
-_WHOLE_WEEK = 0.15
-# Consecutive empty neighbourhoods after which the search gives up.
-_EMPTY_TRIES = 200
-# CP-SAT workers per neighbourhood.
-_SUB_WORKERS = 1
-# Keep the weighted objective's magnitude well inside CP-SAT's int64 arithmetic.
-_OBJECTIVE_LIMIT = 2.0**50
 
-
-def use_lns(part: Part) -> bool:
+def use_lns(part: Part, params: SolveParams = DEFAULT_PARAMS) -> bool:
     """Whether ``part`` is too large for the exact model in a time budget (measured).
 
     On weekly timed networks exact CP-SAT already returns its hint, or worse,
@@ -101,18 +73,19 @@ def use_lns(part: Part) -> bool:
     make the model hard); untimed models stay exact much longer.
     """
     timed_pairs = int(part.timed[part.p_req].sum())
-    return timed_pairs >= _LNS_FROM_TIMED_PAIRS or part.n_pairs >= _LNS_FROM_PAIRS
+    lp = params.lns
+    return timed_pairs >= lp.from_timed_pairs or part.n_pairs >= lp.from_pairs
 
 
 def solve_lns(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
-    """Improve ``start`` by large-neighbourhood search within ``settings.time_limit_s``.
+    """Improve ``start`` by large-neighbourhood search until ``settings.deadline``.
 
     Parameters
     ----------
     part
         The part to solve.
     settings
-        Time limit (seconds, for everything this function does), workers, seed.
+        Deadline (for everything this function does), workers, seed, params.
     start
         A feasible plan of ``part`` that keeps every pin, e.g. the greedy one.
 
@@ -124,9 +97,10 @@ def solve_lns(part: Part, settings: CpSatSettings, start: PartResult) -> PartRes
         neighbourhood held the whole part and CP-SAT proved it optimal (then
         the bound is the served priority).
     """
+    lp = settings.params.lns
     started = time.perf_counter()
-    deadline = started + settings.time_limit_s - _RESERVE_S
-    bound = priority_bound(part, time_limit_s=settings.time_limit_s * _BOUND_SHARE)
+    deadline = started + settings.deadline.remaining() - lp.reserve_s
+    bound = priority_bound(part, settings.deadline.share(lp.bound_share), settings.params)
     search = _Search(part, settings, start)
     log.debug(
         "lns: start %d, bound %d (%.2fs)",
@@ -167,6 +141,7 @@ class _Search:
     def __init__(self, part: Part, settings: CpSatSettings, start: PartResult) -> None:
         self.part = part
         self.settings = settings
+        self.lp: LnsParams = settings.params.lns
         self.rng = np.random.default_rng(settings.seed)
         self.chosen = start.chosen.copy()
         self.start = start.start.copy()
@@ -195,8 +170,8 @@ class _Search:
         self.req_hi = np.full(n_r, -far, dtype=np.int64)
         np.minimum.at(self.req_lo, part.p_req[has], lo[has])
         np.maximum.at(self.req_hi, part.p_req[has], hi[has] + part.duration[part.p_req[has]])
-        self.size = float(_START_SIZE)
-        self.sub_limit = _START_SUB_LIMIT
+        self.size = float(self.lp.start_size)
+        self.sub_limit = self.lp.start_sub_limit
         self.iterations = 0
         self.proved = 0
         self.accepted = 0
@@ -206,38 +181,31 @@ class _Search:
     def served_priority(self) -> int:
         return int(self.part.priority[self.served].sum())
 
-    def _key(self, requests: I64, pairs: I64, chosen: BOOL) -> tuple[int, int, int]:
-        """(priority, continuity, -distance) of ``requests`` under ``chosen`` (over ``pairs``)."""
-        part = self.part
-        used = pairs[chosen]
-        served = np.unique(part.p_req[used])
-        return (
-            int(part.priority[served].sum()),
-            int(part.preferred[used].sum()),
-            -int(part.dist_m[used].sum()),
-        )
+    def _key(self, pairs: I64, chosen: BOOL) -> tuple[int, int, int]:
+        """The objective's levels of the plan ``chosen`` over ``pairs``."""
+        return objective.plan_key(self.part, chosen, pairs)
 
     # -- the loop --------------------------------------------------------------
 
     def run(self, deadline: float) -> bool:
         """Search until ``deadline``; True when the plan is proven lexicographically optimal."""
-        part = self.part
+        part, lp = self.part, self.lp
         servable = np.diff(part.pair_ptr) >= part.need
         empty = 0
         while True:
             now = time.perf_counter()
-            if deadline - now < _MIN_SUB_LIMIT:
+            if deadline - now < lp.min_sub_limit:
                 return False
             hood = self._neighbourhood(servable)
             if hood is None:
                 empty += 1
-                if empty >= _EMPTY_TRIES:
+                if empty >= lp.empty_tries:
                     return False  # nothing can move (everything pinned, say)
                 continue
             empty = 0
             whole = hood.requests.size == part.n_requests and hood.pairs.size == part.n_pairs
             limit = min(self.sub_limit, deadline - time.perf_counter())
-            if limit < _MIN_SUB_LIMIT / 2:
+            if limit < lp.min_sub_limit / 2:
                 return False
             status = self._improve(hood, limit)
             self.iterations += 1
@@ -245,27 +213,27 @@ class _Search:
                 self.proved += 1
                 if whole:
                     return True
-                self.size = min(self.size * 1.1, _MAX_SIZE, max(part.n_volunteers, 1))
-                self.sub_limit = max(self.sub_limit * 0.9, _MIN_SUB_LIMIT)
+                self.size = min(self.size * 1.1, lp.max_size, max(part.n_volunteers, 1))
+                self.sub_limit = max(self.sub_limit * 0.9, lp.min_sub_limit)
             else:
-                self.size = max(self.size * 0.8, _MIN_SIZE)
-                self.sub_limit = min(self.sub_limit * 1.1, _MAX_SUB_LIMIT)
+                self.size = max(self.size * 0.8, lp.min_size)
+                self.sub_limit = min(self.sub_limit * 1.1, lp.max_sub_limit)
 
     # -- neighbourhoods ----------------------------------------------------------
 
     def _neighbourhood(self, servable: BOOL) -> _Hood | None:
-        part, rng = self.part, self.rng
+        part, rng, lp = self.part, self.rng, self.lp
         unserved = np.flatnonzero(servable & ~self.served & ~part.pinned)
-        if unserved.size and rng.random() < _UNSERVED_SEED:
-            weight = part.priority[unserved].astype(np.float64) ** _SEED_POWER
+        if unserved.size and rng.random() < lp.unserved_seed:
+            weight = part.priority[unserved].astype(np.float64) ** lp.seed_power
             seed = int(rng.choice(unserved, p=weight / weight.sum()))
         else:
             movable = np.flatnonzero(~part.pinned)
             if movable.size == 0:
                 return None
             seed = int(movable[rng.integers(movable.size)])
-        half = int(_SPANS[rng.integers(len(_SPANS))])
-        if part.timed[seed] and rng.random() >= _WHOLE_WEEK:
+        half = int(lp.spans[rng.integers(len(lp.spans))])
+        if part.timed[seed] and rng.random() >= lp.whole_week:
             span_lo, span_hi = int(self.req_lo[seed]) - half, int(self.req_hi[seed]) + half
             in_span_pair = (self.pair_lo <= span_hi) & (self.pair_end >= span_lo)
         else:
@@ -312,12 +280,12 @@ class _Search:
         n_allowed = np.bincount(part.p_req[pairs], minlength=part.n_requests)
         ok = n_allowed[part.p_req[pairs]] >= part.need[part.p_req[pairs]]
         pairs = pairs[ok]
-        if pairs.size > _MAX_PAIRS:
+        if pairs.size > lp.max_pairs:
             # Too many: keep the requests of a random subset (always the seed's).
             req_of = part.p_req[pairs]
             reqs = np.unique(req_of)
             keep_r = np.zeros(part.n_requests, dtype=bool)
-            keep_r[reqs[rng.random(reqs.size) < _MAX_PAIRS / pairs.size]] = True
+            keep_r[reqs[rng.random(reqs.size) < lp.max_pairs / pairs.size]] = True
             keep_r[seed] = True
             pairs = pairs[keep_r[req_of]]
         free_r = np.unique(part.p_req[pairs])
@@ -328,10 +296,11 @@ class _Search:
     # -- the sub-model -------------------------------------------------------------
 
     def _improve(self, hood: _Hood, limit: float) -> int:
+        lp = self.lp
         sub = _SubModel(self, hood)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(limit, 0.01)
-        solver.parameters.num_workers = min(self.settings.workers or _SUB_WORKERS, _SUB_WORKERS)
+        solver.parameters.num_workers = min(self.settings.workers or lp.sub_workers, lp.sub_workers)
         solver.parameters.random_seed = (self.settings.seed + self.iterations) % (2**31)
         # Probing and symmetry detection cost more than they save on small models.
         solver.parameters.cp_model_probing_level = 0
@@ -348,8 +317,8 @@ class _Search:
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return int(status)
         new_chosen = np.array([solver.boolean_value(v) for v in sub.x], dtype=bool)
-        old = self._key(hood.requests, hood.pairs, self.chosen[hood.pairs])
-        new = self._key(hood.requests, hood.pairs, new_chosen)
+        old = self._key(hood.pairs, self.chosen[hood.pairs])
+        new = self._key(hood.pairs, new_chosen)
         if new < old:
             return int(status)
         if new > old:
@@ -450,23 +419,20 @@ class _SubModel:
 
         # One weighted objective, exactly lexicographic on this sub-model.
         pref = part.preferred[hood.pairs]
-        req_of = part.p_req[hood.pairs]
-        n_pref = np.bincount(req_of[pref], minlength=part.n_requests)[hood.requests]
-        most_pref = int(np.minimum(n_pref, part.need[hood.requests]).sum())
+        most_pref = objective.most_continuity(part, hood.pairs)
         most_prio = int(part.priority[hood.requests].sum())
         unit = 1
         while True:
             # Distance in units of ``unit`` metres (rounded down): exact while
             # the weights fit, coarser only when they would not (acceptance
             # always compares exact metres).
-            dist = part.dist_m[hood.pairs] // unit
-            worst = np.zeros(part.n_requests, dtype=np.int64)
-            np.maximum.at(worst, req_of, dist)
-            w2 = int((worst[hood.requests] * part.need[hood.requests]).sum()) + 1
-            w1 = w2 * (most_pref + 1)
-            if float(w1) * (most_prio + 1) < _OBJECTIVE_LIMIT:
+            w1, w2 = objective.level_weights(
+                most_pref, objective.most_travel(part, hood.pairs, unit)
+            )
+            if objective.fits(most_prio + 1, w1):
                 break
             unit *= 10
+        dist = part.dist_m[hood.pairs] // unit
         coefs = (w2 * pref.astype(np.int64) - dist).tolist()
         model.maximize(
             cp_model.LinearExpr.weighted_sum(

@@ -72,22 +72,15 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, diags, vstack
 
-from matchcore.candidates import NO_LIMIT_HI
-from matchcore.engines.part import Part, pair_load
+from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.tasks.arrays import NO_LIMIT_HI
+from matchcore.tasks.parts import Part, pair_load
 
 log = logging.getLogger(__name__)
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 BOOL = NDArray[np.bool_]
-
-# Above this many items the flow bound is skipped when time is short: on large
-# timed parts it costs seconds and is barely below the total priority.
-_FLOW_MAX_ITEMS = 150_000
-# Counting rows per window: at most q blocks longer than a (q+1)-th of it.
-_LONG_BLOCK_COUNTS = (1,)
-# Share of the bound's time budget that the LP (PDLP) may use.
-_LP_SHARE = 0.9
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,7 +208,11 @@ class Coupling:
     rhs: F64
 
 
-def coupling_rows(part: Part, it: Items) -> Coupling:
+def coupling_rows(
+    part: Part,
+    it: Items,
+    long_block_counts: tuple[int, ...] = DEFAULT_PARAMS.relaxation.long_block_counts,
+) -> Coupling:
     """Window knapsacks and counts, volunteer task and minute limits, where they can bind."""
     n_i = it.n_items
     load = it.load.astype(np.float64)
@@ -229,7 +226,7 @@ def coupling_rows(part: Part, it: Items) -> Coupling:
     # Counting rows: at most q blocks longer than a (q+1)-th of the window fit
     # in it (q + 1 of them would be longer than the window), and at most the
     # window's count of the smallest ones.
-    for q in _LONG_BLOCK_COUNTS:
+    for q in long_block_counts:
         long = timed[load[timed] * (q + 1) > it.window_length[it.window[timed]]]
         n_long = np.bincount(it.window[long], minlength=n_w)
         binds = n_long > q
@@ -329,29 +326,33 @@ def lp_multipliers(part: Part, it: Items, rows: Coupling, time_limit_s: float) -
 # -- the bound --------------------------------------------------------------------------
 
 
-def priority_bound(part: Part, time_limit_s: float | None = None) -> int:
+def priority_bound(
+    part: Part, deadline: Deadline | None = None, params: SolveParams = DEFAULT_PARAMS
+) -> int:
     """A proven upper bound on ``part``'s scaled served priority.
 
     The smallest of: the total priority, the flow relaxation (skipped on
-    large parts when a time limit is given) and the Lagrangian bound at the
-    LP duals that PDLP finds in its share of ``time_limit_s`` (a few seconds
-    without a limit). See the module notes for the proofs.
+    large parts when a deadline is given) and the Lagrangian bound at the
+    LP duals that PDLP finds in its share of the time to ``deadline`` (a few
+    seconds without one). See the module notes for the proofs.
     """
+    rp = params.relaxation
     started = time.perf_counter()
+    time_limit_s = None if deadline is None else deadline.remaining()
     bound = int(part.priority.sum())
     if part.n_pairs == 0:
         return 0
     if time_limit_s is not None and time_limit_s <= 0.05:
         return bound
     it = items_of(part)
-    if time_limit_s is None or it.n_items <= _FLOW_MAX_ITEMS:
+    if time_limit_s is None or it.n_items <= rp.flow_max_items:
         bound = min(bound, flow_bound(part, it))
-    rows = coupling_rows(part, it)
+    rows = coupling_rows(part, it, rp.long_block_counts)
     if rows.rhs.size:
         bound = min(bound, lagrangian_bound(part, it, rows, np.zeros(rows.rhs.size)))
         left = (5.0 if time_limit_s is None else time_limit_s) - (time.perf_counter() - started)
         if left > 0.05:
-            u = lp_multipliers(part, it, rows, left * _LP_SHARE)
+            u = lp_multipliers(part, it, rows, left * rp.lp_share)
             bound = min(bound, lagrangian_bound(part, it, rows, u))
     log.debug(
         "priority bound %d of %d in %.2fs (%d items)",

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from strategies import small_problems
 
 from matchcore import Problem, check
-from matchcore.candidates import build_candidates
+from matchcore.tasks.candidates import build_candidates
 from matchcore.engines import lns
 from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.flow import flow_eligible
 from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.lns import solve_lns
-from matchcore.engines.part import Part, PartResult, split_parts, whole_part
+from matchcore.tasks.parts import Part, PartResult, split_parts, whole_part
 from matchcore.engines.relaxation import (
     coupling_rows,
     flow_bound,
@@ -25,7 +25,7 @@ from matchcore.engines.relaxation import (
     lagrangian_bound,
     priority_bound,
 )
-from matchcore.solver import assemble, global_arrays, priority_scale
+from matchcore.tasks.solve import assemble, global_arrays, priority_scale
 
 SETTINGS = settings(
     max_examples=25,
@@ -98,7 +98,7 @@ def test_bound_equals_the_optimum_on_flow_representable_parts(problem: Problem) 
 
 
 def test_bound_on_a_timed_network_is_below_the_total_and_above_the_plan() -> None:
-    from matchcore.generate import generate
+    from matchcore.synth.generate import generate
 
     problem = generate(60, 240, region="westhoek", timed=True, seed=1)
     parts, _ = _parts(problem)
@@ -153,7 +153,7 @@ def test_lns_plans_are_feasible_never_worse_and_bounded(
 
 
 def test_lns_on_a_pinned_network_with_teams() -> None:
-    from matchcore.generate import generate
+    from matchcore.synth.generate import generate
 
     problem = generate(50, 200, region="westhoek", timed=True, seed=5, pins=8)
     assert problem.assignments
@@ -162,7 +162,7 @@ def test_lns_on_a_pinned_network_with_teams() -> None:
 
 
 def test_lns_returns_within_its_time_limit_on_a_large_part() -> None:
-    from matchcore.generate import generate
+    from matchcore.synth.generate import generate
 
     problem = generate(400, 1600, region="zorgnetwerken", timed=True, seed=11)
     parts, _ = _parts(problem)

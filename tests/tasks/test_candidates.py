@@ -9,7 +9,7 @@ from oracle import ALWAYS, in_range, not_excluded, pair_starts, skills_ok
 from strategies import small_problems
 
 from matchcore import candidates
-from matchcore.candidates import build_candidates
+from matchcore.tasks.candidates import build_candidates
 from matchcore.problem import Problem
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,11 +20,11 @@ from strategies import small_problems
 
 from matchcore import Problem, Solution, check, pricing, solve
 from matchcore import candidates as cand_mod
-from matchcore.candidates import Candidates, build_candidates
+from matchcore.tasks.candidates import Candidates, build_candidates
 from matchcore.engines.flow import solve_flow
-from matchcore.engines.part import whole_part
-from matchcore.generate import generate
-from matchcore.solver import assemble, global_arrays, priority_scale
+from matchcore.tasks.parts import whole_part
+from matchcore.synth.generate import generate
+from matchcore.tasks.solve import assemble, global_arrays, priority_scale
 
 I64 = NDArray[np.int64]
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

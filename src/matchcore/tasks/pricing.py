@@ -1,7 +1,7 @@
 """Optimality for the full candidate graph after pruning, by pricing.
 
 When the candidate graph is too large, each request keeps only its nearest
-pairs (:data:`matchcore.candidates.KEEP_NEAREST`). A plan that is optimal on
+pairs (:attr:`matchcore.params.CandidateParams.keep_nearest`). A plan that is optimal on
 those pairs proves nothing by itself; this module re-establishes optimality
 for the full graph, the column-generation way:
 
@@ -12,7 +12,7 @@ for the full graph, the column-generation way:
    volunteers' task capacities come from all their valid pairs
    (``Candidates.task_cap``). Pairs that an optimal plan never needs (no
    better than a request's own best pairs to volunteers without limits, see
-   :func:`_undominated`) stay out of the network: in dense cities that is
+   :func:`undominated`) stay out of the network: in dense cities that is
    most of them.
 2. Node potentials from the optimal flow: shortest-path distances in its
    residual graph (Bellman-Ford from a virtual root, vectorised over the arcs
@@ -40,7 +40,6 @@ for the full graph, the column-generation way:
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import time
@@ -49,18 +48,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from matchcore.candidates import (
-    NO_LIMIT_HI,
-    Candidates,
-    ProblemArrays,
-    add_pairs,
-    csr_rows,
-    problem_arrays,
-    valid_pairs,
-)
+from matchcore.engines import objective
 from matchcore.engines.flow import min_cost_flow_arcs, relaxed_priority, repair
-from matchcore.engines.part import NO_START, GlobalArrays, Part, PartResult, whole_part
-from matchcore.problem import Problem
+from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.tasks.arrays import NO_LIMIT_HI, NO_START, TaskArrays, csr_rows
+from matchcore.tasks.candidates import Candidates, add_pairs, valid_pairs
+from matchcore.tasks.parts import Part, PartResult, whole_part
 
 log = logging.getLogger("matchcore")
 
@@ -69,15 +62,6 @@ F64 = NDArray[np.float64]
 BOOL = NDArray[np.bool_]
 
 ENGINE = "min-cost-flow+pricing"
-# Flow solves at most (the first one included).
-MAX_ROUNDS = 4
-# Pairs that price out added back per request and round, most negative first.
-ADD_PER_REQUEST = 10
-# Bellman-Ford passes before the potentials are given up as unsettled.
-BF_MAX_ITERATIONS = 3_000
-# Keep arc costs times OR-Tools' cost scaling factor (nodes + 3) this far inside int64
-# (tried in turn: its potentials may need more room than the costs).
-_COST_HEADROOM = (4, 256)
 
 
 @dataclass(frozen=True)
@@ -98,13 +82,13 @@ class Priced:
     """A pruned problem solved: the final candidate graph, its parts and results."""
 
     cand: Candidates
-    arrays: GlobalArrays
+    arrays: TaskArrays
     parts: list[Part]
     results: list[PartResult]
     report: PricingReport
 
 
-def applies(cand: Candidates, arrays: GlobalArrays) -> bool:
+def applies(cand: Candidates, arrays: TaskArrays) -> bool:
     """Whether pricing can prove a pruned graph: untimed and unpinned, so that
     every part is a flow (teams and minute budgets relaxed)."""
     return not bool(arrays.pinned.any()) and not bool(arrays.timed[cand.req].any())
@@ -121,16 +105,16 @@ def unproven(parts: list[Part], results: list[PartResult]) -> list[PartResult]:
 
 
 def solve_pruned(
-    problem: Problem,
     cand: Candidates,
-    arrays: GlobalArrays,
-    deadline: float | None = None,
+    arrays: TaskArrays,
+    params: SolveParams = DEFAULT_PARAMS,
+    deadline: Deadline | None = None,
 ) -> Priced:
     """Solve a pruned, untimed, unpinned problem and prove it for the full graph
-    (see the module docstring). ``deadline`` (``time.perf_counter()``) stops
-    further pricing rounds, never a flow solve under way."""
+    (see the module docstring). ``deadline`` stops further pricing rounds,
+    never a flow solve under way."""
+    pp = params.pricing
     phases: dict[str, float] = {}
-    arr = problem_arrays(problem)
     pruned_at_start = cand.pruned_pairs
     added = 0
     rounds = 0
@@ -138,17 +122,17 @@ def solve_pruned(
     while True:
         rounds += 1
         tick = time.perf_counter()
-        net, flows = _solved_network(cand, arrays, arr)
+        net, flows = _solved_network(cand, arrays, pp.cost_headroom)
         _lap(phases, "flow", tick)
         tick = time.perf_counter()
-        pot = _settle(net, flows)
+        pot = _settle(net, flows, pp.bf_max_iterations)
         _lap(phases, "potentials", tick)
         if pot is None:
             log.info("pricing: potentials did not settle; no proof")
             bound_units = None
             break
         tick = time.perf_counter()
-        found = _price(arr, cand, net, flows, pot)
+        found = _price(arrays, cand, net, flows, pot, params)
         _lap(phases, "pricing", tick)
         log.info(
             "pricing round %d: %d pairs (%d in the flow), potentials in %d passes (%s), "
@@ -167,11 +151,11 @@ def solve_pruned(
             bound_units = found.bound_units
             break
         bound_units = found.bound_units
-        late = deadline is not None and time.perf_counter() >= deadline
-        if rounds >= MAX_ROUNDS or late:
+        late = deadline is not None and deadline.expired()
+        if rounds >= pp.max_rounds or late:
             break
-        keep = _most_negative(found, ADD_PER_REQUEST)
-        cand = add_pairs(cand, arr, found.req[keep], found.vol[keep], found.dist[keep])
+        keep = _most_negative(found, pp.add_per_request)
+        cand = add_pairs(cand, arrays, found.req[keep], found.vol[keep], found.dist[keep])
         added += int(keep.size)
 
     tick = time.perf_counter()
@@ -180,7 +164,7 @@ def solve_pruned(
     del net, flows, pot  # before the part's copies of the pair arrays
     # One part for the whole graph: its parts share nothing the plan could
     # break, and repair works request by request anyway.
-    arrays = dataclasses.replace(arrays, pin_pair=np.zeros(cand.n_pairs, dtype=bool))
+    arrays = arrays.with_pins(np.zeros(cand.n_pairs, dtype=bool))
     part = whole_part(cand, arrays)
     relaxed = relaxed_priority(part, chosen)
     complete = repair(part, chosen)
@@ -230,7 +214,7 @@ class _Weights:
 
 def _weights(
     cand: Candidates,
-    arrays: GlobalArrays,
+    arrays: TaskArrays,
     has_r: BOOL,
     n_nodes: int,
     reach_km: float,
@@ -247,16 +231,16 @@ def _weights(
     unit = 1
     while True:
         d_max = int(need.sum()) * (far_m // unit + 1)
-        w_pref = d_max + 1
-        if p_max * (q_max * w_pref + d_max + 1) <= limit:
-            return _Weights(lcm, q_max * w_pref + d_max + 1, w_pref, unit, True, d_max)
+        w_prio, w_pref = objective.level_weights(q_max, d_max)
+        if p_max * w_prio <= limit:
+            return _Weights(lcm, w_prio, w_pref, unit, True, d_max)
         w_pref = (limit // p_max - d_max - 1) // (q_max + 1)
         if w_pref > far_m // unit:
             return _Weights(lcm, q_max * w_pref + d_max + 1, w_pref, unit, False, d_max)
         unit *= 10
 
 
-def _undominated(cand: Candidates, arrays: GlobalArrays, n_r: int) -> I64:
+def _undominated(cand: Candidates, arrays: TaskArrays, n_r: int) -> I64:
     """The kept pairs an optimal plan of the full graph may need, sorted.
 
     A volunteer without task or minute limit ("free") can take any number of
@@ -300,7 +284,7 @@ def _rank_in_runs(sorted_keys: I64) -> I64:
 
 class _Network:
     """source -> request -> volunteer -> sink, plus a bypass, over the kept pairs
-    that an optimal plan may need (see :func:`_undominated`).
+    that an optimal plan may need (see :func:`undominated`).
 
     Nodes: 0 source, 1 sink, ``2 + r`` request ``r``, ``2 + n_r + v``
     volunteer ``v`` (every request and volunteer has a node, arcs only those
@@ -310,11 +294,11 @@ class _Network:
     def __init__(
         self,
         cand: Candidates,
-        arrays: GlobalArrays,
+        arrays: TaskArrays,
         n_r: int,
         n_v: int,
         reach_km: float,
-        headroom: int = _COST_HEADROOM[0],
+        headroom: int = DEFAULT_PARAMS.pricing.cost_headroom[0],
     ) -> None:
         self.n_r, self.n_v = n_r, n_v
         self.n_nodes = 2 + n_r + n_v
@@ -371,12 +355,12 @@ class _Network:
 
 
 def _solved_network(
-    cand: Candidates, arrays: GlobalArrays, arr: ProblemArrays
+    cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...]
 ) -> tuple[_Network, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
-    reach = float(arr.reach.max(initial=0.0))
-    for headroom in _COST_HEADROOM:
-        net = _Network(cand, arrays, arr.n_r, arr.n_v, reach, headroom)
+    reach = float(arrays.reach.max(initial=0.0))
+    for headroom in headrooms:
+        net = _Network(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom)
         flows = net.solve()
         if flows is not None:
             return net, flows
@@ -406,39 +390,50 @@ class _Potentials:
         return metres // w.unit - pref * w.w_pref, np.zeros_like(metres)
 
 
-def _settle(net: _Network, flows: I64) -> _Potentials | None:
+def _settle(net: _Network, flows: I64, max_iterations: int) -> _Potentials | None:
     """Lexicographic potentials, else scalar ones, else None (see the module docstring)."""
-    radix = 4 * (BF_MAX_ITERATIONS + 2) + 1
+    radix = 4 * (max_iterations + 2) + 1
     forward = flows < net.capacity
     backward = flows > 0
     tail = np.concatenate((net.tail[forward], net.head[backward]))
     head = np.concatenate((net.head[forward], net.tail[backward]))
     hi = net.p * radix + net.q
     lo = net.d
-    found = _bellman_ford(
+    found = bellman_ford(
         net.n_nodes,
         tail,
         head,
         np.concatenate((hi[forward], -hi[backward])),
         np.concatenate((lo[forward], -lo[backward])),
+        max_iterations,
     )
     if found is not None:
         return _Potentials(found[0], found[1], True, radix, found[2])
     cost = net.cost
     zeros = np.zeros(tail.size, dtype=np.int64)
-    found = _bellman_ford(
-        net.n_nodes, tail, head, np.concatenate((cost[forward], -cost[backward])), zeros
+    found = bellman_ford(
+        net.n_nodes,
+        tail,
+        head,
+        np.concatenate((cost[forward], -cost[backward])),
+        zeros,
+        max_iterations,
     )
     if found is not None:
         return _Potentials(found[0], found[1], False, 1, found[2])
     return None
 
 
-def _bellman_ford(
-    n_nodes: int, tail: I64, head: I64, c_hi: I64, c_lo: I64
+def bellman_ford(
+    n_nodes: int,
+    tail: I64,
+    head: I64,
+    c_hi: I64,
+    c_lo: I64,
+    max_iterations: int = DEFAULT_PARAMS.pricing.bf_max_iterations,
 ) -> tuple[I64, I64, int] | None:
     """Shortest (hi, lo)-lexicographic distances from a virtual root joined to
-    every node at cost 0; None if they do not settle in ``BF_MAX_ITERATIONS``
+    every node at cost 0; None if they do not settle in ``max_iterations``
     passes (a negative cycle, or a very deep graph).
 
     Each pass relaxes the out-arcs of the nodes that changed in the last one.
@@ -452,7 +447,7 @@ def _bellman_ford(
     d_lo = np.zeros(n_nodes, dtype=np.int64)
     mark = np.zeros(n_nodes, dtype=bool)
     active: I64 | None = None  # None: every node
-    for it in range(1, BF_MAX_ITERATIONS + 1):
+    for it in range(1, max_iterations + 1):
         if active is None:
             t, h, ch, cl = tail, head, c_hi, c_lo
         else:
@@ -493,7 +488,12 @@ class _Found:
 
 
 def _price(
-    arr: ProblemArrays, cand: Candidates, net: _Network, flows: I64, pot: _Potentials
+    arr: TaskArrays,
+    cand: Candidates,
+    net: _Network,
+    flows: I64,
+    pot: _Potentials,
+    params: SolveParams,
 ) -> _Found:
     """Reduced costs of the pruned pairs that could be negative (see the module docstring)."""
     n_r, n_v = arr.n_r, arr.n_v
@@ -526,7 +526,7 @@ def _price(
     keys = cand.req * max(n_v, 1) + cand.vol
     out: list[tuple[I64, I64, F64, I64, I64]] = []
     priced = 0
-    for req, vol, dist in valid_pairs(arr, open_r, open_v):
+    for req, vol, dist in valid_pairs(arr, open_r, open_v, params.candidates):
         # Kept pairs: nearer than the farthest kept plain pair, or in the graph.
         maybe = (dist >= far[req]) & ~arr.preferred.contains(req, vol)
         req, vol, dist = req[maybe], vol[maybe], dist[maybe]

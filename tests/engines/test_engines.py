@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from strategies import small_problems
 
 from matchcore import Objective, Problem, Solution, check, solve, solver
-from matchcore.candidates import build_candidates
+from matchcore.tasks.candidates import build_candidates
 from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
-from matchcore.engines.part import limits_bind, split_parts, whole_part
-from matchcore.solver import assemble, global_arrays, priority_scale
+from matchcore.tasks.parts import limits_bind, split_parts, whole_part
+from matchcore.tasks.solve import assemble, global_arrays, priority_scale
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -157,7 +157,7 @@ def test_parts_are_independent_and_cover_every_pair(problem: Problem) -> None:
 
 @pytest.fixture(scope="module")
 def network() -> Problem:
-    from matchcore.generate import generate
+    from matchcore.synth.generate import generate
 
     return generate(40, 80, region="west-flanders", seed=7)
 
@@ -184,7 +184,7 @@ def test_dask_executor_gives_the_same_optimum(network: Problem) -> None:
 @given(small_problems())
 def test_cpsat_never_returns_less_than_its_hint(problem: Problem) -> None:
     from matchcore.engines import cpsat
-    from matchcore.engines.part import PartResult
+    from matchcore.tasks.parts import PartResult
 
     cand = build_candidates(problem)
     arrays = global_arrays(problem, cand, priority_scale([r.priority for r in problem.requests]))

@@ -15,11 +15,11 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matchcore.candidates import NO_LIMIT_HI, Candidates, csr_rows
+from matchcore.tasks.arrays import NO_LIMIT_HI, TaskArrays, csr_rows
+from matchcore.tasks.candidates import Candidates
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
-NO_START = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,7 +29,12 @@ class Part:
     Pairs are sorted by local request. ``pair_ptr`` gives each local
     request's pairs in CSR form. Priorities are integers (scaled), distances
     whole metres. ``pin_pair`` marks pairs a pinned commitment fixes;
-    ``pin_start`` is the pinned start minute or ``NO_START``.
+    ``pin_start`` is the pinned start minute or ``NO_START``. Per-request and
+    per-volunteer fields mean what they mean in
+    :class:`~matchcore.tasks.arrays.TaskArrays`, restricted to the part.
+    Start intervals are per CSR row (a pair's rows are
+    ``start_ptr[p]:start_ptr[p+1]``), and so are ``start_window`` and
+    ``window_minutes`` (the length of the row's availability window).
     """
 
     requests: I64  # global request index of each local request
@@ -87,22 +92,7 @@ class PartResult:
     engine: str
 
 
-@dataclass(frozen=True, eq=False)
-class GlobalArrays:
-    """Per-request and per-volunteer arrays of the whole problem."""
-
-    need: I64
-    priority: I64  # scaled to integers
-    duration: I64
-    timed: BOOL
-    pinned: BOOL
-    pin_pair: BOOL  # per global pair
-    pin_start: I64
-    max_tasks: I64
-    max_minutes: I64
-
-
-def split_parts(cand: Candidates, arrays: GlobalArrays, n_vol: int) -> list[Part]:
+def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     """The independent parts of the candidate graph (those that hold any pair).
 
     A request links to what its pairs use up. A volunteer whose task or
@@ -112,7 +102,7 @@ def split_parts(cand: Candidates, arrays: GlobalArrays, n_vol: int) -> list[Part
     all. So a week of timed requests falls apart into days, and each part is
     still solved exactly.
     """
-    n_req = arrays.need.size
+    n_req, n_vol = arrays.n_r, arrays.n_v
     if cand.n_pairs == 0:
         return []
     load = arrays.duration[cand.req] + 2 * cand.travel_min
@@ -147,12 +137,12 @@ def split_parts(cand: Candidates, arrays: GlobalArrays, n_vol: int) -> list[Part
     return [make_part(cand, arrays, idx) for idx in np.split(order, bounds)]
 
 
-def whole_part(cand: Candidates, arrays: GlobalArrays) -> Part:
+def whole_part(cand: Candidates, arrays: TaskArrays) -> Part:
     """All pairs as one part, undecomposed (for comparisons and baselines)."""
     return make_part(cand, arrays, np.arange(cand.n_pairs, dtype=np.int64))
 
 
-def make_part(cand: Candidates, arrays: GlobalArrays, pairs: I64) -> Part:
+def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
     """The part made of the given pairs (sorted by request), with local indices."""
     requests, p_req = np.unique(cand.req[pairs], return_inverse=True)
     volunteers, p_vol = np.unique(cand.vol[pairs], return_inverse=True)

@@ -15,18 +15,18 @@ volunteer's compatible requests in range lie in a few contiguous slices;
 skills, languages and exclusions are checked before any distance.
 
 Memory stays bounded however dense the cities: when the valid pairs would
-exceed :data:`PRUNE_ABOVE_PAIRS`, each request keeps only its
-:data:`KEEP_NEAREST` nearest valid pairs (preferred and pinned pairs always
-stay). The funnel still counts every pair, so the reasons stay exact, and
-:class:`Candidates` records how many pairs each request lost. A pruned graph
-is no proof of anything by itself: :mod:`matchcore.pricing` re-establishes
+exceed ``CandidateParams.prune_above_pairs`` (:mod:`matchcore.params`), each
+request keeps only its ``keep_nearest`` nearest valid pairs (preferred and
+pinned pairs always stay). The funnel still counts every pair, so the
+reasons stay exact, and :class:`Candidates` records how many pairs each
+request lost. A pruned graph
+is no proof of anything by itself: :mod:`matchcore.tasks.pricing` re-establishes
 optimality for the full graph by pricing the pruned pairs.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,30 +34,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchcore import geo
-from matchcore.problem import EARTH_RADIUS_KM, Problem, Request, Volunteer
+from matchcore.params import DEFAULT_PARAMS, CandidateParams, SolveParams
+from matchcore.problem import EARTH_RADIUS_KM, Problem
+from matchcore.tasks.arrays import (
+    NO_LIMIT_HI,
+    NO_LIMIT_LO,
+    PairSet,
+    TaskArrays,
+    csr_rows,
+    isin_sorted,
+)
 
 I64 = NDArray[np.int64]
 I32 = NDArray[np.int32]
 F64 = NDArray[np.float64]
 BOOL = NDArray[np.bool_]
-
-# Sentinels for "no limit" in minute arithmetic; far beyond any real date.
-NO_LIMIT_LO = -(2**40)
-NO_LIMIT_HI = 2**40
-# Dense distance matrices below this many cells; a chunked grid join above.
-_DENSE_CELLS = 4_000_000
-# Prune to the nearest pairs per request only when there are more valid pairs than this.
-PRUNE_ABOVE_PAIRS = 20_000_000
-# Valid pairs each request keeps when pruning (its preferred and pinned pairs on top).
-KEEP_NEAREST = 50
-# Pairs fetched from the grid per chunk of volunteers (bounds the working memory).
-_CHUNK_PAIRS = 4_000_000
-# Height of a grid row, km.
-_ROW_KM = 2.0
-# Distance classes of the running per-request histogram that finds the nearest pairs.
-_DIST_BINS = 64
-# Request skill sets grouped in the grid; with more, one group holds every request.
-_MAX_GROUPS = 64
 
 
 def _empty_i64() -> I64:
@@ -93,6 +84,10 @@ class Candidates:
     funnel: I64  # shape (n_requests, 5): volunteers, skills, not_excluded, in_range, available
     pruned: I64 = field(default_factory=_empty_i64)
     task_cap: I64 = field(default_factory=_empty_i64)
+    # shape (n_requests, 2): of the volunteers in range, how many have no task to
+    # give (``max_tasks`` 0), and how many others too few minutes for it, travel
+    # included (``max_minutes``); the rest of stage 4 is the time window.
+    limits: I64 = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
     @property
     def n_pairs(self) -> int:
@@ -100,7 +95,7 @@ class Candidates:
 
     @property
     def is_pruned(self) -> bool:
-        """Whether some valid pairs were left out (see :data:`KEEP_NEAREST`)."""
+        """Whether some valid pairs were left out (see ``CandidateParams.keep_nearest``)."""
         return bool(self.pruned.size) and bool(self.pruned.any())
 
     @property
@@ -114,10 +109,13 @@ class Candidates:
         return list(zip(self.start_lo[a:b].tolist(), self.start_hi[a:b].tolist(), strict=True))
 
 
-def build_candidates(problem: Problem) -> Candidates:
-    """All candidate pairs of ``problem`` (or the nearest, see :data:`PRUNE_ABOVE_PAIRS`)
-    and the exact funnel counts of every request."""
-    arr = problem_arrays(problem)
+def build_candidates(
+    problem: Problem, arr: TaskArrays, params: SolveParams = DEFAULT_PARAMS
+) -> Candidates:
+    """All candidate pairs of ``problem`` (or the nearest, see
+    ``CandidateParams.prune_above_pairs``) and the exact funnel counts of every
+    request, from its arrays ``arr``."""
+    cp = params.candidates
     n_v, n_r = arr.n_v, arr.n_r
     funnel = np.zeros((n_r, 5), dtype=np.int64)
     funnel[:, 0] = n_v
@@ -129,20 +127,22 @@ def build_candidates(problem: Problem) -> Candidates:
     pruned = _empty_i64()
     task_cap = _empty_i64()
     full_available: I64 | None = None
-    if n_v * n_r <= min(_DENSE_CELLS, PRUNE_ABOVE_PAIRS):
+    if n_v * n_r <= min(cp.dense_cells, cp.prune_above_pairs):
         req, vol, dist = _dense_pairs(arr)
         funnel[:, 3] = np.bincount(req, minlength=n_r)
+        limits = _limit_counts(arr, req, vol, arr.travel(vol, dist))
     else:
         keys = np.union1d(arr.preferred.key, _pin_keys(problem))
-        sel = _stream_select(arr, PairSet(keys // max(n_v, 1), keys % max(n_v, 1), n_r, n_v))
+        sel = _stream_select(arr, PairSet(keys // max(n_v, 1), keys % max(n_v, 1), n_r, n_v), cp)
         req, vol, dist = sel.req, sel.vol, sel.dist
         funnel[:, 3] = sel.in_range
         full_available = sel.available  # counted before teams that cannot gather left
+        limits = sel.limits
         if sel.pruned is not None:
             pruned, task_cap = sel.pruned, sel.task_cap
 
     # Stage 4: availability in time, travel included, and the volunteer's limits.
-    travel = arr.travel(req, vol, dist)
+    travel = arr.travel(vol, dist)
     keep, start_ptr, start_lo, start_hi, start_window, available = _available_pairs(
         arr, req, vol, travel
     )
@@ -178,24 +178,28 @@ def build_candidates(problem: Problem) -> Candidates:
         funnel,
         pruned,
         task_cap,
+        limits,
     )
 
 
 def valid_pairs(
-    arr: ProblemArrays, requests: I64 | None = None, volunteers: I64 | None = None
+    arr: TaskArrays,
+    requests: I64 | None = None,
+    volunteers: I64 | None = None,
+    params: CandidateParams | None = None,
 ) -> Iterator[tuple[I64, I64, F64]]:
     """(request, volunteer, km) of the pairs passing all four stages, in chunks of
     volunteers, among the given requests and volunteers (default: all). Teams
     that cannot gather are not filtered here (see ``Candidates.funnel``)."""
-    for req, vol, dist in PairStream(arr, requests).chunks(volunteers):
-        keep = _fit_rows(arr, req, vol, arr.travel(req, vol, dist))[0]
+    for req, vol, dist in PairStream(arr, requests, params).chunks(volunteers):
+        keep = _fit_rows(arr, req, vol, arr.travel(vol, dist))[0]
         yield req[keep], vol[keep], dist[keep]
 
 
-def add_pairs(cand: Candidates, arr: ProblemArrays, req: I64, vol: I64, dist: F64) -> Candidates:
+def add_pairs(cand: Candidates, arr: TaskArrays, req: I64, vol: I64, dist: F64) -> Candidates:
     """``cand`` with more valid pairs (none already in it), sorted again; the
     funnel stays, and ``pruned`` no longer counts the pairs added back."""
-    travel = arr.travel(req, vol, dist)
+    travel = arr.travel(vol, dist)
     keep, ptr, lo, hi, win, _ = _available_pairs(arr, req, vol, travel)
     if not keep.all():
         raise ValueError("add_pairs takes valid pairs only")
@@ -223,131 +227,14 @@ def add_pairs(cand: Candidates, arr: ProblemArrays, req: I64, vol: I64, dist: F6
         cand.funnel,
         pruned,
         cand.task_cap,
+        cand.limits,
     )
-
-
-_last_arrays: tuple[weakref.ref[Problem], ProblemArrays] | None = None
-
-
-def problem_arrays(problem: Problem) -> ProblemArrays:
-    """:class:`ProblemArrays` of ``problem``, reused while it is the last one asked for."""
-    global _last_arrays
-    if _last_arrays is not None and _last_arrays[0]() is problem:
-        return _last_arrays[1]
-    arr = ProblemArrays(problem)
-    _last_arrays = (weakref.ref(problem), arr)
-    return arr
-
-
-class ProblemArrays:
-    """Per-request and per-volunteer arrays of a problem that every stage reads."""
-
-    def __init__(self, problem: Problem) -> None:
-        vols, reqs = problem.volunteers, problem.requests
-        self.n_v, self.n_r = len(vols), len(reqs)
-        self.v_lat = np.array([v.location.lat for v in vols], dtype=np.float64)
-        self.v_lon = np.array([v.location.lon for v in vols], dtype=np.float64)
-        self.r_lat = np.array([r.location.lat for r in reqs], dtype=np.float64)
-        self.r_lon = np.array([r.location.lon for r in reqs], dtype=np.float64)
-        self.reach = np.array([problem.max_distance_km(v) for v in vols], dtype=np.float64)
-        self.v_sig, self.v_sig_count, self.r_sig, self.compat = _signature_compatibility(vols, reqs)
-        self.r_group, self.group_compat = _skill_groups(reqs, self.r_sig, self.compat)
-        ex_r, ex_v = _excluded_pairs(problem)
-        self.ex_key = np.unique(ex_r * self.n_v + ex_v)
-        self.excluded = PairSet(ex_r, ex_v, self.n_r, self.n_v)
-        pref_r, pref_v = _id_pairs(problem, (r.preferred_volunteers for r in reqs))
-        self.preferred = PairSet(pref_r, pref_v, self.n_r, self.n_v)
-        speeds = problem.options.travel.speeds_kmh
-        self.speed = np.array([speeds[v.travel_mode] for v in vols], dtype=np.float64)
-        self.detour = problem.options.travel.detour_factor
-        self.duration = np.array([r.duration_minutes for r in reqs], dtype=np.int64)
-        self.timed = np.array([r.window is not None for r in reqs], dtype=bool)
-        self.r_lo = np.array([r.earliest_start_minute if r.window else 0 for r in reqs], np.int64)
-        self.r_hi = np.array([r.latest_start_minute if r.window else 0 for r in reqs], np.int64)
-        self.need = np.array([r.volunteers_needed for r in reqs], dtype=np.int64)
-        self.max_tasks = np.array([_or(v.max_tasks, 1) for v in vols], dtype=np.int64)
-        self.task_limit = np.array([_or(v.max_tasks, self.n_r) for v in vols], dtype=np.int64)
-        self.max_min = np.array([_or(v.max_minutes, NO_LIMIT_HI) for v in vols], np.int64)
-        self.av_ptr, self.av_lo, self.av_hi = _availability_csr(problem)
-
-    def travel(self, req: I64, vol: I64, dist: F64) -> I64:
-        del req
-        return geo.travel_minutes(dist, self.speed[vol], self.detour)
 
 
 # -- stage 1 -----------------------------------------------------------------------
 
 
-def _signature_compatibility(
-    vols: tuple[Volunteer, ...], reqs: tuple[Request, ...]
-) -> tuple[I64, I64, I64, BOOL]:
-    """Signature ids of volunteers and requests and which signatures match."""
-    v_keys: dict[tuple[frozenset[str], frozenset[str]], int] = {}
-    v_sig = np.fromiter(
-        (v_keys.setdefault((v.skills, v.languages), len(v_keys)) for v in vols),
-        dtype=np.int64,
-        count=len(vols),
-    )
-    r_keys: dict[tuple[frozenset[str], frozenset[str]], int] = {}
-    r_sig = np.fromiter(
-        (r_keys.setdefault((r.skills, r.languages), len(r_keys)) for r in reqs),
-        dtype=np.int64,
-        count=len(reqs),
-    )
-    compat = np.zeros((max(len(v_keys), 1), max(len(r_keys), 1)), dtype=bool)
-    for (v_skills, v_langs), i in v_keys.items():
-        for (r_skills, r_langs), k in r_keys.items():
-            compat[i, k] = r_skills <= v_skills and (not r_langs or bool(r_langs & v_langs))
-    v_count = np.bincount(v_sig, minlength=compat.shape[0]).astype(np.int64)
-    return v_sig, v_count, r_sig, compat
-
-
-def _skill_groups(reqs: tuple[Request, ...], r_sig: I64, compat: BOOL) -> tuple[I64, BOOL]:
-    """Requests grouped by skill set for the grid, and which volunteer signatures
-    match any request of a group (languages are checked per pair afterwards)."""
-    keys: dict[frozenset[str], int] = {}
-    group_of_sig = np.zeros(compat.shape[1], dtype=np.int64)
-    for r, sig in zip(reqs, r_sig.tolist(), strict=True):
-        group_of_sig[sig] = keys.setdefault(r.skills, len(keys))
-    n_groups = max(len(keys), 1)
-    if n_groups > _MAX_GROUPS:
-        group_of_sig[:] = 0
-        n_groups = 1
-    onehot = np.zeros((compat.shape[1], n_groups), dtype=np.int64)
-    onehot[np.arange(compat.shape[1]), group_of_sig] = 1
-    return group_of_sig[r_sig], (compat.astype(np.int64) @ onehot) > 0
-
-
 # -- stage 2 -----------------------------------------------------------------------
-
-
-def _excluded_pairs(problem: Problem) -> tuple[I64, I64]:
-    """(request, volunteer) pairs excluded by either side, deduplicated."""
-    r1, v1 = _id_pairs(problem, (r.excluded_volunteers for r in problem.requests))
-    by_client: dict[str, list[int]] = {}
-    for i, r in enumerate(problem.requests):
-        by_client.setdefault(r.client_id, []).append(i)
-    rows = [
-        (ri, vi)
-        for vi, v in enumerate(problem.volunteers)
-        for client in v.excluded_clients
-        for ri in by_client.get(client, ())
-    ]
-    r2 = np.array([r for r, _ in rows], dtype=np.int64)
-    v2 = np.array([v for _, v in rows], dtype=np.int64)
-    key = np.unique(np.concatenate((r1, r2)) * len(problem.volunteers) + np.concatenate((v1, v2)))
-    n_v = max(len(problem.volunteers), 1)
-    return key // n_v, key % n_v
-
-
-def _id_pairs(problem: Problem, per_request: Iterable[frozenset[str]]) -> tuple[I64, I64]:
-    """Pairs (request index, volunteer index) from per-request volunteer id sets."""
-    index = problem.volunteer_index
-    rows = [(ri, index[vid]) for ri, ids in enumerate(per_request) for vid in ids]
-    return (
-        np.array([r for r, _ in rows], dtype=np.int64),
-        np.array([v for _, v in rows], dtype=np.int64),
-    )
 
 
 def _pin_keys(problem: Problem) -> I64:
@@ -361,60 +248,10 @@ def _pin_keys(problem: Problem) -> I64:
     return np.unique(np.array(keys, dtype=np.int64))
 
 
-def _isin_sorted(keys: I64, sorted_set: I64) -> BOOL:
-    """``np.isin`` for a sorted, unique ``sorted_set`` (a binary search per key)."""
-    if sorted_set.size == 0:
-        return np.zeros(keys.size, dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_set, keys), sorted_set.size - 1)
-    return np.asarray(sorted_set[at] == keys, dtype=bool)
-
-
-class PairSet:
-    """A set of (request, volunteer) pairs, for membership tests of many pairs.
-
-    Requests hold few such pairs (preferred, excluded, pinned), so each test is
-    a gather per column of "the k-th volunteer of this request"; requests with
-    many fall back to a binary search.
-    """
-
-    _COLUMNS = 4
-
-    def __init__(self, req: I64, vol: I64, n_r: int, n_v: int) -> None:
-        self.n_v = max(n_v, 1)
-        self.key = np.unique(req * self.n_v + vol)
-        r, v = self.key // self.n_v, self.key % self.n_v
-        rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
-        self.columns = []
-        for k in range(min(int(rank.max(initial=-1)) + 1, self._COLUMNS)):
-            col = np.full(n_r, -1, dtype=np.int64)
-            col[r[rank == k]] = v[rank == k]
-            self.columns.append(col)
-        self.has = np.zeros(n_r, dtype=bool)
-        self.has[r] = True
-        self.many = np.zeros(n_r, dtype=bool)
-        self.many[r[rank >= self._COLUMNS]] = True
-        self.any_many = bool(self.many.any())
-
-    def contains(self, req: I64, vol: I64) -> BOOL:
-        out = np.zeros(req.size, dtype=bool)
-        if not self.columns:
-            return out
-        sub = np.flatnonzero(self.has[req])
-        r, v = req[sub], vol[sub]
-        hit = np.zeros(sub.size, dtype=bool)
-        for col in self.columns:
-            hit |= col[r] == v
-        if self.any_many:
-            many = np.flatnonzero(self.many[r])
-            hit[many] = _isin_sorted(r[many] * self.n_v + v[many], self.key)
-        out[sub] = hit
-        return out
-
-
 # -- stage 3 -----------------------------------------------------------------------
 
 
-def _dense_pairs(arr: ProblemArrays) -> tuple[I64, I64, F64]:
+def _dense_pairs(arr: TaskArrays) -> tuple[I64, I64, F64]:
     """Stages 1-3 with a dense distance matrix, sorted by (request, volunteer)."""
     dist = geo.great_circle_km(
         arr.r_lat[:, None], arr.r_lon[:, None], arr.v_lat[None, :], arr.v_lon[None, :]
@@ -422,7 +259,7 @@ def _dense_pairs(arr: ProblemArrays) -> tuple[I64, I64, F64]:
     req, vol = np.nonzero(dist <= arr.reach[None, :])
     req, vol = req.astype(np.int64), vol.astype(np.int64)
     ok = arr.compat[arr.v_sig[vol], arr.r_sig[req]]
-    ok &= ~_isin_sorted(req * arr.n_v + vol, arr.ex_key)
+    ok &= ~isin_sorted(req * arr.n_v + vol, arr.ex_key)
     return req[ok], vol[ok], dist[req[ok], vol[ok]]
 
 
@@ -438,10 +275,13 @@ class PairStream:
     path it replaces (identical pairs and distances).
     """
 
-    def __init__(self, arr: ProblemArrays, requests: I64 | None = None) -> None:
+    def __init__(
+        self, arr: TaskArrays, requests: I64 | None = None, params: CandidateParams | None = None
+    ) -> None:
         self.arr = arr
+        self.params = params or CandidateParams()
         sel = np.arange(arr.n_r, dtype=np.int64) if requests is None else requests
-        self.h_deg = _ROW_KM / (EARTH_RADIUS_KM * np.pi / 180.0)
+        self.h_deg = self.params.row_km / (EARTH_RADIUS_KM * np.pi / 180.0)
         lat = arr.r_lat[sel]
         self.lat0 = float(lat.min()) if sel.size else 0.0
         row = np.floor((lat - self.lat0) / self.h_deg).astype(np.int64)
@@ -454,9 +294,7 @@ class PairStream:
         self.rx, self.ry, self.rz = (np.ascontiguousarray(xyz[:, k]) for k in range(3))
         self.r_sig = arr.r_sig[self.req].astype(np.int32)
 
-    def chunks(
-        self, volunteers: I64 | None = None, chunk_pairs: int = _CHUNK_PAIRS
-    ) -> Iterator[tuple[I64, I64, F64]]:
+    def chunks(self, volunteers: I64 | None = None) -> Iterator[tuple[I64, I64, F64]]:
         """(request, volunteer, km) of the pairs passing stages 1-3, a chunk of
         volunteers at a time; every volunteer's pairs come in one chunk."""
         vsel = np.arange(self.arr.n_v, dtype=np.int64) if volunteers is None else volunteers
@@ -467,18 +305,19 @@ class PairStream:
         per_vol = np.bincount(s_vol, weights=counts, minlength=vsel.size).astype(np.int64)
         first_slice = np.searchsorted(s_vol, np.arange(vsel.size + 1))
         pairs = _Expander(self, vsel)
-        bounds = _chunk_bounds(per_vol, chunk_pairs)
+        bounds = _chunk_bounds(per_vol, self.params.chunk_pairs)
         for v0, v1 in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             a, b = int(first_slice[v0]), int(first_slice[v1])
             if counts[a:b].sum():
                 yield pairs.expand(s_vol[a:b], s_lo[a:b], s_hi[a:b])[:3]
 
-    def blocks(self, block_pairs: int = _CHUNK_PAIRS) -> Iterator[tuple[I64, I64, F64, I64, int]]:
+    def blocks(self) -> Iterator[tuple[I64, I64, F64, I64, int]]:
         """The same pairs (of all volunteers) a block of requests at a time, in
         volunteer order: every request's pairs come in one block. Yields
         (request, volunteer, km, request's index in the block, block size)."""
         vsel = np.arange(self.arr.n_v, dtype=np.int64)
         n = self.req.size
+        block_pairs = self.params.chunk_pairs
         if vsel.size == 0 or n == 0:
             return
         s_vol, s_lo, s_hi = self._slices(vsel)
@@ -623,11 +462,12 @@ class _Selected:
     pruned: I64 | None  # per request, None when nothing was pruned
     available: I64
     task_cap: I64
+    limits: I64
 
 
-def _stream_select(arr: ProblemArrays, protected: PairSet) -> _Selected:
+def _stream_select(arr: TaskArrays, protected: PairSet, cp: CandidateParams) -> _Selected:
     """Stages 1-4 over blocks of requests, keeping every valid pair or, past
-    :data:`PRUNE_ABOVE_PAIRS`, each request's :data:`KEEP_NEAREST` nearest.
+    ``cp.prune_above_pairs``, each request's ``cp.keep_nearest`` nearest.
 
     A block holds all pairs of its requests, so the nearest are chosen exactly
     within it; the volunteers' task capacities, which need all their pairs,
@@ -635,25 +475,30 @@ def _stream_select(arr: ProblemArrays, protected: PairSet) -> _Selected:
     """
     n_r, n_v = arr.n_r, arr.n_v
     in_range = np.zeros(n_r, dtype=np.int64)
+    limits = np.zeros((n_r, 2), dtype=np.int64)
     valid = np.zeros(n_r, dtype=np.int64)
     available = np.zeros(n_r, dtype=np.int64)
     team_timed = (arr.need > 1) & arr.timed
     # An untimed pair of a volunteer without a minute budget needs no travel time.
     plain_ok = (np.diff(arr.av_ptr) > 0) & (arr.max_tasks >= 1)
-    limited = arr.max_min < NO_LIMIT_HI
+    limited = arr.max_minutes < NO_LIMIT_HI
     fitting = _Fitting(arr)
-    nearest = _Nearest(arr.reach, protected)
+    nearest = _Nearest(arr.reach, protected, cp)
     kept: list[tuple[I64, I64, F64, I64, int]] = []
     pruning = False
     total = 0
-    for req, vol, dist, local, n_local in PairStream(arr).blocks():
+    for req, vol, dist, local, n_local in PairStream(arr, params=cp).blocks():
         in_range += np.bincount(req, minlength=n_r)
+        no_tasks = arr.max_tasks[vol] < 1
+        limits[:, 0] += np.bincount(req[no_tasks], minlength=n_r)
         keep = plain_ok[vol]
         slow = np.flatnonzero(arr.timed[req] | limited[vol])
         rows = lo = hi = _empty_i64()
         if slow.size:
             sr, sv = req[slow], vol[slow]
-            fit, rows, lo, hi, _ = _fit_rows(arr, sr, sv, arr.travel(sr, sv, dist[slow]))
+            travel = arr.travel(sv, dist[slow])
+            fit, rows, lo, hi, _ = _fit_rows(arr, sr, sv, travel)
+            limits[:, 1] += _limit_counts(arr, sr, sv, travel)[:, 1]
             keep[slow] = fit
             rows = sr[rows]  # the request of each fitting start interval
         req, vol, dist, local = req[keep], vol[keep], dist[keep], local[keep]
@@ -674,7 +519,7 @@ def _stream_select(arr: ProblemArrays, protected: PairSet) -> _Selected:
         if pruning:
             block = nearest.keep(*block)
         kept.append(block)
-        if not pruning and total > PRUNE_ABOVE_PAIRS:
+        if not pruning and total > cp.prune_above_pairs:
             pruning = True
             kept = [nearest.keep(*b) for b in kept]
     req = np.concatenate([b[0] for b in kept]) if kept else _empty_i64()
@@ -683,17 +528,19 @@ def _stream_select(arr: ProblemArrays, protected: PairSet) -> _Selected:
     order = np.argsort(req * max(n_v, 1) + vol)
     req, vol, dist = req[order], vol[order], dist[order]
     if not pruning:
-        return _Selected(req, vol, dist, in_range, None, available, _empty_i64())
+        return _Selected(req, vol, dist, in_range, None, available, _empty_i64(), limits)
     pruned = valid - np.bincount(req, minlength=n_r)
-    return _Selected(req, vol, dist, in_range, pruned, available, fitting.capacity())
+    return _Selected(req, vol, dist, in_range, pruned, available, fitting.capacity(), limits)
 
 
 class _Nearest:
     """Each request's K nearest pairs (ties: lower volunteer first) plus its
     protected ones, from a block that holds all pairs of its requests."""
 
-    def __init__(self, reach: F64, protected: PairSet) -> None:
-        self.scale = _DIST_BINS / max(float(reach.max(initial=0.0)), 1e-9)
+    def __init__(self, reach: F64, protected: PairSet, cp: CandidateParams) -> None:
+        self.bins = cp.dist_bins
+        self.nearest = cp.keep_nearest
+        self.scale = self.bins / max(float(reach.max(initial=0.0)), 1e-9)
         self.protected = protected
 
     def keep(
@@ -702,13 +549,13 @@ class _Nearest:
         if req.size == 0:
             return req, vol, dist, local, n_local
         # Distance classes: the class holding each request's K-th pair is its limit.
-        bins = np.minimum(dist * self.scale, _DIST_BINS - 1).astype(np.int64)
-        hist = np.bincount(local * _DIST_BINS + bins, minlength=n_local * _DIST_BINS)
-        cum = np.cumsum(hist.reshape(n_local, _DIST_BINS), axis=1)
-        full = cum[:, -1] > KEEP_NEAREST
-        limit = np.where(full, np.argmax(cum >= KEEP_NEAREST, axis=1), _DIST_BINS)
+        bins = np.minimum(dist * self.scale, self.bins - 1).astype(np.int64)
+        hist = np.bincount(local * self.bins + bins, minlength=n_local * self.bins)
+        cum = np.cumsum(hist.reshape(n_local, self.bins), axis=1)
+        full = cum[:, -1] > self.nearest
+        limit = np.where(full, np.argmax(cum >= self.nearest, axis=1), self.bins)
         below = np.where(
-            limit > 0, cum[np.arange(n_local), np.clip(limit - 1, 0, _DIST_BINS - 1)], 0
+            limit > 0, cum[np.arange(n_local), np.clip(limit - 1, 0, self.bins - 1)], 0
         )
         lim = limit[local]
         keep = bins < lim
@@ -717,7 +564,7 @@ class _Nearest:
             order = edge[np.lexsort((vol[edge], dist[edge], local[edge]))]
             loc = local[order]
             rank = np.arange(order.size) - np.searchsorted(loc, loc, side="left")
-            keep[order[rank < KEEP_NEAREST - below[loc]]] = True
+            keep[order[rank < self.nearest - below[loc]]] = True
         keep |= self.protected.contains(req, vol)
         return req[keep], vol[keep], dist[keep], local[keep], n_local
 
@@ -736,12 +583,12 @@ class _Fitting:
     and no more than its smallest loads that fit in ``max_minutes``. Only the
     smallest loads that could ever fit are carried from block to block."""
 
-    def __init__(self, arr: ProblemArrays) -> None:
+    def __init__(self, arr: TaskArrays) -> None:
         self.arr = arr
         self.pairs = np.zeros(arr.n_v, dtype=np.int64)
-        self.limited = arr.max_min < NO_LIMIT_HI
+        self.limited = arr.max_minutes < NO_LIMIT_HI
         shortest = int(arr.duration.min(initial=1)) if arr.n_r else 1
-        self.most = np.minimum(arr.task_limit, arr.max_min // max(shortest, 1) + 1)
+        self.most = np.minimum(arr.max_tasks, arr.max_minutes // max(shortest, 1) + 1)
         slowest = float(arr.speed.min(initial=1.0)) if arr.n_v else 1.0
         longest = float(arr.reach.max(initial=0.0))
         travel = int(geo.travel_minutes(np.array([longest]), slowest, arr.detour)[0])
@@ -754,7 +601,7 @@ class _Fitting:
         if sel.size == 0:
             return
         r, v = req[sel], vol[sel]
-        load = self.arr.duration[r] + 2 * self.arr.travel(r, v, dist[sel])
+        load = self.arr.duration[r] + 2 * self.arr.travel(v, dist[sel])
         keys = np.sort(np.concatenate((self.keys, v * self.span + np.minimum(load, self.span - 1))))
         owner = keys // self.span
         self.keys = keys[_rank_in_runs(owner) < self.most[owner]]
@@ -764,43 +611,27 @@ class _Fitting:
         owner, load = self.keys // self.span, self.keys % self.span
         running = np.cumsum(load)
         before_run = (running - load)[np.arange(owner.size) - _rank_in_runs(owner)]
-        within = running - before_run <= self.arr.max_min[owner]
+        within = running - before_run <= self.arr.max_minutes[owner]
         lim = np.flatnonzero(self.limited)
         fitting[lim] = np.bincount(owner[within], minlength=self.arr.n_v)[lim]
-        return np.minimum(self.arr.task_limit, fitting)
+        return np.minimum(self.arr.max_tasks, fitting)
 
 
 # -- stage 4 -----------------------------------------------------------------------
 
 
-def _availability_csr(problem: Problem) -> tuple[I64, I64, I64]:
-    """Each volunteer's availability as minute bounds in CSR form.
-
-    A volunteer without availability gets one unbounded window; one with an
-    empty list gets none.
-    """
-    ptr = [0]
-    lo: list[int] = []
-    hi: list[int] = []
-    for v in problem.volunteers:
-        if v.availability is None:
-            lo.append(NO_LIMIT_LO)
-            hi.append(NO_LIMIT_HI)
-        else:
-            for w in v.availability:
-                lo.append(-int(-w.start.timestamp() // 60))
-                hi.append(int(w.end.timestamp() // 60))
-        ptr.append(len(lo))
-    return (
-        np.array(ptr, dtype=np.int64),
-        np.array(lo, dtype=np.int64),
-        np.array(hi, dtype=np.int64),
-    )
+def _limit_counts(arr: TaskArrays, req: I64, vol: I64, travel: I64) -> I64:
+    """Per request: in-range pairs whose volunteer has no task to give, and those
+    whose minute budget cannot hold the task with travel (see ``Candidates.limits``)."""
+    no_tasks = arr.max_tasks[vol] < 1
+    no_minutes = ~no_tasks & (arr.max_minutes[vol] < arr.duration[req] + 2 * travel)
+    out = np.zeros((arr.n_r, 2), dtype=np.int64)
+    out[:, 0] = np.bincount(req[no_tasks], minlength=arr.n_r)
+    out[:, 1] = np.bincount(req[no_minutes], minlength=arr.n_r)
+    return out
 
 
-def _fit_rows(
-    arr: ProblemArrays, req: I64, vol: I64, travel: I64
-) -> tuple[BOOL, I64, I64, I64, I64]:
+def _fit_rows(arr: TaskArrays, req: I64, vol: I64, travel: I64) -> tuple[BOOL, I64, I64, I64, I64]:
     """Which pairs are available, and the (pair, window) rows where a timed one fits.
 
     Returns the keep mask over the pairs and, per fitting row, the pair's index,
@@ -808,7 +639,7 @@ def _fit_rows(
     """
     dur = arr.duration
     load = dur[req] + 2 * travel
-    fits_limits = (arr.max_tasks[vol] >= 1) & (arr.max_min[vol] >= load)
+    fits_limits = (arr.max_tasks[vol] >= 1) & (arr.max_minutes[vol] >= load)
     n_windows = arr.av_ptr[vol + 1] - arr.av_ptr[vol]
 
     # Untimed: any volunteer who is not "never available".
@@ -828,7 +659,7 @@ def _fit_rows(
 
 
 def _available_pairs(
-    arr: ProblemArrays, req: I64, vol: I64, travel: I64
+    arr: TaskArrays, req: I64, vol: I64, travel: I64
 ) -> tuple[BOOL, I64, I64, I64, I64, I64]:
     """Which pairs are available, their start intervals, and per-request counts.
 
@@ -866,15 +697,3 @@ def _most_together_rows(team: I64, row_req: I64, lo: I64, hi: I64) -> I64:
         order = np.lexsort((delta, points))  # closings (-1) before openings at a tie
         out[i] = int(np.cumsum(delta[order]).max(initial=0))
     return out
-
-
-def csr_rows(ptr: I64, select: I64) -> I64:
-    """Row indices of the selected CSR entries, concatenated in order."""
-    counts = ptr[select + 1] - ptr[select]
-    total = int(counts.sum())
-    skip = np.repeat(np.cumsum(counts) - counts - ptr[select], counts)
-    return np.asarray(np.arange(total, dtype=np.int64) - skip, dtype=np.int64)
-
-
-def _or(value: int | None, default: int) -> int:
-    return default if value is None else value

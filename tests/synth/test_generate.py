@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from geopy.distance import great_circle
 
-from matchcore.generate import (
+from matchcore.synth.generate import (
     LANGUAGES,
     REGIONS,
     SKILLS,

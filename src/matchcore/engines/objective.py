@@ -1,0 +1,95 @@
+"""The lexicographic objective, written once for every engine.
+
+A plan is better than another when it is better on the first level where
+they differ, levels in this order:
+
+1. ``priority``: the served requests' priority (scaled integers), more is better;
+2. ``continuity``: preferred pairs used, more is better;
+3. ``travel``: metres travelled one way by every used pair, less is better.
+
+Engines that need one number (the min-cost flow, CP-SAT's weighted
+objective, the LNS sub-model, pricing) use weights that cannot trade: one
+unit of a level outweighs everything all lower levels can ever add,
+
+* ``w_pref = most_travel + 1`` (one preferred pair beats all travel),
+* ``w_prio = (most_continuity + 1) * w_pref`` (one unit of priority beats
+  all continuity and travel),
+
+see :func:`level_weights`; they are exact while ``most_priority * w_prio``
+stays below :data:`OBJECTIVE_LIMIT` (:func:`fits`), else an engine coarsens
+travel (metres in units of 10, 100, ...) or solves the levels in stages.
+Relaxations bound the first level only (:mod:`matchcore.engines.relaxation`).
+
+A new level (stability, fairness, groups) is added here: a term of
+:func:`plan_key`, its most possible value, and a weight in
+:func:`level_weights` above the levels below it.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchcore.tasks.parts import Part
+
+I64 = NDArray[np.int64]
+BOOL = NDArray[np.bool_]
+
+LEVELS = ("priority", "continuity", "travel")
+"""The levels, most important first."""
+
+OBJECTIVE_LIMIT = 2.0**50
+"""Largest weighted objective kept in one number: well inside int64 (and
+CP-SAT's arithmetic, which sums terms and multiplies by its own factors)."""
+
+Num = TypeVar("Num", int, I64)
+
+
+def level_weights(most_continuity: Num, most_travel: Num) -> tuple[Num, Num]:
+    """``(w_prio, w_pref)``: the weights that keep the levels apart.
+
+    Works on ints (one part) and on integer arrays (one entry per part).
+    ``most_travel`` is the most travel any plan can have, in the unit the
+    engine uses; ``most_continuity`` the most preferred pairs it can use.
+    """
+    w_pref = most_travel + 1
+    return (most_continuity + 1) * w_pref, w_pref
+
+
+def fits(most_priority: float, w_prio: float) -> bool:
+    """Whether the weighted objective ``most_priority * w_prio`` fits in one number."""
+    return float(most_priority) * float(w_prio) < OBJECTIVE_LIMIT
+
+
+def most_continuity(part: Part, pairs: I64 | None = None) -> int:
+    """The most preferred pairs any plan of ``part`` (or of ``pairs`` only) can use."""
+    sel = np.arange(part.n_pairs) if pairs is None else pairs
+    per_req = np.bincount(part.p_req[sel][part.preferred[sel]], minlength=part.n_requests)
+    reqs = np.unique(part.p_req[sel])
+    return int(np.minimum(per_req[reqs], part.need[reqs]).sum())
+
+
+def most_travel(part: Part, pairs: I64 | None = None, unit: int = 1) -> int:
+    """The most travel (in ``unit`` metres) any plan of ``part`` (or of ``pairs``)
+    can have: each request's team times its longest pair."""
+    sel = np.arange(part.n_pairs) if pairs is None else pairs
+    worst = np.zeros(part.n_requests, dtype=np.int64)
+    np.maximum.at(worst, part.p_req[sel], part.dist_m[sel] // unit)
+    reqs = np.unique(part.p_req[sel])
+    return int((worst[reqs] * part.need[reqs]).sum())
+
+
+def plan_key(part: Part, chosen: BOOL, pairs: I64 | None = None) -> tuple[int, int, int]:
+    """The plan's value per level, comparable as a tuple (larger is better).
+
+    ``chosen`` is per local pair of ``part``, or per entry of ``pairs`` when given.
+    """
+    used = np.flatnonzero(chosen) if pairs is None else pairs[chosen]
+    served = np.unique(part.p_req[used])
+    return (
+        int(part.priority[served].sum()),
+        int(part.preferred[used].sum()),
+        -int(part.dist_m[used].sum()),
+    )

@@ -1,0 +1,228 @@
+"""Every tuning constant of a solve, in one documented place, and the one deadline.
+
+:class:`SolveParams` groups the constants by the step that reads them
+(candidates, pricing, scheduling of parts, each engine). The defaults are
+the measured ones (see ``benchmarks/README.md``); a caller who wants other
+values builds a new frozen instance with :func:`dataclasses.replace`::
+
+    params = dataclasses.replace(DEFAULT_PARAMS, lns=LnsParams(start_size=20))
+
+None of these constants changes what a plan *means*: they steer speed,
+memory and how time is shared, never the hard rules or the objective.
+
+:class:`Deadline` is the one clock of a solve. It is made once from
+``time_limit_s`` when ``solve`` is called and passed along; every step that
+needs time (an engine, a pin check, the last-resort plan of pins alone)
+draws it from that deadline, so no fixed budget can push a solve past its
+limit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CandidateParams:
+    """How candidate pairs are made (:mod:`matchcore.tasks.candidates`)."""
+
+    dense_cells: int = 4_000_000
+    """Dense distance matrices below this many request x volunteer cells; a chunked grid above."""
+    prune_above_pairs: int = 20_000_000
+    """Prune to the nearest pairs per request only above this many valid pairs (memory bound)."""
+    keep_nearest: int = 50
+    """Valid pairs each request keeps when pruning (its preferred and pinned pairs on top)."""
+    chunk_pairs: int = 4_000_000
+    """Pairs fetched from the grid per chunk of volunteers (bounds the working memory)."""
+    row_km: float = 2.0
+    """Height of a latitude row of the request grid, km."""
+    dist_bins: int = 64
+    """Distance classes of the running per-request histogram that finds the nearest pairs."""
+    max_groups: int = 64
+    """Request skill sets grouped in the grid; with more, one group holds every request."""
+
+
+@dataclass(frozen=True)
+class PricingParams:
+    """How a pruned graph is proven for the full graph (:mod:`matchcore.tasks.pricing`)."""
+
+    max_rounds: int = 4
+    """Flow solves at most (the first one included)."""
+    add_per_request: int = 10
+    """Pairs that price out added back per request and round, most negative first."""
+    bf_max_iterations: int = 3_000
+    """Bellman-Ford passes before the potentials are given up as unsettled."""
+    cost_headroom: tuple[int, ...] = (4, 256)
+    """How far inside int64 arc costs times OR-Tools' scaling factor stay (tried in turn)."""
+
+
+@dataclass(frozen=True)
+class ScheduleParams:
+    """Which engine solves a part and where (:mod:`matchcore.tasks.solve`)."""
+
+    relaxed_flow_from_pairs: int = 50_000
+    """Parts this large take the flow relaxation rather than the exact CP-SAT model."""
+    hint_from_pairs: int = 2_000
+    """CP-SAT parts at least this large start from the greedy plan."""
+    parallel_part_pairs: int = 20_000
+    """Solve in worker processes only when two or more parts are at least this large."""
+    parallel_cpsat_workers: int = 4
+    """CP-SAT search workers per part when parts run in parallel processes."""
+    pin_check_max_s: float = 5.0
+    """Most time one pin check may take (a tiny model); always within the deadline."""
+    explain_share: float = 0.05
+    """Share of the time limit kept back for pin checks when the problem has pins."""
+    pins_only_share: float = 0.5
+    """Share of what is left that the last-resort plan of the pins alone may use."""
+
+
+@dataclass(frozen=True)
+class CpSatParams:
+    """The exact CP-SAT engine (:mod:`matchcore.engines.cpsat`)."""
+
+    default_workers: int = 8
+    """Search workers when ``Options.workers`` is 0: CP-SAT's portfolio needs several
+    workers to prove bounds, even on 2 cores."""
+    first_stage_share: float = 0.8
+    """Share of the time the first stage may use when the objective needs two stages."""
+    polish_deterministic_s: float = 5.0
+    """Deterministic time (CP-SAT's own work units) of the tie-break stage that makes a
+    proven plan reproducible (see :mod:`matchcore.tasks.starts`)."""
+
+
+@dataclass(frozen=True)
+class LnsParams:
+    """Large-neighbourhood search (:mod:`matchcore.engines.lns`)."""
+
+    from_timed_pairs: int = 2_000
+    """Parts from this many timed pairs go to LNS (exact CP-SAT stalls there)."""
+    from_pairs: int = 100_000
+    """Parts from this many pairs of any kind go to LNS."""
+    start_size: int = 12
+    """Neighbourhood size in volunteers at the start."""
+    min_size: int = 3
+    """Smallest neighbourhood size in volunteers."""
+    max_size: int = 200
+    """Largest neighbourhood size in volunteers."""
+    max_pairs: int = 3_000
+    """Most free pairs in one neighbourhood."""
+    start_sub_limit: float = 0.5
+    """Time limit of one neighbourhood's solve at the start, seconds."""
+    min_sub_limit: float = 0.2
+    """Smallest time limit of one neighbourhood's solve, seconds."""
+    max_sub_limit: float = 5.0
+    """Largest time limit of one neighbourhood's solve, seconds."""
+    bound_share: float = 0.2
+    """Share of the part's time that the bound (relaxations) may use."""
+    reserve_s: float = 0.1
+    """Time kept back at the end of the search, seconds."""
+    unserved_seed: float = 0.75
+    """How often a neighbourhood's seed is an unserved request (when there are any)."""
+    seed_power: float = 1.0
+    """Unserved seeds are drawn with probability proportional to priority to this power."""
+    spans: tuple[int, ...] = (60, 120, 180, 360)
+    """Half-widths (minutes) of the time span around the seed's window, drawn from these."""
+    whole_week: float = 0.15
+    """Share of neighbourhoods without a time span (task and minute limits link days)."""
+    empty_tries: int = 200
+    """Consecutive empty neighbourhoods after which the search gives up."""
+    sub_workers: int = 1
+    """CP-SAT workers per neighbourhood."""
+
+
+@dataclass(frozen=True)
+class GreedyParams:
+    """The greedy engine (:mod:`matchcore.engines.greedy`)."""
+
+    team_start_tries: int = 64
+    """Candidate start minutes a team request tries before giving up."""
+
+
+@dataclass(frozen=True)
+class RelaxationParams:
+    """Bounds on served priority (:mod:`matchcore.engines.relaxation`)."""
+
+    flow_max_items: int = 150_000
+    """Above this many items the flow bound is skipped when time is short."""
+    long_block_counts: tuple[int, ...] = (1,)
+    """Counting rows per window: at most q blocks longer than a (q+1)-th of it."""
+    lp_share: float = 0.9
+    """Share of the bound's time budget that the LP (PDLP) may use."""
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Every tuning constant of :func:`matchcore.solve`, grouped by the step that reads it."""
+
+    candidates: CandidateParams = field(default_factory=CandidateParams)
+    pricing: PricingParams = field(default_factory=PricingParams)
+    schedule: ScheduleParams = field(default_factory=ScheduleParams)
+    cpsat: CpSatParams = field(default_factory=CpSatParams)
+    lns: LnsParams = field(default_factory=LnsParams)
+    greedy: GreedyParams = field(default_factory=GreedyParams)
+    relaxation: RelaxationParams = field(default_factory=RelaxationParams)
+
+
+DEFAULT_PARAMS = SolveParams()
+"""The measured defaults."""
+
+
+class Deadline:
+    """The one clock of a solve: a moment on the monotonic clock.
+
+    Within a process it reads :func:`time.monotonic` (immune to clock
+    changes). Pickled for a worker process it travels as an *absolute* wall
+    time (:func:`time.time`) and is re-anchored on the receiving side's
+    monotonic clock, so a part solved elsewhere stops at the same moment as
+    one solved here, however long it waited in a queue.
+
+    Parameters
+    ----------
+    at
+        The moment, in :func:`time.monotonic` seconds.
+    """
+
+    __slots__ = ("_at",)
+
+    def __init__(self, at: float) -> None:
+        self._at = at
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        """The deadline ``seconds`` from now."""
+        return cls(time.monotonic() + seconds)
+
+    @classmethod
+    def at_wall_time(cls, wall: float) -> Deadline:
+        """The deadline at the absolute wall time ``wall`` (:func:`time.time`)."""
+        return cls(time.monotonic() + (wall - time.time()))
+
+    @property
+    def wall_time(self) -> float:
+        """This deadline as an absolute wall time (:func:`time.time` seconds)."""
+        return time.time() + (self._at - time.monotonic())
+
+    def remaining(self) -> float:
+        """Seconds left, never negative."""
+        return max(self._at - time.monotonic(), 0.0)
+
+    def expired(self) -> bool:
+        """Whether no time is left."""
+        return time.monotonic() >= self._at
+
+    def share(self, fraction: float) -> Deadline:
+        """A deadline ``fraction`` of the remaining time from now (never later than this one)."""
+        now = time.monotonic()
+        left = max(self._at - now, 0.0)
+        return Deadline(now + left * min(max(fraction, 0.0), 1.0))
+
+    def cap(self, seconds: float) -> Deadline:
+        """The earlier of this deadline and ``seconds`` from now."""
+        return Deadline(min(self._at, time.monotonic() + max(seconds, 0.0)))
+
+    def __reduce__(self) -> tuple[object, tuple[float]]:
+        return (Deadline.at_wall_time, (self.wall_time,))
+
+    def __repr__(self) -> str:
+        return f"Deadline(remaining={self.remaining():.3f}s)"

@@ -1,0 +1,343 @@
+"""One bundle of per-request and per-volunteer arrays, built once per solve.
+
+Every step of today's matching (candidates, pins, parts, pricing, engines,
+assembly) reads the problem through one :class:`TaskArrays`, built once by
+:func:`task_arrays` and passed along; nothing rebuilds it or caches it.
+
+Conventions, the same everywhere:
+
+* request ``r`` and volunteer ``v`` are indices in the problem's order;
+* minutes are whole minutes since the Unix epoch (UTC);
+* ``max_tasks`` of a volunteer without a limit is the number of requests
+  (no plan can give anyone more); ``max_minutes`` without a limit is
+  :data:`NO_LIMIT_HI`;
+* priorities are integers: ``priority = round(problem priority * scale)``;
+* :data:`NO_START` marks "no start minute" (unserved, untimed or unpinned).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchcore import geo
+from matchcore.params import DEFAULT_PARAMS, SolveParams
+from matchcore.problem import Problem, Request, Volunteer, floor_minute
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+BOOL = NDArray[np.bool_]
+
+# Sentinels for "no limit" in minute arithmetic; far beyond any real date.
+NO_LIMIT_LO = -(2**40)
+NO_LIMIT_HI = 2**40
+# "No start minute".
+NO_START = int(np.iinfo(np.int64).min)
+
+
+def _empty_bool() -> BOOL:
+    return np.zeros(0, dtype=bool)
+
+
+@dataclass(frozen=True, eq=False)
+class TaskArrays:
+    """The problem as arrays, one convention for all (see the module docstring).
+
+    Per volunteer: ``v_lat``, ``v_lon`` (degrees), ``reach`` (km, their
+    travel range), ``speed`` (km/h of their travel mode), ``v_sig`` (id of
+    their skills-and-languages signature), ``max_tasks``, ``max_minutes``,
+    and their availability windows in CSR form: window ``k`` in
+    ``av_ptr[v]:av_ptr[v+1]`` runs from minute ``av_lo[k]`` to ``av_hi[k]``
+    (one unbounded window ``NO_LIMIT_LO..NO_LIMIT_HI`` when they gave none).
+
+    Per request: ``r_lat``, ``r_lon``, ``r_sig``, ``r_group`` (skill group of
+    the candidate grid), ``need`` (volunteers needed together),
+    ``duration`` (minutes), ``timed`` (has a window), ``r_lo``..``r_hi``
+    (earliest and latest start minute; 0 when untimed), ``priority``
+    (scaled integers, see ``scale``), ``pinned`` (a pinned commitment
+    serves it) and ``pin_start`` (its pinned start minute, or ``NO_START``).
+
+    Pairs: ``compat[v_sig, r_sig]`` (skills and a shared language),
+    ``group_compat[v_sig, group]``, ``ex_key`` (sorted keys ``r * n_v + v``
+    of excluded pairs), ``excluded`` and ``preferred`` (:class:`PairSet`).
+    ``pin_pair`` marks, per pair of the candidate graph it was checked
+    against, the pairs a pinned commitment fixes; it is empty until the pins
+    are checked (:func:`matchcore.tasks.pins.check_pins`), and replaced, with
+    the rest shared, by :meth:`with_pins`.
+    """
+
+    n_v: int
+    n_r: int
+    v_lat: F64
+    v_lon: F64
+    r_lat: F64
+    r_lon: F64
+    reach: F64
+    v_sig: I64
+    v_sig_count: I64
+    r_sig: I64
+    compat: BOOL
+    r_group: I64
+    group_compat: BOOL
+    ex_key: I64
+    excluded: PairSet
+    preferred: PairSet
+    speed: F64
+    detour: float
+    duration: I64
+    timed: BOOL
+    r_lo: I64
+    r_hi: I64
+    need: I64
+    max_tasks: I64
+    max_minutes: I64
+    av_ptr: I64
+    av_lo: I64
+    av_hi: I64
+    scale: int
+    priority: I64
+    pinned: BOOL
+    pin_start: I64
+    pin_pair: BOOL = field(default_factory=_empty_bool)
+
+    def travel(self, vol: I64, dist: F64) -> I64:
+        """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
+        return geo.travel_minutes(dist, self.speed[vol], self.detour)
+
+    def with_pins(self, pin_pair: BOOL) -> TaskArrays:
+        """The same arrays with ``pin_pair`` for another candidate graph."""
+        return dataclasses.replace(self, pin_pair=pin_pair)
+
+
+def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskArrays:
+    """The :class:`TaskArrays` of ``problem`` (pins not yet checked)."""
+    vols, reqs = problem.volunteers, problem.requests
+    n_v, n_r = len(vols), len(reqs)
+    v_sig, v_sig_count, r_sig, compat = _signature_compatibility(vols, reqs)
+    r_group, group_compat = _skill_groups(reqs, r_sig, compat, params.candidates.max_groups)
+    ex_r, ex_v = _excluded_pairs(problem)
+    pref_r, pref_v = _id_pairs(problem, (r.preferred_volunteers for r in reqs))
+    speeds = problem.options.travel.speeds_kmh
+    av_ptr, av_lo, av_hi = _availability_csr(problem)
+    scale = priority_scale([r.priority for r in reqs])
+    pinned = np.zeros(n_r, dtype=bool)
+    pin_start = np.full(n_r, NO_START, dtype=np.int64)
+    for pin in problem.assignments:
+        r = problem.request_index[pin.request_id]
+        pinned[r] = True
+        if pin.start is not None:
+            pin_start[r] = floor_minute(pin.start)
+    return TaskArrays(
+        n_v=n_v,
+        n_r=n_r,
+        v_lat=np.array([v.location.lat for v in vols], dtype=np.float64),
+        v_lon=np.array([v.location.lon for v in vols], dtype=np.float64),
+        r_lat=np.array([r.location.lat for r in reqs], dtype=np.float64),
+        r_lon=np.array([r.location.lon for r in reqs], dtype=np.float64),
+        reach=np.array([problem.max_distance_km(v) for v in vols], dtype=np.float64),
+        v_sig=v_sig,
+        v_sig_count=v_sig_count,
+        r_sig=r_sig,
+        compat=compat,
+        r_group=r_group,
+        group_compat=group_compat,
+        ex_key=np.unique(ex_r * n_v + ex_v),
+        excluded=PairSet(ex_r, ex_v, n_r, n_v),
+        preferred=PairSet(pref_r, pref_v, n_r, n_v),
+        speed=np.array([speeds[v.travel_mode] for v in vols], dtype=np.float64),
+        detour=problem.options.travel.detour_factor,
+        duration=np.array([r.duration_minutes for r in reqs], dtype=np.int64),
+        timed=np.array([r.window is not None for r in reqs], dtype=bool),
+        r_lo=np.array([r.earliest_start_minute if r.window else 0 for r in reqs], np.int64),
+        r_hi=np.array([r.latest_start_minute if r.window else 0 for r in reqs], np.int64),
+        need=np.array([r.volunteers_needed for r in reqs], dtype=np.int64),
+        max_tasks=np.array([n_r if v.max_tasks is None else v.max_tasks for v in vols], np.int64),
+        max_minutes=np.array(
+            [NO_LIMIT_HI if v.max_minutes is None else v.max_minutes for v in vols], np.int64
+        ),
+        av_ptr=av_ptr,
+        av_lo=av_lo,
+        av_hi=av_hi,
+        scale=scale,
+        priority=np.array([round(r.priority * scale) for r in reqs], dtype=np.int64),
+        pinned=pinned,
+        pin_start=pin_start,
+    )
+
+
+def priority_scale(priorities: Sequence[float]) -> int:
+    """The smallest power of ten (at most 1000) that makes priorities whole.
+
+    Priorities are compared at a resolution of 0.001.
+    """
+    for scale in (1, 10, 100, 1000):
+        if all(abs(p * scale - round(p * scale)) <= 1e-9 * max(1.0, p * scale) for p in priorities):
+            return scale
+    return 1000
+
+
+# -- skills and languages ------------------------------------------------------------
+
+
+def _signature_compatibility(
+    vols: tuple[Volunteer, ...], reqs: tuple[Request, ...]
+) -> tuple[I64, I64, I64, BOOL]:
+    """Signature ids of volunteers and requests and which signatures match."""
+    v_keys: dict[tuple[frozenset[str], frozenset[str]], int] = {}
+    v_sig = np.fromiter(
+        (v_keys.setdefault((v.skills, v.languages), len(v_keys)) for v in vols),
+        dtype=np.int64,
+        count=len(vols),
+    )
+    r_keys: dict[tuple[frozenset[str], frozenset[str]], int] = {}
+    r_sig = np.fromiter(
+        (r_keys.setdefault((r.skills, r.languages), len(r_keys)) for r in reqs),
+        dtype=np.int64,
+        count=len(reqs),
+    )
+    compat = np.zeros((max(len(v_keys), 1), max(len(r_keys), 1)), dtype=bool)
+    for (v_skills, v_langs), i in v_keys.items():
+        for (r_skills, r_langs), k in r_keys.items():
+            compat[i, k] = r_skills <= v_skills and (not r_langs or bool(r_langs & v_langs))
+    v_count = np.bincount(v_sig, minlength=compat.shape[0]).astype(np.int64)
+    return v_sig, v_count, r_sig, compat
+
+
+def _skill_groups(
+    reqs: tuple[Request, ...], r_sig: I64, compat: BOOL, max_groups: int
+) -> tuple[I64, BOOL]:
+    """Requests grouped by skill set for the grid, and which volunteer signatures
+    match any request of a group (languages are checked per pair afterwards)."""
+    keys: dict[frozenset[str], int] = {}
+    group_of_sig = np.zeros(compat.shape[1], dtype=np.int64)
+    for r, sig in zip(reqs, r_sig.tolist(), strict=True):
+        group_of_sig[sig] = keys.setdefault(r.skills, len(keys))
+    n_groups = max(len(keys), 1)
+    if n_groups > max_groups:
+        group_of_sig[:] = 0
+        n_groups = 1
+    onehot = np.zeros((compat.shape[1], n_groups), dtype=np.int64)
+    onehot[np.arange(compat.shape[1]), group_of_sig] = 1
+    return group_of_sig[r_sig], (compat.astype(np.int64) @ onehot) > 0
+
+
+# -- exclusions and preferences -----------------------------------------------------
+
+
+def _excluded_pairs(problem: Problem) -> tuple[I64, I64]:
+    """(request, volunteer) pairs excluded by either side, deduplicated."""
+    r1, v1 = _id_pairs(problem, (r.excluded_volunteers for r in problem.requests))
+    by_client: dict[str, list[int]] = {}
+    for i, r in enumerate(problem.requests):
+        by_client.setdefault(r.client_id, []).append(i)
+    rows = [
+        (ri, vi)
+        for vi, v in enumerate(problem.volunteers)
+        for client in v.excluded_clients
+        for ri in by_client.get(client, ())
+    ]
+    r2 = np.array([r for r, _ in rows], dtype=np.int64)
+    v2 = np.array([v for _, v in rows], dtype=np.int64)
+    key = np.unique(np.concatenate((r1, r2)) * len(problem.volunteers) + np.concatenate((v1, v2)))
+    n_v = max(len(problem.volunteers), 1)
+    return key // n_v, key % n_v
+
+
+def _id_pairs(problem: Problem, per_request: Iterable[frozenset[str]]) -> tuple[I64, I64]:
+    """Pairs (request index, volunteer index) from per-request volunteer id sets."""
+    index = problem.volunteer_index
+    rows = [(ri, index[vid]) for ri, ids in enumerate(per_request) for vid in ids]
+    return (
+        np.array([r for r, _ in rows], dtype=np.int64),
+        np.array([v for _, v in rows], dtype=np.int64),
+    )
+
+
+def isin_sorted(keys: I64, sorted_set: I64) -> BOOL:
+    """``np.isin`` for a sorted, unique ``sorted_set`` (a binary search per key)."""
+    if sorted_set.size == 0:
+        return np.zeros(keys.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, keys), sorted_set.size - 1)
+    return np.asarray(sorted_set[at] == keys, dtype=bool)
+
+
+class PairSet:
+    """A set of (request, volunteer) pairs, for membership tests of many pairs.
+
+    Requests hold few such pairs (preferred, excluded, pinned), so each test is
+    a gather per column of "the k-th volunteer of this request"; requests with
+    many fall back to a binary search.
+    """
+
+    _COLUMNS = 4
+
+    def __init__(self, req: I64, vol: I64, n_r: int, n_v: int) -> None:
+        self.n_v = max(n_v, 1)
+        self.key = np.unique(req * self.n_v + vol)
+        r, v = self.key // self.n_v, self.key % self.n_v
+        rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
+        self.columns = []
+        for k in range(min(int(rank.max(initial=-1)) + 1, self._COLUMNS)):
+            col = np.full(n_r, -1, dtype=np.int64)
+            col[r[rank == k]] = v[rank == k]
+            self.columns.append(col)
+        self.has = np.zeros(n_r, dtype=bool)
+        self.has[r] = True
+        self.many = np.zeros(n_r, dtype=bool)
+        self.many[r[rank >= self._COLUMNS]] = True
+        self.any_many = bool(self.many.any())
+
+    def contains(self, req: I64, vol: I64) -> BOOL:
+        out = np.zeros(req.size, dtype=bool)
+        if not self.columns:
+            return out
+        sub = np.flatnonzero(self.has[req])
+        r, v = req[sub], vol[sub]
+        hit = np.zeros(sub.size, dtype=bool)
+        for col in self.columns:
+            hit |= col[r] == v
+        if self.any_many:
+            many = np.flatnonzero(self.many[r])
+            hit[many] = isin_sorted(r[many] * self.n_v + v[many], self.key)
+        out[sub] = hit
+        return out
+
+
+# -- availability --------------------------------------------------------------------
+
+
+def _availability_csr(problem: Problem) -> tuple[I64, I64, I64]:
+    """Each volunteer's availability as minute bounds in CSR form.
+
+    A volunteer without availability gets one unbounded window; one with an
+    empty list gets none.
+    """
+    ptr = [0]
+    lo: list[int] = []
+    hi: list[int] = []
+    for v in problem.volunteers:
+        if v.availability is None:
+            lo.append(NO_LIMIT_LO)
+            hi.append(NO_LIMIT_HI)
+        else:
+            for w in v.availability:
+                lo.append(-int(-w.start.timestamp() // 60))
+                hi.append(int(w.end.timestamp() // 60))
+        ptr.append(len(lo))
+    return (
+        np.array(ptr, dtype=np.int64),
+        np.array(lo, dtype=np.int64),
+        np.array(hi, dtype=np.int64),
+    )
+
+
+def csr_rows(ptr: I64, select: I64) -> I64:
+    """Row indices of the selected CSR entries, concatenated in order."""
+    counts = ptr[select + 1] - ptr[select]
+    total = int(counts.sum())
+    skip = np.repeat(np.cumsum(counts) - counts - ptr[select], counts)
+    return np.asarray(np.arange(total, dtype=np.int64) - skip, dtype=np.int64)

@@ -1,0 +1,162 @@
+"""From the engines' answers to an explained plan, in time linear in its size.
+
+:func:`assemble` maps each part's result back to the whole problem and hands
+it to :func:`assemble_pairs`, the public seam for anyone who has a plan as
+chosen candidate pairs (the benchmarks' peers, tests): it writes the
+assignments, gives every unserved request its reason and detail
+(:mod:`matchcore.explain`), and computes the objective.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchcore.explain import (
+    assignment_note,
+    funnel_of,
+    pins_detail,
+    pins_unchecked_detail,
+    reason_detail,
+    reason_for,
+)
+from matchcore.params import Deadline
+from matchcore.problem import Problem, minute_to_datetime
+from matchcore.solution import (
+    AssignedVolunteer,
+    Assignment,
+    Objective,
+    Reason,
+    Solution,
+    Status,
+    Unassigned,
+)
+from matchcore.tasks.arrays import NO_START, TaskArrays
+from matchcore.tasks.candidates import Candidates
+from matchcore.tasks.parts import Part, PartResult
+from matchcore.tasks.pins import PinCheck
+
+I64 = NDArray[np.int64]
+BOOL = NDArray[np.bool_]
+
+
+def assemble(
+    problem: Problem,
+    cand: Candidates,
+    arrays: TaskArrays,
+    parts: Sequence[Part],
+    results: Sequence[PartResult],
+    pins: PinCheck | None = None,
+) -> Solution:
+    """The plan of all parts' results, explained, without stats.
+
+    ``results[k]`` belongs to ``parts[k]``; requests in no part are unserved.
+    """
+    chosen = np.zeros(cand.n_pairs, dtype=bool)
+    start = np.full(arrays.n_r, NO_START, dtype=np.int64)
+    optimal = True
+    bound = 0
+    for part, res in zip(parts, results, strict=True):
+        chosen[part.pairs[res.chosen]] = True
+        start[part.requests] = res.start
+        optimal &= res.optimal
+        bound += res.bound
+    return assemble_pairs(problem, cand, arrays, chosen, start, optimal, bound, pins)
+
+
+def assemble_pairs(
+    problem: Problem,
+    cand: Candidates,
+    arrays: TaskArrays,
+    chosen: BOOL,
+    start: I64,
+    optimal: bool,
+    bound: int,
+    pins: PinCheck | None = None,
+) -> Solution:
+    """The explained plan of the chosen candidate pairs, without stats.
+
+    Parameters
+    ----------
+    problem, cand, arrays
+        The problem, its candidate graph and arrays.
+    chosen
+        Per candidate pair: used by the plan (a feasible plan).
+    start
+        Per request: its start minute, or ``NO_START`` (unserved or untimed).
+    optimal
+        Whether the plan is proven lexicographically optimal.
+    bound
+        A proven upper bound on the served priority, scaled by ``arrays.scale``.
+    pins
+        Asked whether pins keep a ``capacity`` request out; by default a
+        check that has no time (so only problems without pins settle it).
+    """
+    n_r = arrays.n_r
+    if pins is None:
+        pins = PinCheck(cand, arrays, Deadline.after(0.0))
+    served = np.zeros(n_r, dtype=bool)
+    served[cand.req[chosen]] = True
+    used = np.flatnonzero(chosen)  # sorted by request (pairs are)
+    by_request = np.split(used, np.searchsorted(cand.req[used], np.arange(1, n_r)))
+    limits = cand.limits if cand.limits.size else np.zeros((n_r, 2), dtype=np.int64)
+    assignments = []
+    unassigned = []
+    for r, req in enumerate(problem.requests):
+        if not served[r]:
+            unassigned.append(_unassigned(problem, cand, r, limits, pins))
+            continue
+        team = tuple(
+            AssignedVolunteer(
+                problem.volunteers[int(cand.vol[p])].id,
+                float(cand.distance_km[p]),
+                int(cand.travel_min[p]),
+                bool(cand.preferred[p]),
+            )
+            for p in by_request[r].tolist()
+        )
+        begin = end = None
+        if req.window is not None:
+            begin = minute_to_datetime(int(start[r]), req.window.start)
+            end = minute_to_datetime(int(start[r]) + req.duration_minutes, req.window.start)
+        pinned = bool(arrays.pinned[r])
+        note = assignment_note(req, team, pinned)
+        assignments.append(Assignment(req.id, team, begin, end, pinned, note))
+
+    served_idx = np.flatnonzero(served).tolist()
+    served_priority = sum(problem.requests[r].priority for r in served_idx)
+    objective = Objective(
+        served_requests=int(served.sum()),
+        served_priority=float(served_priority),
+        continuity=int(cand.preferred[chosen].sum()),
+        travel_km=float(2.0 * cand.distance_km[chosen].sum()),
+    )
+    status = Status.OPTIMAL if optimal else Status.FEASIBLE
+    bound_priority = served_priority if optimal else max(bound / arrays.scale, served_priority)
+    return Solution(status, tuple(assignments), tuple(unassigned), objective, bound_priority)
+
+
+def _unassigned(
+    problem: Problem, cand: Candidates, r: int, limits: I64, pins: PinCheck
+) -> Unassigned:
+    """The reason and detail of unserved request ``r``.
+
+    ``capacity`` becomes ``not_available`` when pins alone provably keep the
+    request out; when that could not be settled before the deadline it stays
+    ``capacity`` (the best plan found does use those volunteers elsewhere,
+    the pins among them) and the detail says the pins were not settled.
+    """
+    req = problem.requests[r]
+    need = req.volunteers_needed
+    funnel = funnel_of(cand, r)
+    reason = reason_for(funnel, need)
+    if reason is Reason.CAPACITY:
+        taken = pins.take_it(r)
+        if taken:
+            return Unassigned(req.id, Reason.NOT_AVAILABLE, pins_detail(funnel, need), funnel)
+        if taken is None:
+            return Unassigned(req.id, reason, pins_unchecked_detail(funnel, need), funnel)
+    limit = (int(limits[r, 0]), int(limits[r, 1]))
+    return Unassigned(req.id, reason, reason_detail(funnel, need, reason, limit), funnel)

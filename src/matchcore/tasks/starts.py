@@ -1,0 +1,163 @@
+"""Canonical start times: the rule that makes a plan reproducible.
+
+The objective says nothing about *when* a timed request starts, so many
+start times are equally optimal, and a parallel search returns whichever
+its threads met first. So once an engine has chosen who serves whom, the
+starts are re-derived by one documented rule, independent of the engine's
+own starts:
+
+    Timed served requests are placed one at a time, in the order of their
+    earliest possible start (then their index in the problem); each takes
+    the earliest minute at which every volunteer of its team can be there
+    (their start intervals, travel included) without overlapping a block
+    already placed. A pinned start stays as pinned.
+
+The assignment itself is untouched, so the plan's value and every limit
+(tasks, minutes) stay as they were; only blocks move, and each placed block
+is checked against the blocks already placed. If the fixed order leaves some
+request without a start, the engine's own order is used instead, in which
+the earliest start always exists (a block placed earlier ends no later than
+in the engine's plan); that plan is feasible but depends on the engine's
+order, which is what the README says may vary.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchcore.tasks.arrays import NO_START
+from matchcore.tasks.parts import Part, PartResult
+
+I64 = NDArray[np.int64]
+Interval = tuple[int, int]
+
+
+def canonical_starts(part: Part, result: PartResult) -> PartResult:
+    """``result`` with its timed requests' starts set by the rule above."""
+    chosen = result.chosen
+    served_pairs = np.flatnonzero(chosen)
+    if served_pairs.size == 0 or not part.timed.any():
+        return result
+    team_of: dict[int, list[int]] = {}
+    for p in served_pairs.tolist():
+        r = int(part.p_req[p])
+        if part.timed[r]:
+            team_of.setdefault(r, []).append(p)
+    if not team_of:
+        return result
+    feasible = {r: _team_starts(part, r, pairs) for r, pairs in team_of.items()}
+    fixed = sorted(team_of, key=lambda r: (feasible[r][0][0] if feasible[r] else 0, r))
+    starts = _place(part, fixed, team_of, feasible)
+    if starts is None:
+        by_engine = sorted(team_of, key=lambda r: (int(result.start[r]), r))
+        starts = _place(part, by_engine, team_of, feasible)
+    if starts is None:  # cannot happen for a feasible plan; keep the engine's starts
+        return result
+    start = result.start.copy()
+    for r, s in starts.items():
+        start[r] = s
+    return PartResult(chosen, start, result.optimal, result.bound, result.engine)
+
+
+def _team_starts(part: Part, r: int, pairs: list[int]) -> list[Interval]:
+    """Start minutes at which every member of the team can be there (sorted, disjoint)."""
+    common: list[Interval] | None = None
+    for p in pairs:
+        mine = part.intervals(p)
+        common = mine if common is None else _intersect(common, mine)
+    out = common or []
+    pin = int(part.pin_start[r])
+    if pin != NO_START:
+        out = [(pin, pin)] if any(lo <= pin <= hi for lo, hi in out) else []
+    return out
+
+
+def _intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+class _Diary:
+    """One volunteer's blocks placed so far, sorted (they never overlap)."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def clash(self, begin: int, end: int) -> int | None:
+        """The end of a placed block that overlaps ``[begin, end)``, or None."""
+        k = bisect.bisect_right(self.ends, begin)
+        if k < len(self.starts) and self.starts[k] < end:
+            return self.ends[k]
+        return None
+
+    def book(self, begin: int, end: int) -> None:
+        k = bisect.bisect_left(self.starts, begin)
+        self.starts.insert(k, begin)
+        self.ends.insert(k, end)
+
+
+def _place(
+    part: Part,
+    order: list[int],
+    team_of: dict[int, list[int]],
+    feasible: dict[int, list[Interval]],
+) -> dict[int, int] | None:
+    """Earliest starts in ``order``; None when some request finds none."""
+    diaries: dict[int, _Diary] = {}
+    out: dict[int, int] = {}
+    for r in order:
+        s = _earliest(part, r, team_of[r], feasible[r], diaries)
+        if s is None:
+            return None
+        out[r] = s
+        dur = int(part.duration[r])
+        for p in team_of[r]:
+            t = int(part.travel[p])
+            diaries.setdefault(int(part.p_vol[p]), _Diary()).book(s - t, s + dur + t)
+    return out
+
+
+def _earliest(
+    part: Part,
+    r: int,
+    pairs: list[int],
+    feasible: list[Interval],
+    diaries: dict[int, _Diary],
+) -> int | None:
+    """The earliest start in ``feasible`` at which no member's block clashes."""
+    dur = int(part.duration[r])
+    k = 0
+    s = feasible[0][0] if feasible else 0
+    while k < len(feasible):
+        lo, hi = feasible[k]
+        if s > hi:
+            k += 1
+            continue
+        s = max(s, lo)
+        later = s
+        for p in pairs:
+            t = int(part.travel[p])
+            diary = diaries.get(int(part.p_vol[p]))
+            end = None if diary is None else diary.clash(s - t, s + dur + t)
+            if end is not None:
+                later = max(later, end + t)
+        if later == s:
+            return s
+        s = later
+    return None
