@@ -72,8 +72,9 @@ class ScheduleParams:
     pin_check_max_s: float = 5.0
     """Most time one pin check may take (a tiny model); always within the deadline."""
     explain_share: float = 0.05
-    """Share of the time limit kept back for pin checks when the problem has pins."""
-    pins_only_share: float = 0.5
+    """Share of the time limit kept back from the engines for what follows them:
+    canonical starts and pin checks."""
+    pins_only_share: float = 0.1
     """Share of what is left that the last-resort plan of the pins alone may use."""
 
 
@@ -87,8 +88,8 @@ class CpSatParams:
     first_stage_share: float = 0.8
     """Share of the time the first stage may use when the objective needs two stages."""
     polish_deterministic_s: float = 5.0
-    """Deterministic time (CP-SAT's own work units) of the tie-break stage that makes a
-    proven plan reproducible (see :mod:`matchcore.tasks.starts`)."""
+    """Deterministic time (CP-SAT's own work units) of the search for canonical start
+    times, when the fixed order cannot place them (see :mod:`matchcore.tasks.starts`)."""
 
 
 @dataclass(frozen=True)

@@ -105,8 +105,9 @@ def solve(
     log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
 
     arrays = check_pins(problem, cand, arrays)
-    has_pins = bool(arrays.pin_pair.any())
-    engines_deadline = deadline.share(1.0 - params.schedule.explain_share) if has_pins else deadline
+    # Engines get all the time but a share kept for what follows them (canonical
+    # starts, pin checks): cheap where plans are proven early, vital where not.
+    engines_deadline = deadline.share(1.0 - params.schedule.explain_share)
     tick = time.perf_counter()
     if cand.is_pruned and pricing.applies(cand, arrays):
         # Pruned graph: one priced flow re-establishes optimality for the full graph.
@@ -122,7 +123,11 @@ def solve(
     phases["solve"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    results = [canonical_starts(part, res) for part, res in zip(parts, results, strict=True)]
+    seed = problem.options.seed
+    results = [
+        canonical_starts(part, res, deadline, seed, params)
+        for part, res in zip(parts, results, strict=True)
+    ]
     pins = PinCheck(cand, arrays, deadline, params)
     solution = assemble(problem, cand, arrays, parts, results, pins)
     if pins.unchecked:

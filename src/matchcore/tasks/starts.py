@@ -6,19 +6,26 @@ its threads met first. So once an engine has chosen who serves whom, the
 starts are re-derived by one documented rule, independent of the engine's
 own starts:
 
-    Timed served requests are placed one at a time, in the order of their
-    earliest possible start (then their index in the problem); each takes
-    the earliest minute at which every volunteer of its team can be there
-    (their start intervals, travel included) without overlapping a block
-    already placed. A pinned start stays as pinned.
+    1. Timed served requests are placed one at a time, in the order of
+       their latest possible start (then earliest, then their index in the
+       problem); each takes the earliest minute at which every volunteer of
+       its team can be there (their start intervals, travel included)
+       without overlapping a block already placed. A pinned start stays.
+    2. If that order leaves some request without a start: the starts that
+       minimise the sum of the start minutes, found by CP-SAT on a model of
+       the starts alone (the assignment fixed) with one search worker, the
+       solve's seed, no hint, and a limit in CP-SAT's *deterministic* time
+       (``CpSatParams.polish_deterministic_s``): the same model gives the
+       same answer however busy the machine.
+    3. If even that finds nothing before the deadline: the engine's own
+       order in step 1, in which the earliest start always exists (a block
+       placed earlier ends no later than in the engine's plan). That plan is
+       feasible but depends on the engine's order: it may vary (see the
+       README).
 
 The assignment itself is untouched, so the plan's value and every limit
-(tasks, minutes) stay as they were; only blocks move, and each placed block
-is checked against the blocks already placed. If the fixed order leaves some
-request without a start, the engine's own order is used instead, in which
-the earliest start always exists (a block placed earlier ends no later than
-in the engine's plan); that plan is feasible but depends on the engine's
-order, which is what the README says may vary.
+(tasks, minutes) stay as they were; only blocks move, each checked against
+the blocks already placed (steps 1 and 3) or by CP-SAT's no-overlap (step 2).
 """
 
 from __future__ import annotations
@@ -28,7 +35,10 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+from ortools.util.python.sorted_interval_list import Domain
 
+from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult
 
@@ -36,7 +46,13 @@ I64 = NDArray[np.int64]
 Interval = tuple[int, int]
 
 
-def canonical_starts(part: Part, result: PartResult) -> PartResult:
+def canonical_starts(
+    part: Part,
+    result: PartResult,
+    deadline: Deadline,
+    seed: int = 0,
+    params: SolveParams = DEFAULT_PARAMS,
+) -> PartResult:
     """``result`` with its timed requests' starts set by the rule above."""
     chosen = result.chosen
     served_pairs = np.flatnonzero(chosen)
@@ -50,8 +66,10 @@ def canonical_starts(part: Part, result: PartResult) -> PartResult:
     if not team_of:
         return result
     feasible = {r: _team_starts(part, r, pairs) for r, pairs in team_of.items()}
-    fixed = sorted(team_of, key=lambda r: (feasible[r][0][0] if feasible[r] else 0, r))
+    fixed = sorted(team_of, key=lambda r: (_latest(feasible[r]), _earliest_of(feasible[r]), r))
     starts = _place(part, fixed, team_of, feasible)
+    if starts is None:
+        starts = _least_total(part, team_of, feasible, deadline, seed, params)
     if starts is None:
         by_engine = sorted(team_of, key=lambda r: (int(result.start[r]), r))
         starts = _place(part, by_engine, team_of, feasible)
@@ -61,6 +79,14 @@ def canonical_starts(part: Part, result: PartResult) -> PartResult:
     for r, s in starts.items():
         start[r] = s
     return PartResult(chosen, start, result.optimal, result.bound, result.engine)
+
+
+def _latest(intervals: list[Interval]) -> int:
+    return intervals[-1][1] if intervals else 0
+
+
+def _earliest_of(intervals: list[Interval]) -> int:
+    return intervals[0][0] if intervals else 0
 
 
 def _team_starts(part: Part, r: int, pairs: list[int]) -> list[Interval]:
@@ -131,6 +157,47 @@ def _place(
             t = int(part.travel[p])
             diaries.setdefault(int(part.p_vol[p]), _Diary()).book(s - t, s + dur + t)
     return out
+
+
+def _least_total(
+    part: Part,
+    team_of: dict[int, list[int]],
+    feasible: dict[int, list[Interval]],
+    deadline: Deadline,
+    seed: int,
+    params: SolveParams,
+) -> dict[int, int] | None:
+    """Step 2 of the rule: the least total of start minutes, deterministically."""
+    if deadline.expired() or any(not f for f in feasible.values()):
+        return None
+    model = cp_model.CpModel()
+    blocks: dict[int, list[cp_model.IntervalVar]] = {}
+    var: dict[int, cp_model.IntVar] = {}
+    offset: dict[int, int] = {}
+    for r in sorted(team_of):
+        base = feasible[r][0][0]  # starts relative to the earliest: small numbers
+        offset[r] = base
+        dom = Domain.from_intervals([[lo - base, hi - base] for lo, hi in feasible[r]])
+        var[r] = s = model.new_int_var_from_domain(dom, f"s{r}")
+        dur = int(part.duration[r])
+        for p in team_of[r]:
+            t = int(part.travel[p])
+            iv = model.new_fixed_size_interval_var(s + (base - t), dur + 2 * t, f"b{p}")
+            blocks.setdefault(int(part.p_vol[p]), []).append(iv)
+    for v in sorted(blocks):
+        if len(blocks[v]) > 1:
+            model.add_no_overlap(blocks[v])
+    model.minimize(sum(var.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.catch_sigint_signal = False
+    solver.parameters.max_deterministic_time = params.cpsat.polish_deterministic_s
+    solver.parameters.max_time_in_seconds = max(deadline.remaining(), 0.01)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {r: int(solver.value(v)) + offset[r] for r, v in var.items()}
 
 
 def _earliest(
