@@ -10,13 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import small_problems
 
-from matchcore import Objective, Problem, Solution, check, solve, solver
-from matchcore.tasks.candidates import build_candidates
-from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
+from matchcore import Objective, Problem, Solution, check, solve
+from matchcore.engines.cpsat import CpSatSettings, better_of, solve_cpsat
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
+from matchcore.engines.objective import plan_key
+from matchcore.params import DEFAULT_PARAMS, Deadline
+from matchcore.tasks.assemble import assemble
 from matchcore.tasks.parts import limits_bind, split_parts, whole_part
-from matchcore.tasks.solve import assemble, global_arrays, priority_scale
+from matchcore.tasks.solve import prepare, uses_flow
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -41,19 +43,17 @@ def _plan(problem: Problem, engine: str) -> tuple[Objective, bool]:
 
 
 def _solution(problem: Problem, engine: str) -> tuple[Solution, bool]:
-    cand = build_candidates(problem)
-    scale = priority_scale([r.priority for r in problem.requests])
-    arrays = global_arrays(problem, cand, scale)
+    cand, arrays = prepare(problem)
     if cand.n_pairs == 0:
-        return assemble(problem, cand, [], [], scale), True
+        return assemble(problem, cand, arrays, [], []), True
     part = whole_part(cand, arrays)
     if engine == "flow":
         result = solve_flow([part])[0]
     elif engine == "greedy":
         result = solve_greedy(part)
     else:
-        result = solve_cpsat(part, CpSatSettings(time_limit_s=30))
-    solution = assemble(problem, cand, [part], [result], scale)
+        result = solve_cpsat(part, CpSatSettings(Deadline.after(30)))
+    solution = assemble(problem, cand, arrays, [part], [result])
     assert check(problem, solution).ok, check(problem, solution).violations
     return solution, result.optimal
 
@@ -116,15 +116,15 @@ def test_greedy_plans_are_feasible_and_never_better_than_optimal(problem: Proble
 @SETTINGS
 @given(small_problems())
 def test_engine_choice_follows_the_rules(problem: Problem) -> None:
-    cand = build_candidates(problem)
-    arrays = global_arrays(problem, cand, priority_scale([r.priority for r in problem.requests]))
-    for part in split_parts(cand, arrays, len(problem.volunteers)):
+    cand, arrays = prepare(problem)
+    for part in split_parts(cand, arrays):
         if flow_eligible(part):
             assert not part.pinned.any()
             assert not (part.timed & (part.need > 1)).any()
             timed_pairs = part.p_vol[part.timed[part.p_req]]
             assert len(set(timed_pairs.tolist())) == timed_pairs.size, "no overlap possible"
-        if solver._use_flow(part) and part.n_pairs < solver._RELAXED_FLOW_FROM_PAIRS:
+        small = part.n_pairs < DEFAULT_PARAMS.schedule.relaxed_flow_from_pairs
+        if uses_flow(part) and small:
             _, minutes_bind = limits_bind(part)
             assert (part.need == 1).all() and not minutes_bind.any(), "small parts keep a proof"
 
@@ -132,9 +132,8 @@ def test_engine_choice_follows_the_rules(problem: Problem) -> None:
 @SETTINGS
 @given(small_problems())
 def test_parts_are_independent_and_cover_every_pair(problem: Problem) -> None:
-    cand = build_candidates(problem)
-    arrays = global_arrays(problem, cand, 1000)
-    parts = split_parts(cand, arrays, len(problem.volunteers))
+    cand, arrays = prepare(problem)
+    parts = split_parts(cand, arrays)
     pairs = sorted(p for part in parts for p in part.pairs.tolist())
     assert pairs == list(range(cand.n_pairs))
     request_part: dict[int, int] = {}
@@ -183,11 +182,9 @@ def test_dask_executor_gives_the_same_optimum(network: Problem) -> None:
 @SETTINGS
 @given(small_problems())
 def test_cpsat_never_returns_less_than_its_hint(problem: Problem) -> None:
-    from matchcore.engines import cpsat
     from matchcore.tasks.parts import PartResult
 
-    cand = build_candidates(problem)
-    arrays = global_arrays(problem, cand, priority_scale([r.priority for r in problem.requests]))
+    cand, arrays = prepare(problem)
     if cand.n_pairs == 0:
         return
     part = whole_part(cand, arrays)
@@ -195,6 +192,7 @@ def test_cpsat_never_returns_less_than_its_hint(problem: Problem) -> None:
     nothing = PartResult(
         hint.chosen & part.pin_pair, hint.start, False, int(part.priority.sum()), "cp-sat"
     )
-    kept = cpsat._better(part, nothing, hint)
-    assert cpsat._key(part, kept) == max(cpsat._key(part, hint), cpsat._key(part, nothing))
+    kept = better_of(part, nothing, hint)
+    key = plan_key
+    assert key(part, kept.chosen) == max(key(part, hint.chosen), key(part, nothing.chosen))
     assert kept.bound == nothing.bound and not kept.optimal

@@ -6,18 +6,14 @@ import dataclasses
 import time
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from strategies import small_problems
 
 from matchcore import Problem, check
-from matchcore.tasks.candidates import build_candidates
-from matchcore.engines import lns
 from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.flow import flow_eligible
 from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.lns import solve_lns
-from matchcore.tasks.parts import Part, PartResult, split_parts, whole_part
 from matchcore.engines.relaxation import (
     coupling_rows,
     flow_bound,
@@ -25,7 +21,10 @@ from matchcore.engines.relaxation import (
     lagrangian_bound,
     priority_bound,
 )
-from matchcore.tasks.solve import assemble, global_arrays, priority_scale
+from matchcore.params import DEFAULT_PARAMS, Deadline, LnsParams
+from matchcore.tasks.assemble import assemble
+from matchcore.tasks.parts import Part, PartResult, split_parts, whole_part
+from matchcore.tasks.solve import prepare
 
 SETTINGS = settings(
     max_examples=25,
@@ -35,10 +34,8 @@ SETTINGS = settings(
 
 
 def _parts(problem: Problem) -> tuple[list[Part], int]:
-    cand = build_candidates(problem)
-    scale = priority_scale([r.priority for r in problem.requests])
-    arrays = global_arrays(problem, cand, scale)
-    return split_parts(cand, arrays, len(problem.volunteers)), scale
+    cand, arrays = prepare(problem)
+    return split_parts(cand, arrays), arrays.scale
 
 
 def _served(part: Part, result: PartResult) -> int:
@@ -53,7 +50,7 @@ def _key(part: Part, result: PartResult) -> tuple[int, int, int]:
 
 
 def _optimum(part: Part) -> int:
-    exact = solve_cpsat(part, CpSatSettings(time_limit_s=30))
+    exact = solve_cpsat(part, CpSatSettings(Deadline.after(30)))
     assert exact.optimal
     return _served(part, exact)
 
@@ -103,26 +100,27 @@ def test_bound_on_a_timed_network_is_below_the_total_and_above_the_plan() -> Non
     problem = generate(60, 240, region="westhoek", timed=True, seed=1)
     parts, _ = _parts(problem)
     for part in parts:
-        bound = priority_bound(part, time_limit_s=5)
+        bound = priority_bound(part, Deadline.after(5))
         assert _served(part, solve_greedy(part)) <= bound <= int(part.priority.sum())
     big = max(parts, key=lambda p: p.n_pairs)
-    assert priority_bound(big, time_limit_s=5) < int(big.priority.sum())
+    assert priority_bound(big, Deadline.after(5)) < int(big.priority.sum())
 
 
 # -- the search -------------------------------------------------------------------------
 
 
-def _lns_plans_hold(problem: Problem, limit: float, *, exact: bool = False) -> None:
-    cand = build_candidates(problem)
-    scale = priority_scale([r.priority for r in problem.requests])
-    arrays = global_arrays(problem, cand, scale)
+def _lns_plans_hold(
+    problem: Problem, limit: float, *, exact: bool = False, lns: LnsParams | None = None
+) -> None:
+    cand, arrays = prepare(problem)
     part = whole_part(cand, arrays)
     start = solve_greedy(part)
     tick = time.perf_counter()
-    result = solve_lns(part, CpSatSettings(time_limit_s=limit, seed=3), start)
+    params = dataclasses.replace(DEFAULT_PARAMS, lns=lns or LnsParams())
+    result = solve_lns(part, CpSatSettings(Deadline.after(limit), seed=3, params=params), start)
     assert time.perf_counter() - tick <= limit + 5
     assert result.engine == "lns"
-    solution = assemble(problem, cand, [part], [result], scale)
+    solution = assemble(problem, cand, arrays, [part], [result])
     report = check(problem, solution)
     assert report.ok, report.violations
     assert bool(result.chosen[part.pin_pair].all())
@@ -136,20 +134,14 @@ def _lns_plans_hold(problem: Problem, limit: float, *, exact: bool = False) -> N
 
 @SETTINGS
 @given(problem=small_problems())
-def test_lns_plans_are_feasible_never_worse_and_bounded(
-    problem: Problem, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cand = build_candidates(problem)
+def test_lns_plans_are_feasible_never_worse_and_bounded(problem: Problem) -> None:
+    cand, arrays = prepare(problem)
     assume(cand.n_pairs > 0)
-    part = whole_part(cand, global_arrays(problem, cand, 1000))
+    part = whole_part(cand, arrays)
     assume(bool(solve_greedy(part).chosen[part.pin_pair].all()))
     # Tiny neighbourhoods and steps, so that most of the plan stays fixed in each.
-    monkeypatch.setattr(lns, "_START_SIZE", 1)
-    monkeypatch.setattr(lns, "_MIN_SIZE", 1)
-    monkeypatch.setattr(lns, "_MAX_SIZE", 2)
-    monkeypatch.setattr(lns, "_MIN_SUB_LIMIT", 0.02)
-    monkeypatch.setattr(lns, "_START_SUB_LIMIT", 0.05)
-    _lns_plans_hold(problem, limit=0.6, exact=True)
+    tiny = LnsParams(start_size=1, min_size=1, max_size=2, min_sub_limit=0.02, start_sub_limit=0.05)
+    _lns_plans_hold(problem, limit=0.6, exact=True, lns=tiny)
 
 
 def test_lns_on_a_pinned_network_with_teams() -> None:
@@ -169,6 +161,6 @@ def test_lns_returns_within_its_time_limit_on_a_large_part() -> None:
     part = max(parts, key=lambda p: p.n_pairs)
     start = solve_greedy(part)
     tick = time.perf_counter()
-    result = solve_lns(part, CpSatSettings(time_limit_s=3), start)
+    result = solve_lns(part, CpSatSettings(Deadline.after(3)), start)
     assert time.perf_counter() - tick <= 3 + 5
     assert _key(part, result) >= _key(part, start)

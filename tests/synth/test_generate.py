@@ -26,7 +26,7 @@ from matchcore.synth.generate import (
 )
 from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ZONES = (ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/Brussels"))
 DURATIONS = {tuple(sorted(t.skills)): (t.min_minutes, t.max_minutes) for t in TASK_TYPES}
 

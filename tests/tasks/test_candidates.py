@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from oracle import ALWAYS, in_range, not_excluded, pair_starts, skills_ok
 from strategies import small_problems
 
-from matchcore import candidates
-from matchcore.tasks.candidates import build_candidates
+from matchcore.params import DEFAULT_PARAMS, CandidateParams, SolveParams
 from matchcore.problem import Problem
+from matchcore.tasks.arrays import task_arrays
+from matchcore.tasks.candidates import Candidates, build_candidates
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _candidates(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> Candidates:
+    return build_candidates(problem, task_arrays(problem, params), params)
 
 
 def _most_together(starts: list[frozenset[int]]) -> int:
@@ -40,7 +46,7 @@ def _expected_funnel(problem: Problem, r: int) -> tuple[int, int, int, int, int]
 @SETTINGS
 @given(small_problems())
 def test_funnel_counts_match_brute_force(problem: Problem) -> None:
-    cand = build_candidates(problem)
+    cand = _candidates(problem)
     for r in range(len(problem.requests)):
         assert tuple(cand.funnel[r].tolist()) == _expected_funnel(problem, r)
 
@@ -48,7 +54,7 @@ def test_funnel_counts_match_brute_force(problem: Problem) -> None:
 @SETTINGS
 @given(small_problems())
 def test_pairs_and_start_minutes_match_brute_force(problem: Problem) -> None:
-    cand = build_candidates(problem)
+    cand = _candidates(problem)
     got = {}
     for p in range(cand.n_pairs):
         minutes = frozenset(m for lo, hi in cand.starts(p) for m in range(lo, hi + 1))
@@ -68,17 +74,17 @@ def test_pairs_and_start_minutes_match_brute_force(problem: Problem) -> None:
 
 @SETTINGS
 @given(small_problems())
-def test_kd_tree_path_equals_dense_path(problem: Problem) -> None:
-    dense = build_candidates(problem)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(candidates, "_DENSE_CELLS", 0)
-        tree = build_candidates(problem)
-    for name in ("req", "vol", "travel_min", "preferred", "start_ptr", "start_lo", "funnel"):
+def test_grid_path_equals_dense_path(problem: Problem) -> None:
+    dense = _candidates(problem)
+    grid = dataclasses.replace(DEFAULT_PARAMS, candidates=CandidateParams(dense_cells=0))
+    tree = _candidates(problem, grid)
+    names = ("req", "vol", "travel_min", "preferred", "start_ptr", "start_lo", "funnel", "limits")
+    for name in names:
         np.testing.assert_array_equal(getattr(tree, name), getattr(dense, name), err_msg=name)
     np.testing.assert_allclose(tree.distance_km, dense.distance_km, rtol=0, atol=1e-9)
 
 
 def test_empty_problem_has_no_pairs() -> None:
-    cand = build_candidates(Problem((), ()))
+    cand = _candidates(Problem((), ()))
     assert cand.n_pairs == 0
     assert cand.funnel.shape == (0, 5)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -18,37 +16,41 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from strategies import small_problems
 
-from matchcore import Problem, Solution, check, pricing, solve
-from matchcore import candidates as cand_mod
-from matchcore.tasks.candidates import Candidates, build_candidates
+from matchcore import Problem, Solution, check, solve
 from matchcore.engines.flow import solve_flow
-from matchcore.tasks.parts import whole_part
+from matchcore.params import DEFAULT_PARAMS, CandidateParams, PricingParams, SolveParams
 from matchcore.synth.generate import generate
-from matchcore.tasks.solve import assemble, global_arrays, priority_scale
+from matchcore.tasks import pricing
+from matchcore.tasks.arrays import TaskArrays
+from matchcore.tasks.assemble import assemble
+from matchcore.tasks.candidates import Candidates
+from matchcore.tasks.parts import whole_part
+from matchcore.tasks.solve import prepare
 
 I64 = NDArray[np.int64]
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@contextmanager
-def _pruned(k: int) -> Iterator[None]:
+def _pruned(k: int, pricing_params: PricingParams | None = None) -> SolveParams:
     """Prune every graph to the ``k`` nearest pairs per request, via the grid path."""
-    old = (cand_mod.PRUNE_ABOVE_PAIRS, cand_mod.KEEP_NEAREST, cand_mod._DENSE_CELLS)
-    cand_mod.PRUNE_ABOVE_PAIRS, cand_mod.KEEP_NEAREST, cand_mod._DENSE_CELLS = 0, k, 0
-    try:
-        yield
-    finally:
-        cand_mod.PRUNE_ABOVE_PAIRS, cand_mod.KEEP_NEAREST, cand_mod._DENSE_CELLS = old
+    return dataclasses.replace(
+        DEFAULT_PARAMS,
+        candidates=CandidateParams(prune_above_pairs=0, keep_nearest=k, dense_cells=0),
+        pricing=pricing_params or PricingParams(),
+    )
+
+
+def _grid() -> SolveParams:
+    return dataclasses.replace(DEFAULT_PARAMS, candidates=CandidateParams(dense_cells=0))
 
 
 def _full(problem: Problem) -> Candidates:
     """The unpruned graph through the same (grid) path, so distances are identical."""
-    old = cand_mod._DENSE_CELLS
-    cand_mod._DENSE_CELLS = 0
-    try:
-        return build_candidates(problem)
-    finally:
-        cand_mod._DENSE_CELLS = old
+    return prepare(problem, _grid())[0]
+
+
+def _cut(problem: Problem, k: int) -> tuple[Candidates, TaskArrays]:
+    return prepare(problem, _pruned(k))
 
 
 def _untimed(problem: Problem, singles: bool) -> Problem:
@@ -65,14 +67,12 @@ def _untimed(problem: Problem, singles: bool) -> Problem:
 
 def _flow_solution(problem: Problem) -> tuple[Solution, int]:
     """The unpruned graph as one flow part: the plan and the relaxation's bound."""
-    cand = build_candidates(problem)
-    scale = priority_scale([r.priority for r in problem.requests])
-    arrays = global_arrays(problem, cand, scale)
+    cand, arrays = prepare(problem)
     if cand.n_pairs == 0:
-        return assemble(problem, cand, [], [], scale), 0
+        return assemble(problem, cand, arrays, [], []), 0
     part = whole_part(cand, arrays)
     result = solve_flow([part])[0]
-    return assemble(problem, cand, [part], [result], scale), result.bound
+    return assemble(problem, cand, arrays, [part], [result]), result.bound
 
 
 @SETTINGS
@@ -81,10 +81,9 @@ def test_pruning_keeps_exact_funnels_and_each_requests_nearest_pairs(
     problem: Problem, k: int
 ) -> None:
     full = _full(problem)
-    with _pruned(k):
-        cut = build_candidates(problem)
+    cut, _ = _cut(problem, k)
     np.testing.assert_array_equal(cut.funnel, full.funnel)
-    np.testing.assert_array_equal(cut.funnel, build_candidates(problem).funnel)  # dense path
+    np.testing.assert_array_equal(cut.funnel, prepare(problem)[0].funnel)  # dense path
     n_v = max(len(problem.volunteers), 1)
     full_keys = full.req * n_v + full.vol
     cut_keys = cut.req * n_v + cut.vol
@@ -125,8 +124,7 @@ def test_pruning_keeps_exact_funnels_and_each_requests_nearest_pairs(
 def test_priced_flow_reaches_the_unpruned_flow_optimum(problem: Problem, k: int) -> None:
     problem = _untimed(problem, singles=True)
     base, _ = _flow_solution(problem)
-    with _pruned(k):
-        got = solve(problem, time_limit_s=30)
+    got = solve(problem, time_limit_s=30, params=_pruned(k))
     assert check(problem, got).ok
     assert got.status == "optimal"
     a, b = base.objective, got.objective
@@ -141,16 +139,13 @@ def test_priced_flow_reaches_the_unpruned_flow_optimum(problem: Problem, k: int)
 def test_priced_relaxation_bound_equals_the_unpruned_relaxation(problem: Problem, k: int) -> None:
     problem = _untimed(problem, singles=False)  # teams and minute budgets, relaxed
     base, base_bound = _flow_solution(problem)
-    with _pruned(k):
-        cand = build_candidates(problem)
-        scale = priority_scale([r.priority for r in problem.requests])
-        arrays = global_arrays(problem, cand, scale)
-        if not cand.is_pruned:
-            return
-        priced = pricing.solve_pruned(problem, cand, arrays)
+    cand, arrays = _cut(problem, k)
+    if not cand.is_pruned:
+        return
+    priced = pricing.solve_pruned(cand, arrays, _pruned(k))
     assert priced.report.proven
     assert sum(res.bound for res in priced.results) == base_bound
-    solution = assemble(problem, priced.cand, priced.parts, priced.results, scale)
+    solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
     assert check(problem, solution).ok
     assert solution.bound >= base.objective.served_priority - 1e-9
 
@@ -162,18 +157,15 @@ def _lex_less(a_hi: I64, a_lo: I64, b_hi: I64, b_lo: I64) -> NDArray[np.bool_]:
 def test_potentials_certify_the_flow_on_the_full_graph() -> None:
     problem = generate(40, 200, region="west-flanders", timed=False, seed=11)
     full = _full(problem)
-    scale = priority_scale([r.priority for r in problem.requests])
-    with _pruned(1):
-        cand = build_candidates(problem)
-        arrays = global_arrays(problem, cand, scale)
-        priced = pricing.solve_pruned(problem, cand, arrays)
+    cand, arrays = _cut(problem, 1)
+    priced = pricing.solve_pruned(cand, arrays, _pruned(1))
     assert cand.is_pruned and priced.report.proven and priced.report.lexicographic
-    arr = cand_mod.ProblemArrays(problem)
+    arr = priced.arrays
     final = priced.cand
-    net = pricing._Network(final, priced.arrays, arr.n_r, arr.n_v, float(arr.reach.max()))
+    net = pricing.PricingNetwork(final, arr, arr.n_r, arr.n_v, float(arr.reach.max()))
     flows = net.solve()
     assert flows is not None
-    pot = pricing._settle(net, flows)
+    pot = pricing.settle_potentials(net, flows, DEFAULT_PARAMS.pricing.bf_max_iterations)
     assert pot is not None and pot.lexicographic
     # Every residual arc of the network: reduced cost >= 0 (lexicographically).
     hi = net.p * pot.radix + net.q
@@ -208,9 +200,9 @@ def test_potentials_certify_the_flow_on_the_full_graph() -> None:
 def test_bellman_ford_reports_a_negative_cycle() -> None:
     tail = np.array([0, 1, 2], dtype=np.int64)
     head = np.array([1, 2, 0], dtype=np.int64)
-    found = pricing._bellman_ford(3, tail, head, np.array([1, -3, 1]), np.zeros(3, np.int64))
+    found = pricing.bellman_ford(3, tail, head, np.array([1, -3, 1]), np.zeros(3, np.int64))
     assert found is None
-    found = pricing._bellman_ford(3, tail, head, np.array([1, -2, 1]), np.zeros(3, np.int64))
+    found = pricing.bellman_ford(3, tail, head, np.array([1, -2, 1]), np.zeros(3, np.int64))
     assert found is not None
     d_hi, _, _ = found
     assert (d_hi[head] <= d_hi[tail] + np.array([1, -2, 1])).all()
@@ -219,8 +211,7 @@ def test_bellman_ford_reports_a_negative_cycle() -> None:
 def test_a_pruned_timed_problem_keeps_no_proof_but_a_valid_bound() -> None:
     problem = generate(30, 80, region="west-flanders", seed=5)
     exact = solve(problem, time_limit_s=30)
-    with _pruned(1):
-        got = solve(problem, time_limit_s=30)
+    got = solve(problem, time_limit_s=30, params=_pruned(1))
     assert check(problem, got).ok
     assert got.status == "feasible"
     assert got.bound >= exact.objective.served_priority - 1e-9
@@ -234,13 +225,7 @@ def _exact_problem() -> Problem:
 def test_out_of_rounds_the_reduced_costs_still_bound_the_full_graph() -> None:
     problem = _exact_problem()
     base, base_bound = _flow_solution(problem)
-    old = pricing.MAX_ROUNDS
-    pricing.MAX_ROUNDS = 1
-    try:
-        with _pruned(1):
-            got = solve(problem, time_limit_s=30)
-    finally:
-        pricing.MAX_ROUNDS = old
+    got = solve(problem, time_limit_s=30, params=_pruned(1, PricingParams(max_rounds=1)))
     assert check(problem, got).ok
     assert got.status == "feasible"  # pairs still priced out
     assert got.bound >= base.objective.served_priority
@@ -250,21 +235,22 @@ def test_out_of_rounds_the_reduced_costs_still_bound_the_full_graph() -> None:
 def test_scalar_potentials_take_over_when_lexicographic_ones_do_not_settle() -> None:
     problem = _exact_problem()
     base, _ = _flow_solution(problem)
-    real = pricing._bellman_ford
+    real = pricing.bellman_ford
     calls: list[bool] = []
 
     def flaky(
-        n_nodes: int, tail: I64, head: I64, c_hi: I64, c_lo: I64
+        n_nodes: int, tail: I64, head: I64, c_hi: I64, c_lo: I64, max_iterations: int
     ) -> tuple[I64, I64, int] | None:
         calls.append(bool(c_lo.any()))
-        return None if c_lo.any() else real(n_nodes, tail, head, c_hi, c_lo)  # lexicographic
+        if c_lo.any():  # lexicographic
+            return None
+        return real(n_nodes, tail, head, c_hi, c_lo, max_iterations)
 
-    pricing._bellman_ford = flaky
+    pricing.bellman_ford = flaky  # type: ignore[assignment]
     try:
-        with _pruned(2):
-            got = solve(problem, time_limit_s=30)
+        got = solve(problem, time_limit_s=30, params=_pruned(2))
     finally:
-        pricing._bellman_ford = real
+        pricing.bellman_ford = real
     assert True in calls and False in calls
     assert check(problem, got).ok
     assert got.objective.served_priority == base.objective.served_priority

@@ -13,7 +13,7 @@ import pytest
 from matchcore import PinnedAssignment, Problem, ProblemError, Reason, check, solve
 from matchcore.problem import Location, Request, Volunteer
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "small_network.json"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "small_network.json"
 
 
 @pytest.fixture(scope="module")

@@ -125,7 +125,7 @@ def solve_pruned(
         net, flows = _solved_network(cand, arrays, pp.cost_headroom)
         _lap(phases, "flow", tick)
         tick = time.perf_counter()
-        pot = _settle(net, flows, pp.bf_max_iterations)
+        pot = settle_potentials(net, flows, pp.bf_max_iterations)
         _lap(phases, "potentials", tick)
         if pot is None:
             log.info("pricing: potentials did not settle; no proof")
@@ -282,7 +282,7 @@ def _rank_in_runs(sorted_keys: I64) -> I64:
     return np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
 
 
-class _Network:
+class PricingNetwork:
     """source -> request -> volunteer -> sink, plus a bypass, over the kept pairs
     that an optimal plan may need (see :func:`undominated`).
 
@@ -356,11 +356,11 @@ class _Network:
 
 def _solved_network(
     cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...]
-) -> tuple[_Network, I64]:
+) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     reach = float(arrays.reach.max(initial=0.0))
     for headroom in headrooms:
-        net = _Network(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom)
+        net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom)
         flows = net.solve()
         if flows is not None:
             return net, flows
@@ -390,7 +390,7 @@ class _Potentials:
         return metres // w.unit - pref * w.w_pref, np.zeros_like(metres)
 
 
-def _settle(net: _Network, flows: I64, max_iterations: int) -> _Potentials | None:
+def settle_potentials(net: PricingNetwork, flows: I64, max_iterations: int) -> _Potentials | None:
     """Lexicographic potentials, else scalar ones, else None (see the module docstring)."""
     radix = 4 * (max_iterations + 2) + 1
     forward = flows < net.capacity
@@ -490,7 +490,7 @@ class _Found:
 def _price(
     arr: TaskArrays,
     cand: Candidates,
-    net: _Network,
+    net: PricingNetwork,
     flows: I64,
     pot: _Potentials,
     params: SolveParams,
@@ -552,7 +552,7 @@ def _price(
     return _Found(req, vol, dist, rc_hi, rc_lo, priced, _bound_units(net, pot, flows, rc_hi))
 
 
-def _bound_units(net: _Network, pot: _Potentials, flows: I64, rc_hi: I64) -> int:
+def _bound_units(net: PricingNetwork, pot: _Potentials, flows: I64, rc_hi: I64) -> int:
     """A proven bound on the relaxed priority units of the full graph, from the
     flow and the negative reduced costs of the pruned pairs (each can add at
     most its reduced cost, having capacity 1)."""

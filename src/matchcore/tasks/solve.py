@@ -44,9 +44,9 @@ from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.problem import Problem
 from matchcore.solution import Funnel, Solution, Stats
 from matchcore.tasks import pricing
-from matchcore.tasks.arrays import task_arrays
+from matchcore.tasks.arrays import TaskArrays, task_arrays
 from matchcore.tasks.assemble import assemble
-from matchcore.tasks.candidates import build_candidates
+from matchcore.tasks.candidates import Candidates, build_candidates
 from matchcore.tasks.parts import Part, PartResult, limits_bind, split_parts
 from matchcore.tasks.pins import PinCheck, check_pins
 from matchcore.tasks.starts import canonical_starts
@@ -99,12 +99,10 @@ def solve(
     deadline = Deadline.after(budget)
     phases: dict[str, float] = {}
 
-    arrays = task_arrays(problem, params)
-    cand = build_candidates(problem, arrays, params)
+    cand, arrays = prepare(problem, params)
     phases["candidates"] = time.perf_counter() - started
     log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
 
-    arrays = check_pins(problem, cand, arrays)
     # Engines get all the time but a share kept for what follows them (canonical
     # starts, pin checks): cheap where plans are proven early, vital where not.
     engines_deadline = deadline.share(1.0 - params.schedule.explain_share)
@@ -157,6 +155,21 @@ def solve(
         solution.bound,
         stats,
     )
+
+
+def prepare(
+    problem: Problem, params: SolveParams = DEFAULT_PARAMS
+) -> tuple[Candidates, TaskArrays]:
+    """The first steps of the pipeline: arrays, candidates, pins checked.
+
+    Raises
+    ------
+    ProblemError
+        When a pin cannot hold (see :func:`~matchcore.tasks.pins.check_pins`).
+    """
+    arrays = task_arrays(problem, params)
+    cand = build_candidates(problem, arrays, params)
+    return cand, check_pins(problem, cand, arrays)
 
 
 def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:
