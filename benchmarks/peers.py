@@ -21,14 +21,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from matchcore.tasks.candidates import Candidates, build_candidates
 from matchcore.problem import Problem
+from matchcore.tasks.arrays import NO_START, TaskArrays, task_arrays
+from matchcore.tasks.assemble import assemble, assemble_pairs
+from matchcore.tasks.candidates import Candidates, build_candidates
+from matchcore.tasks.parts import whole_part
+from matchcore.tasks.pins import check_pins
 
 I64 = NDArray[np.int64]
 
@@ -82,7 +85,7 @@ class _Clock:
 def save_graph(problem: Problem, path: Path) -> dict[str, Any]:
     """Build the candidate graph of ``problem`` and save its arrays to ``path`` (.npz)."""
     clock = _Clock()
-    cand = build_candidates(problem)
+    cand = build_candidates(problem, task_arrays(problem))
     clock.lap("candidates")
     arrays = {f.name: getattr(cand, f.name) for f in dataclasses.fields(cand)}
     np.savez(path, **arrays)
@@ -104,53 +107,25 @@ def load_graph(path: Path) -> Candidates | None:
     return None if missing else Candidates(**kwargs)
 
 
-# -- glue to matchcore's internals ----------------------------------------------------------
-# The public names arrived while this suite was written; fall back to the old private ones.
+# -- glue to matchcore's public seams ----------------------------------------------------------
 
 
-def _solver_fn(public: str, private: str) -> Callable[..., Any]:
-    from matchcore import solver
-
-    fn = getattr(solver, public, None) or getattr(solver, private)
-    return fn  # type: ignore[no-any-return]
-
-
-def _whole_part(cand: Candidates, arrays: Any) -> Any:
-    from matchcore.engines import part as part_mod
-
-    if hasattr(part_mod, "whole_part"):
-        return part_mod.whole_part(cand, arrays)
-    return part_mod.whole_part(cand, arrays)
-
-
-def _setup(problem: Problem, cand: Candidates) -> tuple[int, Any]:
-    from matchcore.tasks.solve import priority_scale
-
-    scale = priority_scale([r.priority for r in problem.requests])
-    arrays = _solver_fn("global_arrays", "_global_arrays")(problem, cand, scale)
-    return scale, arrays
+def _setup(problem: Problem, cand: Candidates) -> tuple[int, TaskArrays]:
+    """The problem's arrays with the pins checked against ``cand``, and its priority scale."""
+    arrays = check_pins(problem, cand, task_arrays(problem))
+    return arrays.scale, arrays
 
 
 def _assemble_chosen(
     problem: Problem, cand: Candidates, scale: int, chosen: NDArray[np.bool_], optimal: bool
 ) -> dict[str, Any]:
     """A v1 solution dict for untimed plans given as chosen global pairs."""
-    from matchcore.tasks.parts import NO_START, PartResult
-
-    n_r = len(problem.requests)
-    # ``assemble`` reads only ``pairs`` and ``requests`` of a part; a whole-graph part
-    # without its other arrays saves building them.
-    whole = SimpleNamespace(
-        pairs=np.arange(cand.n_pairs, dtype=np.int64), requests=np.arange(n_r, dtype=np.int64)
-    )
-    priority = np.array([round(r.priority * scale) for r in problem.requests], dtype=np.int64)
-    served = np.zeros(n_r, dtype=bool)
+    _, arrays = _setup(problem, cand)
+    served = np.zeros(len(problem.requests), dtype=bool)
     served[cand.req[chosen]] = True
-    result = PartResult(
-        chosen, np.full(n_r, NO_START, dtype=np.int64), optimal, int(priority[served].sum()), "peer"
-    )
-    parts, results = ([whole], [result]) if cand.n_pairs else ([], [])
-    solution = _solver_fn("assemble", "_assemble")(problem, cand, parts, results, scale)
+    start = np.full(len(problem.requests), NO_START, dtype=np.int64)
+    bound = int(arrays.priority[served].sum())
+    solution = assemble_pairs(problem, cand, arrays, chosen, start, optimal, bound)
     return solution.to_dict()  # type: ignore[no-any-return]
 
 
@@ -260,12 +235,12 @@ def run_greedy(problem: Problem, graph: Path | None, settings: PeerSettings) -> 
     clock = _Clock()
     cand = _graph(problem, graph)
     clock.lap("candidates_load")
-    scale, arrays = _setup(problem, cand)
-    parts = [_whole_part(cand, arrays)] if cand.n_pairs else []
+    _, arrays = _setup(problem, cand)
+    parts = [whole_part(cand, arrays)] if cand.n_pairs else []
     clock.lap("build")
     results = [solve_greedy(part) for part in parts]
     clock.lap("solve")
-    solution = _solver_fn("assemble", "_assemble")(problem, cand, parts, results, scale)
+    solution = assemble(problem, cand, arrays, parts, results)
     doc = solution.to_dict()
     clock.lap("assemble")
     return PeerOutcome(HEURISTIC, solution=doc, phases=clock.phases)
@@ -322,6 +297,7 @@ def run_cpsat(problem: Problem, graph: Path | None, settings: PeerSettings) -> P
     (matchcore's CP-SAT model on one part covering the whole graph)."""
     from matchcore.engines import cpsat as cpsat_mod
     from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
+    from matchcore.params import Deadline
 
     no_solution: tuple[type[Exception], ...] = (RuntimeError,)
     if hasattr(cpsat_mod, "NoSolutionInTimeError"):
@@ -337,10 +313,10 @@ def run_cpsat(problem: Problem, graph: Path | None, settings: PeerSettings) -> P
             "(memory guard)",
             phases=clock.phases,
         )
-    scale, arrays = _setup(problem, cand)
-    parts = [_whole_part(cand, arrays)] if cand.n_pairs else []
+    _, arrays = _setup(problem, cand)
+    parts = [whole_part(cand, arrays)] if cand.n_pairs else []
     clock.lap("build")
-    cp = CpSatSettings(time_limit_s=settings.time_limit_s, workers=settings.workers, seed=0)
+    cp = CpSatSettings(Deadline.after(settings.time_limit_s), workers=settings.workers, seed=0)
     try:
         results = [solve_cpsat(part, cp) for part in parts]
     except no_solution as err:
@@ -348,7 +324,7 @@ def run_cpsat(problem: Problem, graph: Path | None, settings: PeerSettings) -> P
         why = f"no solution in {settings.time_limit_s:g} s ({type(err).__name__})"
         return PeerOutcome(NO_SOLUTION, why, phases=clock.phases)
     clock.lap("model_and_solve")
-    solution = _solver_fn("assemble", "_assemble")(problem, cand, parts, results, scale)
+    solution = assemble(problem, cand, arrays, parts, results)
     doc = solution.to_dict()
     clock.lap("assemble")
     pruned = _pruned(cand)
