@@ -98,6 +98,8 @@ def solve_lns(part: Part, settings: CpSatSettings, start: PartResult) -> PartRes
         the bound is the served priority).
     """
     lp = settings.params.lns
+    if part.n_pairs == 0:  # nothing to search: the empty plan is the optimum
+        return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "lns")
     started = time.perf_counter()
     deadline = started + settings.deadline.remaining() - lp.reserve_s
     bound = priority_bound(part, settings.deadline.share(lp.bound_share), settings.params)

@@ -23,7 +23,9 @@ own starts:
        feasible but depends on the engine's order: it may vary (see the
        README).
 
-The assignment itself is untouched, so the plan's value and every limit
+Only proven plans are rewritten: a plan cut short by the time limit is not
+reproducible anyway (which plan the search reached depends on timing), and
+its time is spent. The assignment itself is untouched, so the plan's value and every limit
 (tasks, minutes) stay as they were; only blocks move, each checked against
 the blocks already placed (steps 1 and 3) or by CP-SAT's no-overlap (step 2).
 """
@@ -53,7 +55,11 @@ def canonical_starts(
     seed: int = 0,
     params: SolveParams = DEFAULT_PARAMS,
 ) -> PartResult:
-    """``result`` with its timed requests' starts set by the rule above."""
+    """``result`` with its timed requests' starts set by the rule above, when it is
+    proven optimal; a plan cut short by the deadline keeps the engine's starts
+    (it is not reproducible anyway, and the time is gone)."""
+    if not result.optimal:
+        return result
     chosen = result.chosen
     served_pairs = np.flatnonzero(chosen)
     if served_pairs.size == 0 or not part.timed.any():

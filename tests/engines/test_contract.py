@@ -1,0 +1,180 @@
+"""One case table that every engine must pass (the contract of ``engines.base``).
+
+Each case is a tiny problem whose optimum the brute-force oracle
+(``tests/oracle.py``, written from the spec only) computes. Every engine that
+applies to the case's part must return a feasible plan that keeps every pin,
+with a bound at least the optimum and a plan no better than it; a plan that
+claims ``optimal`` must equal it. The exact engines (CP-SAT, and LNS on parts
+this small) must reach it. The relaxations' bound must hold too. Degenerate
+shapes (no requests, no volunteers, no pairs) give empty parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from oracle import solve_oracle
+from strategies import tiny_problems
+
+from matchcore import Problem, check
+from matchcore.engines.base import ENGINES, Engine
+from matchcore.engines.objective import plan_key
+from matchcore.engines.relaxation import priority_bound
+from matchcore.params import DEFAULT_PARAMS, Deadline
+from matchcore.solution import Objective
+from matchcore.tasks.assemble import assemble
+from matchcore.tasks.parts import Part, PartResult, whole_part
+from matchcore.tasks.solve import prepare
+
+T9, T12 = "2026-03-02T09:00:00+01:00", "2026-03-02T12:00:00+01:00"
+HERE = {"lat": 50.85, "lon": 2.88}
+NEAR = {"lat": 50.855, "lon": 2.88}  # ~0.6 km from HERE
+FAR = {"lat": 50.88, "lon": 2.88}  # ~3.3 km from HERE
+
+
+def _vol(vid: str, where: dict[str, float] = NEAR, **extra: Any) -> dict[str, Any]:
+    return {"id": vid, "location": where, "skills": ["driving"], **extra}
+
+
+def _req(rid: str, minutes: int = 60, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "location": HERE,
+        "skills": ["driving"],
+        "duration_minutes": minutes,
+        **extra,
+    }
+
+
+def _timed(start: str, end: str) -> dict[str, str]:
+    return {"start": start, "end": end}
+
+
+CASES: dict[str, dict[str, Any]] = {
+    "no requests": {"volunteers": [_vol("v1")], "requests": []},
+    "no volunteers": {"volunteers": [], "requests": [_req("r1")]},
+    "no pairs": {"volunteers": [_vol("v1", skills=[])], "requests": [_req("r1")]},
+    "one pair": {"volunteers": [_vol("v1")], "requests": [_req("r1")]},
+    "priority wins": {
+        "volunteers": [_vol("v1", max_tasks=1)],
+        "requests": [_req("r1", priority=1), _req("r2", priority=3)],
+    },
+    "travel decides": {
+        "volunteers": [_vol("v1", FAR), _vol("v2", NEAR)],
+        "requests": [_req("r1")],
+    },
+    "continuity beats travel": {
+        "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
+        "requests": [_req("r1", preferred_volunteers=["v2"])],
+    },
+    "timed blocks cannot overlap": {
+        "volunteers": [_vol("v1", availability=[_timed(T9, "2026-03-02T11:00:00+01:00")])],
+        "requests": [
+            _req("r1", window=_timed("2026-03-02T09:30:00+01:00", T12), priority=2),
+            _req("r2", window=_timed("2026-03-02T09:30:00+01:00", "2026-03-02T11:00:00+01:00")),
+        ],
+    },
+    "team of two": {
+        "volunteers": [
+            _vol("v1", max_tasks=1),
+            _vol("v2", FAR, max_tasks=1),
+            _vol("v3", FAR, max_tasks=0),
+        ],
+        "requests": [_req("r1", volunteers_needed=2, priority=2), _req("r2")],
+    },
+    "minute budget binds": {
+        "volunteers": [_vol("v1", max_minutes=100)],
+        "requests": [_req("r1", 50, priority=2), _req("r2", 50), _req("r3", 40)],
+    },
+    "pin kept against the objective": {
+        "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
+        "requests": [_req("r1"), _req("r2")],
+        "assignments": [{"request_id": "r1", "volunteer_ids": ["v2"]}],
+    },
+}
+
+
+def _parts(problem: Problem) -> tuple[Any, Any, Part]:
+    cand, arrays = prepare(problem)
+    return cand, arrays, whole_part(cand, arrays)
+
+
+def _objective_holds(got: Objective, want: Objective) -> None:
+    assert got.served_priority == want.served_priority, (got, want)
+    assert got.continuity == want.continuity, (got, want)
+    # Distances enter the engines in whole metres: a metre per leg, two legs per pair.
+    assert abs(got.travel_km - want.travel_km) <= 2e-3 * 3 * (got.served_requests + 1)
+
+
+def _keeps_contract(problem: Problem, engine: Engine, *, exact: bool) -> None:
+    oracle = solve_oracle(problem)
+    assert oracle is not None
+    cand, arrays, part = _parts(problem)
+    if not engine.applies(part):
+        return
+    result: PartResult = engine.solve(part, DEFAULT_PARAMS, Deadline.after(20), seed=1)
+    assert result.chosen.shape == (part.n_pairs,)
+    assert bool(result.chosen[part.pin_pair].all()), "every pin is kept"
+    solution = assemble(problem, cand, arrays, [part], [result])
+    report = check(problem, solution)
+    assert report.ok, report.violations
+    best = round(oracle.objective.served_priority * arrays.scale)
+    assert result.bound >= best, "the bound holds"
+    got, want = solution.objective, oracle.objective
+    assert (got.served_priority, got.continuity) <= (want.served_priority, want.continuity)
+    if result.optimal:
+        assert result.bound == plan_key(part, result.chosen)[0]
+        _objective_holds(got, want)
+    if exact:
+        assert result.optimal, f"{engine.name} proves tiny cases"
+        _objective_holds(got, want)
+    assert priority_bound(part) >= best, "the relaxations' bound holds"
+
+
+EXACT = {"cp-sat", "lns"}
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.name)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_engine_keeps_the_contract_on_the_case_table(engine: Engine, case: str) -> None:
+    problem = Problem.from_dict(CASES[case])
+    _keeps_contract(problem, engine, exact=engine.name in EXACT)
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.name)
+@pytest.mark.parametrize("case", ["no requests", "no volunteers", "no pairs"])
+def test_degenerate_shapes_give_empty_parts_and_empty_plans(engine: Engine, case: str) -> None:
+    _, _, part = _parts(Problem.from_dict(CASES[case]))
+    assert part.n_pairs == 0
+    result = engine.solve(part, DEFAULT_PARAMS, Deadline.after(5))
+    assert result.chosen.size == 0 and result.bound == 0
+    assert result.start.size == part.n_requests
+
+
+def test_the_table_covers_what_it_claims() -> None:
+    """Each case is what its name says, by the oracle (so no case passes vacuously)."""
+    served = {name: solve_oracle(Problem.from_dict(c)) for name, c in CASES.items()}
+    assert all(o is not None for o in served.values())
+    count = {name: o.objective.served_requests for name, o in served.items() if o is not None}
+    assert count["no pairs"] == 0 and count["one pair"] == 1
+    assert count["priority wins"] == 1 and count["timed blocks cannot overlap"] == 1
+    assert count["team of two"] == 1 and count["minute budget binds"] == 2
+    flow = next(e for e in ENGINES if e.name == "min-cost-flow")
+    flow_parts = [flow.applies(_parts(Problem.from_dict(c))[2]) for c in CASES.values()]
+    assert any(flow_parts) and not all(flow_parts)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_every_engine_keeps_the_contract_on_random_tiny_problems(problem: Problem) -> None:
+    for engine in ENGINES:
+        _keeps_contract(problem, engine, exact=engine.name == "cp-sat")
+
+
+def test_engines_are_named_as_stats_report_them() -> None:
+    assert [e.name for e in ENGINES] == ["min-cost-flow", "cp-sat", "greedy", "lns"]
+    assert len({e.name for e in ENGINES}) == len(ENGINES)
+    assert np.all([isinstance(e.name, str) for e in ENGINES])
