@@ -210,6 +210,7 @@ def run_matchcore(problem: Problem, graph: Path | None, settings: PeerSettings) 
 
     started = time.perf_counter()
     solution = matchcore.solve(problem, time_limit_s=settings.time_limit_s)
+    solve_s = time.perf_counter() - started
     doc = solution.to_dict()
     wall = time.perf_counter() - started
     phases = dict(solution.stats.phases)
@@ -222,6 +223,7 @@ def run_matchcore(problem: Problem, graph: Path | None, settings: PeerSettings) 
         extra={
             "candidate_pairs": solution.stats.candidate_pairs,
             "parts": solution.stats.parts,
+            "solve_s": round(solve_s, 4),
             "engines": dict(solution.stats.engines),
         },
     )

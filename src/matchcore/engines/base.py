@@ -123,8 +123,8 @@ class GreedyEngine:
         seed: int = 0,
         workers: int = 0,
     ) -> PartResult:
-        del deadline, seed, workers  # one pass, linear in the part
-        return solve_greedy(part, params)
+        del seed, workers  # one pass, linear in the part, stopped at the deadline
+        return solve_greedy(part, params, deadline)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class LnsEngine:
         seed: int = 0,
         workers: int = 0,
     ) -> PartResult:
-        start = solve_greedy(part, params)
+        start = solve_greedy(part, params, deadline)
         return solve_lns(part, CpSatSettings(deadline, workers, seed, params), start)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchcore.params import DEFAULT_PARAMS, SolveParams
+from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult, pair_load
 
@@ -48,15 +48,23 @@ class _Diary:
         self.minutes += minutes
 
 
-def solve_greedy(part: Part, params: SolveParams = DEFAULT_PARAMS) -> PartResult:
-    """A feasible plan for ``part``: pins first, then by priority, nearest first."""
+def solve_greedy(
+    part: Part, params: SolveParams = DEFAULT_PARAMS, deadline: Deadline | None = None
+) -> PartResult:
+    """A feasible plan for ``part``: pins first, then by priority, nearest first.
+
+    At ``deadline`` the requests not yet tried stay unserved (pins are always
+    tried): every prefix of the greedy plan is feasible.
+    """
     diaries = [_Diary() for _ in range(part.n_volunteers)]
     load = pair_load(part)
     chosen = np.zeros(part.n_pairs, dtype=bool)
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     n_cand = np.diff(part.pair_ptr)
     order = np.lexsort((n_cand, -part.priority, ~part.pinned))
-    for r in order.tolist():
+    for k, r in enumerate(order.tolist()):
+        if k % 64 == 0 and deadline is not None and not part.pinned[r] and deadline.expired():
+            break
         pairs = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
         if part.pinned[r]:
             pairs = pairs[part.pin_pair[pairs]]

@@ -206,10 +206,9 @@ class _Search:
                 continue
             empty = 0
             whole = hood.requests.size == part.n_requests and hood.pairs.size == part.n_pairs
-            limit = min(self.sub_limit, deadline - time.perf_counter())
-            if limit < lp.min_sub_limit / 2:
+            status = self._improve(hood, deadline)
+            if status is None:
                 return False
-            status = self._improve(hood, limit)
             self.iterations += 1
             if status == cp_model.OPTIMAL:
                 self.proved += 1
@@ -297,9 +296,14 @@ class _Search:
 
     # -- the sub-model -------------------------------------------------------------
 
-    def _improve(self, hood: _Hood, limit: float) -> int:
+    def _improve(self, hood: _Hood, deadline: float) -> int | None:
+        """One neighbourhood's solve, in what is left before ``deadline`` once its
+        model is built; None when too little is left to try."""
         lp = self.lp
         sub = _SubModel(self, hood)
+        limit = min(self.sub_limit, deadline - time.perf_counter())
+        if limit < lp.min_sub_limit / 2:
+            return None
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(limit, 0.01)
         solver.parameters.num_workers = min(self.settings.workers or lp.sub_workers, lp.sub_workers)

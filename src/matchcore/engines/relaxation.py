@@ -342,13 +342,17 @@ def priority_bound(
     bound = int(part.priority.sum())
     if part.n_pairs == 0:
         return 0
-    if time_limit_s is not None and time_limit_s <= 0.05:
+    # Building the items and rows alone is linear in the pairs: not started
+    # when the time to the deadline would not cover it.
+    if time_limit_s is not None and time_limit_s <= 0.05 + part.n_pairs * rp.seconds_per_pair:
         return bound
     it = items_of(part)
     if time_limit_s is None or it.n_items <= rp.flow_max_items:
         bound = min(bound, flow_bound(part, it))
+    if deadline is not None and deadline.expired():
+        return bound
     rows = coupling_rows(part, it, rp.long_block_counts)
-    if rows.rhs.size:
+    if rows.rhs.size and not (deadline is not None and deadline.expired()):
         bound = min(bound, lagrangian_bound(part, it, rows, np.zeros(rows.rhs.size)))
         left = (5.0 if time_limit_s is None else time_limit_s) - (time.perf_counter() - started)
         if left > 0.05:

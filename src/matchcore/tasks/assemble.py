@@ -100,28 +100,32 @@ def assemble_pairs(
     served = np.zeros(n_r, dtype=bool)
     served[cand.req[chosen]] = True
     used = np.flatnonzero(chosen)  # sorted by request (pairs are)
-    by_request = np.split(used, np.searchsorted(cand.req[used], np.arange(1, n_r)))
+    # Plain lists, read once: the loop below touches Python objects only.
+    ptr = np.searchsorted(cand.req[used], np.arange(n_r + 1)).tolist()
+    vol_id = [v.id for v in problem.volunteers]
+    u_vol = cand.vol[used].tolist()
+    u_km = cand.distance_km[used].tolist()
+    u_min = cand.travel_min[used].tolist()
+    u_pref = cand.preferred[used].tolist()
+    starts = start.tolist()
+    served_list = served.tolist()
+    pinned_list = arrays.pinned.tolist()
     limits = cand.limits if cand.limits.size else np.zeros((n_r, 2), dtype=np.int64)
     assignments = []
     unassigned = []
     for r, req in enumerate(problem.requests):
-        if not served[r]:
+        if not served_list[r]:
             unassigned.append(_unassigned(problem, cand, r, limits, pins))
             continue
         team = tuple(
-            AssignedVolunteer(
-                problem.volunteers[int(cand.vol[p])].id,
-                float(cand.distance_km[p]),
-                int(cand.travel_min[p]),
-                bool(cand.preferred[p]),
-            )
-            for p in by_request[r].tolist()
+            AssignedVolunteer(vol_id[u_vol[k]], u_km[k], u_min[k], u_pref[k])
+            for k in range(ptr[r], ptr[r + 1])
         )
         begin = end = None
         if req.window is not None:
-            begin = minute_to_datetime(int(start[r]), req.window.start)
-            end = minute_to_datetime(int(start[r]) + req.duration_minutes, req.window.start)
-        pinned = bool(arrays.pinned[r])
+            begin = minute_to_datetime(starts[r], req.window.start)
+            end = minute_to_datetime(starts[r] + req.duration_minutes, req.window.start)
+        pinned = pinned_list[r]
         note = assignment_note(req, team, pinned)
         assignments.append(Assignment(req.id, team, begin, end, pinned, note))
 

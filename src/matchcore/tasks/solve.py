@@ -105,7 +105,11 @@ def solve(
 
     # Engines get all the time but a share kept for what follows them (canonical
     # starts, pin checks): cheap where plans are proven early, vital where not.
-    engines_deadline = deadline.share(1.0 - params.schedule.explain_share)
+    left = deadline.remaining()
+    keep = max(
+        params.schedule.explain_share * left, params.schedule.explain_per_request_s * arrays.n_r
+    )
+    engines_deadline = deadline.cap(left - min(keep, left / 2))
     tick = time.perf_counter()
     if cand.is_pruned and pricing.applies(cand, arrays):
         # Pruned graph: one priced flow re-establishes optimality for the full graph.
@@ -194,7 +198,7 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     params = settings.params
     greedy = None
     if part.n_pairs >= params.schedule.hint_from_pairs:
-        greedy = _keeps_pins(part, solve_greedy(part, params))
+        greedy = _keeps_pins(part, solve_greedy(part, params, settings.deadline))
     if greedy is not None and use_lns(part, params):  # too large for the exact model: LNS
         return solve_lns(part, settings, greedy)
     deadline = settings.deadline
@@ -203,7 +207,7 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     try:
         return solve_cpsat(part, _with_deadline(settings, deadline), greedy)
     except NoSolutionInTimeError:
-        fallback = greedy or _keeps_pins(part, solve_greedy(part, params))
+        fallback = greedy or _keeps_pins(part, solve_greedy(part, params, settings.deadline))
         if fallback is not None:
             return fallback
         return solve_pins_only(part, settings)
@@ -294,10 +298,13 @@ class _Run:
         for i, res in results.items():
             progress.done(i, res)
         remaining_size = sum(parts[i].n_pairs for i in sat_idx)
+        least = self.params.schedule.min_part_s
         for i in reversed(sat_idx):
             share = parts[i].n_pairs / max(remaining_size, 1)
             remaining_size -= parts[i].n_pairs
-            results[i] = solve_part(parts[i], self.settings(self.deadline.share(share)))
+            left = self.deadline.remaining()
+            part_deadline = self.deadline.cap(max(left * share, least))
+            results[i] = solve_part(parts[i], self.settings(part_deadline))
             progress.done(i, results[i])
         return [results[i] for i in range(len(parts))]
 
@@ -311,9 +318,10 @@ class _Run:
             futures[executor.submit(solve_flow_batch, [parts[i] for i in batch])] = batch
         total = sum(parts[i].n_pairs for i in sat_idx)
         workers = self.params.schedule.parallel_cpsat_workers
+        left, least = self.deadline.remaining(), self.params.schedule.min_part_s
         for i in sat_idx:
             share = min(1.0, slots * parts[i].n_pairs / max(total, 1))
-            settings = self.settings(self.deadline.share(share), workers)
+            settings = self.settings(self.deadline.cap(max(left * share, least)), workers)
             futures[executor.submit(solve_part, parts[i], settings)] = [i]
         results: dict[int, PartResult] = {}
         progress = _Progress(parts, self.scale)
