@@ -295,7 +295,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("detour below 1", put("options.travel.detour_factor", 0.9), "options.travel.detour_factor", "must be 1 or more"),
     ("detour -Infinity", put("options.travel.detour_factor", float("-inf")), "options.travel.detour_factor", "must be a finite number"),
     ("travel unknown field", put("options.travel.detour", 1.3), "options.travel.detour", "unknown field"),
-    ("workers negative", put("options.workers", -1), "options.workers", "must be 0 (one per core) or more"),
+    ("workers negative", put("options.workers", -1), "options.workers", "must be 0 (matchcore's default) or more"),
     ("seed fraction", put("options.seed", 1.5), "options.seed", "must be a whole number"),
     ("options unknown field", put("options.time_limit", 10), "options.time_limit", "unknown field"),
     # NaN and Infinity anywhere a number goes

@@ -261,7 +261,9 @@ class Options:
     seed
         Random seed of the solver, for reproducible runs.
     workers
-        CP-SAT search workers; 0 means one per CPU core.
+        CP-SAT search workers per part; 0 means matchcore's default (8 in one
+        process, 4 per part when parts run in parallel processes; see
+        ``matchcore.params.CpSatParams``).
     """
 
     time_limit_seconds: float = 10.0
@@ -276,7 +278,7 @@ class Options:
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
             raise ProblemError(("default_max_distance_km",), "must be greater than 0")
         if self.workers < 0:
-            raise ProblemError(("workers",), "must be 0 (one per core) or more")
+            raise ProblemError(("workers",), "must be 0 (matchcore's default) or more")
 
 
 @dataclass(frozen=True)
