@@ -18,8 +18,8 @@ import argparse
 import json
 from pathlib import Path
 
-from matchcore.synth.generate import generate
 from matchcore.problem import Problem
+from matchcore.synth.generate import generate
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "matchcore" / "data" / "demo_network.json"
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from geopy.distance import great_circle
 
+from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
 from matchcore.synth.generate import (
     LANGUAGES,
     REGIONS,
@@ -24,7 +25,6 @@ from matchcore.synth.generate import (
     generate,
     towns,
 )
-from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONES = (ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/Brussels"))
