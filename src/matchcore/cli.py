@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     from matchcore import __version__
-    from matchcore.synth.generate import REGIONS
+    from matchcore.synth.towns import REGIONS
 
     parser = argparse.ArgumentParser(
         prog="matchcore",

@@ -17,14 +17,8 @@ import pytest
 from geopy.distance import great_circle
 
 from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
-from matchcore.synth.generate import (
-    LANGUAGES,
-    REGIONS,
-    SKILLS,
-    TASK_TYPES,
-    generate,
-    towns,
-)
+from matchcore.synth.generate import LANGUAGES, SKILLS, TASK_TYPES, generate
+from matchcore.synth.towns import REGIONS, towns
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONES = (ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/Brussels"))

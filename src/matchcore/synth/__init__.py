@@ -1,0 +1,1 @@
+"""Synthetic care networks for examples, tests and benchmarks (``matchcore generate``)."""
