@@ -4,6 +4,10 @@ Starts the service on 127.0.0.1:8000 with a freshly generated API key, printed
 once. Loopback only: the Flask development server is not for real traffic;
 production runs under gunicorn (see ``service/README.md``). Set
 ``MATCHCORE_API_KEYS`` to use your own keys instead of a generated one.
+
+SIGTERM (``kill``, or ``make`` passing it on) stops the server as Ctrl-C does:
+the job runner gives its running jobs back to the queue and ends its solver
+processes before the server exits, so no process is left behind.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from service.app import create_app
 from service.config import ConfigError
@@ -54,8 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--data @service/example_problem.json {base}/v1/match",
             flush=True,
         )
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        # werkzeug's serve loop ends quietly on KeyboardInterrupt (Ctrl-C, or SIGTERM here)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        app.extensions["matchcore"].close()  # the job runner and its solver processes
+    print("matchcore service stopped", flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the serve loop like Ctrl-C, so the ``finally`` above runs."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

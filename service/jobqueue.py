@@ -28,11 +28,14 @@ process busy until the time limit at most (its result is then discarded).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import multiprocessing
 import os
 import secrets
+import signal
 import socket
 import sqlite3
 import threading
@@ -382,7 +385,52 @@ class JobStore:
 
 
 def _init_worker() -> None:
+    """Prepare a solver process: signals, a tie to its parent, the OR-Tools import.
+
+    Ctrl-C in a terminal reaches every process of the group: a solver process
+    ignores it and is ended by its runner instead (:meth:`JobRunner.close`),
+    without a traceback. If the web process dies without closing the runner
+    (SIGKILL, a crash), the solver process ends too: its result could not be
+    kept anyway, since the next runner re-queues the job under a new claim.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        _end_with_parent(parent.pid)
     import matchcore  # noqa: F401  (pay the OR-Tools import once per process)
+
+
+#: How often a solver process looks whether its web process still lives (not on Linux).
+PARENT_POLL_S = 1.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this process when ``parent`` ends.
+
+    On Linux the kernel sends SIGTERM (whose default action needs no Python
+    code, so a solve holding the GIL cannot delay it) when the thread that
+    started this process ends: the runner's thread or the pool's manager
+    thread, which live as long as the runner. Elsewhere a thread polls.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        tied = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        tied = False
+    if tied:
+        if os.getppid() != parent:  # it ended before the tie was made
+            os._exit(1)
+        return
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent,), name="matchcore-parent-watch", daemon=True
+    ).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)  # the job stays 'running' and is re-queued by the next runner
 
 
 def run_job(db_path: str, job_id: str, claim: str, solver_threads: int) -> str:
