@@ -21,9 +21,6 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from service.app import create_app
-from service.config import ConfigError
-
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -32,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", choices=LOOPBACK)
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
+    # Imported here, not at the top: a solver process (spawn) re-imports this module
+    # before it can ignore Ctrl-C, so that import must be quick (no Flask, no OR-Tools).
+    from service.app import create_app
+    from service.config import ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("matchcore").setLevel(logging.WARNING)  # the library's own chatter

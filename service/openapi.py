@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from matchcore import Reason
+from matchcore import Reason, Status
 from matchcore.explain import REASON_GLOSS
 from service.config import Settings
 from service.core import (
@@ -48,6 +48,7 @@ _DATETIME = {
 _COUNT = {"type": "integer", "minimum": 0}
 
 # Reason codes and their wording come from the library: its enum and its one gloss table.
+_STATUSES = [status.value for status in Status]
 _REASONS = [reason.value for reason in Reason]
 _FUNNEL_STAGES = [reason.value for reason in Reason if reason is not Reason.CAPACITY]
 _REASON_GLOSSES = "; ".join(f"`{reason.value}`: {REASON_GLOSS[reason]['en']}" for reason in Reason)
@@ -367,7 +368,7 @@ _SCHEMAS: dict[str, Any] = {
         "description": "A plan that satisfies every hard rule, with reasons for what stayed open.",
         "required": ["status", "assignments", "unassigned", "objective", "bound", "stats"],
         "properties": {
-            "status": {"type": "string", "enum": ["optimal", "feasible"]},
+            "status": {"type": "string", "enum": _STATUSES},
             "assignments": {"type": "array", "items": _ref("Assignment")},
             "unassigned": {"type": "array", "items": _ref("Unassigned")},
             "objective": _ref("Objective"),
@@ -418,9 +419,14 @@ _SCHEMAS: dict[str, Any] = {
     "PlanToCheck": {
         "type": "object",
         "description": "A solution document (a whole Solution works). When `objective` or "
-        "`unassigned` are given they are checked too.",
+        "`unassigned` are given they are checked too. A field no solution has (a problem's "
+        "`volunteers`, say) is answered 422.",
         "required": ["assignments"],
+        "additionalProperties": False,
         "properties": {
+            "status": {"type": "string", "enum": _STATUSES},
+            "bound": {"type": "number"},
+            "stats": {"type": "object"},
             "assignments": {"type": "array", "items": _ref("PlannedAssignment")},
             "objective": {
                 "type": ["object", "null"],

@@ -485,6 +485,9 @@ def test_check_names_a_missing_solution_field(
         ("bound", "high", "bound: must be a number"),
         ("unassigned", {}, "unassigned: must be a list"),
         ("objective", [], "objective: must be an object"),
+        ("objective", None, "objective: must be an object, not null"),
+        ("unassigned", None, "unassigned: must be a list, not null"),
+        ("stats", [], "stats: must be an object"),
     ],
 )
 def test_check_refuses_a_solution_of_the_wrong_shape(

@@ -239,8 +239,10 @@ def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, An
     ------
     ProblemError
         When ``data`` is not an object, is a problem document, lacks a required
-        field, has a field no solution has, or has a ``status`` or ``bound``
-        of the wrong kind; the error names the field.
+        field, has a field no solution has, or has a ``status``, ``bound`` or
+        ``stats`` of the wrong kind (with ``complete``, also an ``objective``
+        or ``unassigned`` of the wrong kind, null included); the error names
+        the field.
     """
     if not isinstance(data, dict):
         raise ProblemError((), f"must be an object, not {j.json_type(data)}")
@@ -256,6 +258,14 @@ def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, An
         raise ProblemError(("status",), f"must be {known}")
     if "bound" in data:
         j.read_number(data["bound"], ("bound",))
+    if "stats" in data and not isinstance(data["stats"], dict):
+        raise ProblemError(("stats",), f"must be an object, not {j.json_type(data['stats'])}")
+    if complete:  # a drafted plan may leave these null; a solution file has them
+        if not isinstance(data["objective"], dict):
+            raise ProblemError(
+                ("objective",), f"must be an object, not {j.json_type(data['objective'])}"
+            )
+        j.read_list(data["unassigned"], ("unassigned",))
     return data
 
 

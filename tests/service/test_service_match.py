@@ -234,6 +234,13 @@ def test_check_reports_violations_with_pointers(client: FlaskClient, problem: An
           "solution": {"assignments": [{"request_id": "x", "volunteer_ids": ["y"],
                                         "start": "yesterday"}]}},
          "/solution/assignments/0/start"),
+        # a problem where the solution belongs, a field no solution has, a bad status
+        ({"problem": {"volunteers": [], "requests": []},
+          "solution": {"volunteers": [], "requests": [], "assignments": []}}, "/solution"),
+        ({"problem": {"volunteers": [], "requests": []},
+          "solution": {"assignments": [], "plan": []}}, "/solution/plan"),
+        ({"problem": {"volunteers": [], "requests": []},
+          "solution": {"assignments": [], "status": "done"}}, "/solution/status"),
     ],
 )  # fmt: skip
 def test_check_bad_documents_are_422(client: FlaskClient, body: Any, pointer: str) -> None:

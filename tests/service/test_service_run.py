@@ -123,6 +123,17 @@ def _command(pid: int) -> str:
         return ""
 
 
+def _shields_sigint(pid: int) -> bool:
+    """Whether SIGINT is blocked or ignored in ``pid`` (from /proc/PID/status)."""
+    masks = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("SigBlk", "SigIgn"):
+            masks[name] = int(value.strip(), 16)
+    bit = 1 << (signal.SIGINT - 1)
+    return any(mask & bit for mask in masks.values())
+
+
 @pytest.fixture(scope="module")
 def long_problem(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A timed week large enough that its job is still solving when the server stops."""
@@ -187,14 +198,19 @@ def test_stopping_the_dev_server_ends_its_solver_processes(
                 time.sleep(0.2)
         assert created is not None and created[0] == 202, created
         location = created[1]
-        # wait until the job runs in a solver process
+        # wait until the job runs in a solver process, set up to ignore Ctrl-C
         while time.monotonic() < deadline:
             children = _descendants(proc.pid)
             workers = [p for p in children if "spawn_main" in _command(p)]
-            if workers and _request(port, "GET", location, key)[2]["status"] == "running":
+            if (
+                workers
+                and all(_shields_sigint(pid) for pid in workers)
+                and _request(port, "GET", location, key)[2]["status"] == "running"
+            ):
                 break
             time.sleep(0.2)
         assert workers, "no solver process started"
+        assert all(_shields_sigint(pid) for pid in workers)
         assert any("resource_tracker" in _command(p) for p in children), children
         time.sleep(3)  # into the solve (OR-Tools imported, model building)
         children = _descendants(proc.pid)
