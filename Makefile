@@ -1,41 +1,50 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
+# Each target installs only what it needs into .venv, once (a stamp per set of extras):
+# the demo needs the package alone, the service adds Flask, the suite adds the
+# development, benchmark (its smoke test) and distributed (its Dask test) tools.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+
+EXTRAS_runtime :=
+EXTRAS_service := [service]
+EXTRAS_bench   := [bench]
+EXTRAS_test    := [service,bench,distributed,dev]
 
 .PHONY: install demo test lint typecheck bench bench-service serve clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[service,bench,distributed,dev]'
-	touch $(STAMP)
 
-install: $(STAMP)
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.$(EXTRAS_$*)'
+	touch $@
 
-demo: $(STAMP)
+install: $(VENV)/.installed-test
+
+demo: $(VENV)/.installed-runtime
 	$(BIN)/matchcore demo
 
-test: $(STAMP)
+test: $(VENV)/.installed-test
 	$(BIN)/ruff check src service tests benchmarks examples
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src service tests benchmarks examples
 	$(BIN)/ruff format --check src service tests benchmarks examples
 
-typecheck: $(STAMP)
+typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
-bench-service: $(STAMP)
+bench-service: $(VENV)/.installed-service
 	$(BIN)/python -m benchmarks.load_service
 
-serve: $(STAMP)
+serve: $(VENV)/.installed-service
 	$(BIN)/python -m service.dev
 
 clean:

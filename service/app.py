@@ -28,7 +28,7 @@ from flask import Flask, Response, g, request
 
 from service.config import ConfigError, Settings, load_settings
 from service.errors import register_error_handlers
-from service.jobs import JobRunner, JobStore
+from service.jobqueue import JobRunner, JobStore
 from service.security import KeyStore, RateLimiter
 from service.solving import SolveGate
 from service.state import ServiceState, state
@@ -69,13 +69,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     st = _build_state(app, settings)
     app.extensions["matchcore"] = st
 
-    from service.api import bp as api_bp
-    from service.docs import bp as docs_bp
-    from service.health import bp as health_bp
+    # one blueprint per resource, each in its own module beside this factory
+    from service import check, docs, health, jobs, match
 
-    app.register_blueprint(api_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(docs_bp)
+    for resource in (match, check, jobs, health, docs):
+        app.register_blueprint(resource.bp)
     register_error_handlers(app)
     app.before_request(_before_request)
     app.after_request(_after_request)

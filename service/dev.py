@@ -4,6 +4,10 @@ Starts the service on 127.0.0.1:8000 with a freshly generated API key, printed
 once. Loopback only: the Flask development server is not for real traffic;
 production runs under gunicorn (see ``service/README.md``). Set
 ``MATCHCORE_API_KEYS`` to use your own keys instead of a generated one.
+
+SIGTERM (``kill``, or ``make`` passing it on) stops the server as Ctrl-C does:
+the job runner gives its running jobs back to the queue and ends its solver
+processes before the server exits, so no process is left behind.
 """
 
 from __future__ import annotations
@@ -12,11 +16,10 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Sequence
-
-from service.app import create_app
-from service.config import ConfigError
+from types import FrameType
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -26,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", choices=LOOPBACK)
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
+    # Imported here, not at the top: a solver process (spawn) re-imports this module
+    # before it can ignore Ctrl-C, so that import must be quick (no Flask, no OR-Tools).
+    from service.app import create_app
+    from service.config import ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("matchcore").setLevel(logging.WARNING)  # the library's own chatter
@@ -54,8 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--data @service/example_problem.json {base}/v1/match",
             flush=True,
         )
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        # werkzeug's serve loop ends quietly on KeyboardInterrupt (Ctrl-C, or SIGTERM here)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        app.extensions["matchcore"].close()  # the job runner and its solver processes
+    print("matchcore service stopped", flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the serve loop like Ctrl-C, so the ``finally`` above runs."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

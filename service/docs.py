@@ -2,6 +2,8 @@
 
 The page is rendered on the server from the same document: no JavaScript, no
 CDN, one inline style allowed by its hash in a strict Content-Security-Policy.
+Descriptions are CommonMark in OpenAPI; the page renders the inline part the
+document uses (`code` and **strong**) after escaping everything.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from html import escape
 from typing import Any
 
@@ -37,6 +40,21 @@ DOCS_CSP = (
 )
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def inline_markdown(text: str) -> str:
+    """``text`` as HTML: escaped first, then `code` and **strong** spans made tags.
+
+    Escaping comes first, so whatever the text holds stays text; only the
+    backtick and double-asterisk markers turn into ``<code>`` and ``<strong>``.
+    """
+    html = escape(text)
+    html = _CODE_SPAN.sub(r"<code>\1</code>", html)
+    return _STRONG.sub(r"<strong>\1</strong>", html)
+
+
 def _document() -> dict[str, Any]:
     st = state()
     if st.openapi is None:
@@ -63,7 +81,7 @@ def _render(doc: dict[str, Any]) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{escape(info['title'])} API</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(info['title'])} API <small>v{escape(info['version'])}</small></h1>",
-        f"<p>{escape(info['description'])}</p>",
+        f"<p>{inline_markdown(info['description'])}</p>",
         "<nav><a href='#endpoints'>Endpoints</a><a href='#schemas'>Schemas</a>"
         "<a href='/openapi.json'>openapi.json</a></nav>",
         "<h2 id='endpoints'>Endpoints</h2>",
@@ -96,10 +114,10 @@ def _render_operation(
     parts = [
         f"<div class='op' id='{escape(op['operationId'])}'>",
         f"<h3><span class='m'>{escape(method)}</span> <code>{escape(path)}</code></h3>",
-        f"<p><b>{escape(op.get('summary', ''))}</b></p>",
+        f"<p><b>{inline_markdown(op.get('summary', ''))}</b></p>",
     ]
     if op.get("description"):
-        parts.append(f"<p>{escape(op['description'])}</p>")
+        parts.append(f"<p>{inline_markdown(op['description'])}</p>")
     if op.get("security") == []:
         parts.append("<p>No API key needed.</p>")
     params = [*shared, *op.get("parameters", [])]
@@ -125,11 +143,11 @@ def _render_operation(
     for code, resp in op["responses"].items():
         if "$ref" in resp:
             name = resp["$ref"].rsplit("/", 1)[-1]
-            meaning = escape(responses[name]["description"]) + (
+            meaning = inline_markdown(responses[name]["description"]) + (
                 " <a href='#schema-ProblemDetails'>ProblemDetails</a>"
             )
         else:
-            meaning = escape(resp.get("description", ""))
+            meaning = inline_markdown(resp.get("description", ""))
             for media in resp.get("content", {}).values():
                 meaning += " " + _schema_link(media["schema"])
         parts.append(f"<tr><td>{escape(code)}</td><td>{meaning}</td></tr>")
@@ -151,7 +169,7 @@ def _schema_link(schema: dict[str, Any]) -> str:
 def _render_schema(name: str, schema: dict[str, Any]) -> str:
     parts = [f"<h3 id='schema-{escape(name)}'>{escape(name)}</h3>"]
     if schema.get("description"):
-        parts.append(f"<p>{escape(schema['description'])}</p>")
+        parts.append(f"<p>{inline_markdown(schema['description'])}</p>")
     props = schema.get("properties", {})
     required = set(schema.get("required", []))
     if props:
@@ -162,13 +180,15 @@ def _render_schema(name: str, schema: dict[str, Any]) -> str:
                 for k, v in sub.items()
                 if k not in ("$ref", "type", "description", "items", "anyOf", "properties")
             }
-            rule_text = ", ".join(f"{k}: {json.dumps(v)}" for k, v in rules.items())
+            rule_text = escape(", ".join(f"{k}: {json.dumps(v)}" for k, v in rules.items()))
             if sub.get("description"):
-                rule_text = (rule_text + ". " if rule_text else "") + sub["description"]
+                rule_text = (rule_text + ". " if rule_text else "") + inline_markdown(
+                    sub["description"]
+                )
             flag = " <b>(required)</b>" if prop in required else ""
             parts.append(
                 f"<tr><td><code>{escape(prop)}</code>{flag}</td><td>{_schema_link(sub)}</td>"
-                f"<td>{escape(rule_text)}</td></tr>"
+                f"<td>{rule_text}</td></tr>"
             )
         parts.append("</table>")
     if schema.get("additionalProperties") is False:

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Flask, Response, g, has_app_context, json
+from flask import Flask, Response, current_app, g, has_app_context, json
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from matchcore.errors import ProblemError
@@ -53,6 +53,7 @@ class ApiError(Exception):
         title: str | None = None,
         errors: Iterable[Mapping[str, str]] = (),
         headers: Mapping[str, str] | None = None,
+        members: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -61,6 +62,17 @@ class ApiError(Exception):
         self.detail = detail
         self.errors = [dict(e) for e in errors]
         self.headers = dict(headers or {})
+        self.members = dict(members or {})  # RFC 9457 extension members, e.g. a limit
+
+
+def body_too_large(limit_bytes: int) -> ApiError:
+    """413 for a body over ``limit_bytes``, saying the limit (text and ``max_body_bytes``)."""
+    return ApiError(
+        413,
+        "body-too-large",
+        f"The request body is larger than this endpoint accepts: at most {limit_bytes} bytes.",
+        members={"max_body_bytes": limit_bytes},
+    )
 
 
 def validation_error(err: ProblemError, *, prefix: str = "", status: int = 422) -> ApiError:
@@ -82,8 +94,10 @@ def problem_response(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = problem_details(status, kind, title, detail, errors)
+    body.update(members or {})
     request_id = g.get("request_id") if has_app_context() else None
     if request_id:
         body["request_id"] = request_id
@@ -95,7 +109,13 @@ def problem_response(
 
 def _render_api_error(err: ApiError) -> Response:
     return problem_response(
-        err.status, err.kind, err.title, err.detail, errors=err.errors, headers=err.headers
+        err.status,
+        err.kind,
+        err.title,
+        err.detail,
+        errors=err.errors,
+        headers=err.headers,
+        members=err.members,
     )
 
 
@@ -113,8 +133,11 @@ def _render_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 400
     if status >= 500:  # werkzeug's own 5xx (none expected): never pass one on as 500
         return _render_unexpected(exc)
-    if isinstance(exc, RequestEntityTooLarge):
-        detail = "The request body is larger than this endpoint accepts."
+    if isinstance(exc, RequestEntityTooLarge):  # over the app-wide cap, outside the endpoints
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if isinstance(limit, int):
+            return _render_api_error(body_too_large(limit))
+        detail = "The request body is larger than this server accepts."
     else:
         # werkzeug's descriptions are fixed texts; they never contain request data
         detail = exc.description or exc.name

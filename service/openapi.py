@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from matchcore import Reason, Status
+from matchcore.explain import REASON_GLOSS
 from service.config import Settings
 from service.core import (
     INT32_MAX,
@@ -44,6 +46,12 @@ _DATETIME = {
     "between 1970-01-01 and 2200-01-01 (UTC).",
 }
 _COUNT = {"type": "integer", "minimum": 0}
+
+# Reason codes and their wording come from the library: its enum and its one gloss table.
+_STATUSES = [status.value for status in Status]
+_REASONS = [reason.value for reason in Reason]
+_FUNNEL_STAGES = [reason.value for reason in Reason if reason is not Reason.CAPACITY]
+_REASON_GLOSSES = "; ".join(f"`{reason.value}`: {REASON_GLOSS[reason]['en']}" for reason in Reason)
 
 EXAMPLE_PROBLEM: dict[str, Any] = {
     "volunteers": [
@@ -327,7 +335,8 @@ _SCHEMAS: dict[str, Any] = {
             "request_id": {"type": "string"},
             "reason": {
                 "type": "string",
-                "enum": ["no_skill_match", "excluded", "out_of_range", "not_available", "capacity"],
+                "enum": _REASONS,
+                "description": f"Why it was not served. {_REASON_GLOSSES}.",
             },
             "detail": {"type": "string"},
             "funnel": _ref("Funnel"),
@@ -359,7 +368,7 @@ _SCHEMAS: dict[str, Any] = {
         "description": "A plan that satisfies every hard rule, with reasons for what stayed open.",
         "required": ["status", "assignments", "unassigned", "objective", "bound", "stats"],
         "properties": {
-            "status": {"type": "string", "enum": ["optimal", "feasible"]},
+            "status": {"type": "string", "enum": _STATUSES},
             "assignments": {"type": "array", "items": _ref("Assignment")},
             "unassigned": {"type": "array", "items": _ref("Unassigned")},
             "objective": _ref("Objective"),
@@ -379,10 +388,7 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "First stage leaving fewer than volunteers_needed; null when "
                 "enough volunteers pass every stage.",
                 "anyOf": [
-                    {
-                        "type": "string",
-                        "enum": ["no_skill_match", "excluded", "out_of_range", "not_available"],
-                    },
+                    {"type": "string", "enum": _FUNNEL_STAGES},
                     {"type": "null"},
                 ],
             },
@@ -413,9 +419,14 @@ _SCHEMAS: dict[str, Any] = {
     "PlanToCheck": {
         "type": "object",
         "description": "A solution document (a whole Solution works). When `objective` or "
-        "`unassigned` are given they are checked too.",
+        "`unassigned` are given they are checked too. A field no solution has (a problem's "
+        "`volunteers`, say) is answered 422.",
         "required": ["assignments"],
+        "additionalProperties": False,
         "properties": {
+            "status": {"type": "string", "enum": _STATUSES},
+            "bound": {"type": "number"},
+            "stats": {"type": "object"},
             "assignments": {"type": "array", "items": _ref("PlannedAssignment")},
             "objective": {
                 "type": ["object", "null"],
@@ -504,6 +515,11 @@ _SCHEMAS: dict[str, Any] = {
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
             "detail": {"type": "string"},
             "request_id": {"type": "string"},
+            "max_body_bytes": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "On a 413 for a body too large: the limit, in bytes.",
+            },
             "errors": {
                 "type": "array",
                 "items": {

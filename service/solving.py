@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from matchcore import Funnel, Problem, ProblemError
+from matchcore import Problem, ProblemError
 from service.core import service_rules
-from service.errors import ApiError, validation_error
+from service.errors import ApiError, body_too_large, validation_error
 
 log = logging.getLogger("matchcore.service")
 T = TypeVar("T")
@@ -40,7 +40,8 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def read_json_body(max_bytes: int) -> Any:
     """The request body parsed as strict JSON, or an :class:`ApiError` (400/413/415).
 
-    Strict: no NaN/Infinity, no duplicate keys. The error never quotes the body.
+    Strict: no NaN/Infinity, no duplicate keys. The error never quotes the body;
+    a 413 says the limit, ``max_bytes``.
     """
     mimetype = request.mimetype
     if mimetype != "application/json" and not (
@@ -54,9 +55,12 @@ def read_json_body(max_bytes: int) -> Any:
     # Content-Length over the cap raises 413 at once; a streamed (chunked) body is cut
     # one byte past the cap by werkzeug, which the length check below turns into 413.
     request.max_content_length = max_bytes + 1
-    raw = request.get_data(cache=False)
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise body_too_large(max_bytes) from None
     if len(raw) > max_bytes:
-        raise RequestEntityTooLarge()
+        raise body_too_large(max_bytes)
     g.body_bytes = len(raw)
     if not raw.strip():
         raise ApiError(400, "invalid-json", "The request body is empty; send a JSON document.")
@@ -142,45 +146,6 @@ def parse_problem(doc: Any, *, prefix: str = "") -> Problem:
     except ProblemError as err:
         raise validation_error(err, prefix=prefix) from None
     return problem
-
-
-_STAGES = (
-    ("no_skill_match", "skills"),
-    ("excluded", "not_excluded"),
-    ("out_of_range", "in_range"),
-    ("not_available", "available"),
-)
-
-
-def funnel_report(problem: Problem, funnels: tuple[Funnel, ...]) -> dict[str, Any]:
-    """The answer of ``validate_only``: counts per request, no solving."""
-    items = []
-    for req, funnel in zip(problem.requests, funnels, strict=True):
-        counts = {
-            "volunteers": funnel.volunteers,
-            "skills": funnel.skills,
-            "not_excluded": funnel.not_excluded,
-            "in_range": funnel.in_range,
-            "available": funnel.available,
-        }
-        blocked = next(
-            (code for code, stage in _STAGES if counts[stage] < req.volunteers_needed), None
-        )
-        items.append(
-            {
-                "request_id": req.id,
-                "volunteers_needed": req.volunteers_needed,
-                "funnel": counts,
-                "blocked_at": blocked,
-            }
-        )
-    return {
-        "valid": True,
-        "volunteers": len(problem.volunteers),
-        "requests": len(problem.requests),
-        "pinned": len(problem.assignments),
-        "funnels": items,
-    }
 
 
 # -- the synchronous solve gate ------------------------------------------------------

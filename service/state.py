@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from service.config import Settings
-from service.jobs import JobRunner, JobStore
+from service.jobqueue import JobRunner, JobStore
 from service.security import KeyStore, RateLimiter
 from service.solving import SolveGate
 

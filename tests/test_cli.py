@@ -364,6 +364,41 @@ def test_failed_replace_leaves_nothing_behind(
     assert names(tmp_path) == before
 
 
+def test_solve_refuses_to_overwrite_its_problem(problem_file: Path, tmp_path: Path) -> None:
+    original = problem_file.read_bytes()
+    link = tmp_path / "link.json"
+    link.symlink_to(problem_file)
+    hard = tmp_path / "hard.json"
+    os.link(problem_file, hard)
+    relative = os.path.relpath(problem_file)
+    for output in (problem_file, link, hard, relative):
+        line = assert_one_error_line(run_main("solve", problem_file, "-o", output))
+        assert line == (
+            f"matchcore: {output}: is the problem file ({problem_file}); "
+            "write the solution to another file"
+        )
+    assert_one_error_line(run_main("solve", link, "-o", problem_file), "is the problem file")
+    assert problem_file.read_bytes() == original
+    assert names(tmp_path) == ["hard.json", "link.json", "problem.json"]  # no temp file
+
+
+def test_solve_refuses_to_overwrite_its_problem_read_from_stdin(
+    problem_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = problem_file.read_bytes()
+    with problem_file.open("rb") as fh:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(fh))
+        result = cli.main(["solve", "-", "-o", str(problem_file)])
+    assert result == 2
+    assert problem_file.read_bytes() == original
+
+
+def test_solve_through_the_real_command_keeps_its_problem(problem_file: Path) -> None:
+    original = problem_file.read_bytes()
+    assert_one_error_line(run("solve", problem_file, "-o", problem_file), "is the problem file")
+    assert problem_file.read_bytes() == original
+
+
 def test_replacing_keeps_the_file_mode(problem_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "solution.json"
     out.write_text("old\n", encoding="utf-8")
@@ -403,12 +438,11 @@ def test_check_lists_violations(solved: tuple[Path, Path], tmp_path: Path) -> No
 
 
 def test_check_rejects_a_malformed_solution(solved: tuple[Path, Path], tmp_path: Path) -> None:
-    problem, _ = solved
+    problem, solution_file = solved
+    solution = json.loads(solution_file.read_text(encoding="utf-8"))
+    solution["assignments"][0]["start"] = "9h"
     bad = tmp_path / "bad.json"
-    bad.write_text(
-        json.dumps({"assignments": [{"request_id": "r1", "volunteer_ids": ["v1"], "start": "9h"}]}),
-        encoding="utf-8",
-    )
+    bad.write_text(json.dumps(solution), encoding="utf-8")
     assert_one_error_line(
         run("check", problem, bad),
         f"matchcore: {bad}: assignments[0].start: is not an ISO-8601 date-time",
@@ -419,6 +453,63 @@ def test_check_rejects_a_malformed_solution(solved: tuple[Path, Path], tmp_path:
     assert_one_error_line(run_main("check", problem, bad), f"{bad}: must be an object")
     assert_one_error_line(run_main("check", problem, tmp_path / "none.json"), "No such file")
     assert_one_error_line(run_main("check", "-", "-"), "only one of")
+
+
+def test_check_refuses_a_problem_given_as_the_solution(solved: tuple[Path, Path]) -> None:
+    problem, _ = solved
+    assert_one_error_line(
+        run("check", problem, problem),
+        f"matchcore: {problem}: is a problem document, not a solution",
+    )
+
+
+@pytest.mark.parametrize("missing", ["status", "assignments", "unassigned", "objective", "bound"])
+def test_check_names_a_missing_solution_field(
+    solved: tuple[Path, Path], tmp_path: Path, missing: str
+) -> None:
+    problem, solution_file = solved
+    solution = json.loads(solution_file.read_text(encoding="utf-8"))
+    del solution[missing]
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps(solution), encoding="utf-8")
+    assert_one_error_line(
+        run_main("check", problem, partial), f"matchcore: {partial}: {missing}: is required"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("plan", [], "plan: unknown field"),
+        ("status", "done", "status: must be optimal or feasible"),
+        ("bound", "high", "bound: must be a number"),
+        ("unassigned", {}, "unassigned: must be a list"),
+        ("objective", [], "objective: must be an object"),
+        ("objective", None, "objective: must be an object, not null"),
+        ("unassigned", None, "unassigned: must be a list, not null"),
+        ("stats", [], "stats: must be an object"),
+    ],
+)
+def test_check_refuses_a_solution_of_the_wrong_shape(
+    solved: tuple[Path, Path], tmp_path: Path, field: str, value: Any, message: str
+) -> None:
+    problem, solution_file = solved
+    solution = json.loads(solution_file.read_text(encoding="utf-8"))
+    solution[field] = value
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(solution), encoding="utf-8")
+    assert_one_error_line(run_main("check", problem, odd), f"matchcore: {odd}: {message}")
+
+
+def test_check_without_stats_is_still_a_solution(solved: tuple[Path, Path], tmp_path: Path) -> None:
+    problem, solution_file = solved
+    solution = json.loads(solution_file.read_text(encoding="utf-8"))
+    del solution["stats"]  # informative only
+    lean = tmp_path / "lean.json"
+    lean.write_text(json.dumps(solution), encoding="utf-8")
+    result = run_main("check", problem, lean)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
 
 
 def test_check_names_the_problem_file_on_bad_problems(

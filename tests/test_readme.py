@@ -62,3 +62,46 @@ def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- the documented facts match the code -----------------------------------------------
+
+_DASH = "\N{EN DASH}"  # as the README's ranges are written
+_DAYS = {frozenset(range(5)): f"Mon{_DASH}Fri", frozenset(range(6)): f"Mon{_DASH}Sat"}
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def test_task_mix_table_is_the_generators() -> None:
+    from matchcore.generate import TASK_TYPES
+
+    header = "| kind | share | skills | minutes | days | part of the day |"
+    table = README.split(header, 1)[1].split("\n\n", 1)[0].strip().splitlines()[1:]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table]
+    total = sum(t.weight for t in TASK_TYPES)
+    assert len(rows) == len(TASK_TYPES)
+    for (_kind, share, skills, minutes, days, parts), task in zip(rows, TASK_TYPES, strict=True):
+        assert share == f"{round(100 * task.weight / total)}%", task.name
+        assert skills == ", ".join(f"`{s}`" for s in task.skills), task.name
+        assert minutes == f"{task.min_minutes}{_DASH}{task.max_minutes}", task.name
+        assert days == _DAYS[task.days], task.name
+        expected = " or ".join(f"{_clock(a)}{_DASH}{_clock(b)}" for a, b in task.dayparts)
+        assert parts == expected, task.name
+
+
+def test_the_documented_version_rule_holds() -> None:
+    from matchcore import Problem, ProblemError
+
+    assert "`version` is optional" in README
+    base = {"volunteers": [], "requests": []}
+    for accepted in ({}, {"version": 1}, {"version": 1.0}):
+        Problem.from_dict({**base, **accepted})
+    for refused in (2, 0, "1", None):
+        with pytest.raises(ProblemError) as caught:
+            Problem.from_dict({**base, "version": refused})
+        assert caught.value.location == "version"
+    with pytest.raises(ProblemError) as caught:
+        Problem.from_dict({**base, "version": 2})
+    assert str(caught.value) in README  # the error line the README quotes

@@ -199,6 +199,7 @@ def _count(text: str) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     output = _output_path(args.output)
+    _refuse_overwriting_input(args.problem, output)
     problem = _load_problem(args.problem)
     log.info(
         "solving %d requests with %d volunteers (time limit %gs)",
@@ -215,13 +216,16 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from matchcore.check import check
+    from matchcore.solution import read_solution_document
 
     if args.problem == STDIO and args.solution == STDIO:
         raise InputError("only one of PROBLEM and SOLUTION can be read from stdin")
     problem = _load_problem(args.problem, name_file=True)
     raw = _read_bytes(args.solution)
     try:
-        report = check(problem, load_json(raw))
+        # a solution file is a whole solution: a problem or a fragment is refused here
+        document = read_solution_document(load_json(raw), complete=True)
+        report = check(problem, document)
     except ProblemError as err:
         raise InputError(_problem_error_line(err, args.solution, name_file=True)) from None
     if report.ok:
@@ -334,6 +338,29 @@ def _output_path(name: str | None) -> Path | None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"{name}: cannot write to directory {folder}")
     return path
+
+
+def _refuse_overwriting_input(source: str, output: Path | None) -> None:
+    """Refuse an ``-o`` that is the input itself (also through a symlink or a hard link).
+
+    The write is atomic, so the problem would not be corrupted: it would be
+    replaced by the plan and lost, which is no better.
+    """
+    if output is None:
+        return
+    try:
+        target = output.stat()
+    except OSError:  # does not exist yet: cannot be the input
+        return
+    try:
+        origin = os.fstat(sys.stdin.fileno()) if source == STDIO else Path(source).stat()
+    except (OSError, ValueError):  # unreadable input is reported when it is read
+        return
+    if os.path.samestat(origin, target):
+        shown = "stdin" if source == STDIO else source
+        raise InputError(
+            f"{output}: is the problem file ({shown}); write the solution to another file"
+        )
 
 
 def _write(path: Path | None, data: bytes) -> None:

@@ -196,15 +196,87 @@ class PlannedAssignment:
     start: datetime | None
 
 
+#: The top-level fields of a solution document, as :meth:`Solution.to_dict` writes them.
+SOLUTION_FIELDS: tuple[str, ...] = (
+    "status",
+    "assignments",
+    "unassigned",
+    "objective",
+    "bound",
+    "stats",
+)
+#: The fields a complete solution document must have (``stats`` are informative only).
+REQUIRED_SOLUTION_FIELDS: tuple[str, ...] = (
+    "status",
+    "assignments",
+    "unassigned",
+    "objective",
+    "bound",
+)
+# Fields only a problem document has: a problem given where a solution belongs.
+_PROBLEM_ONLY_FIELDS = ("volunteers", "requests", "options", "version")
+
+
+def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, Any]:
+    """``data`` as a solution document, checked at its top level.
+
+    Parameters
+    ----------
+    data
+        Parsed JSON.
+    complete
+        Require every field of :data:`REQUIRED_SOLUTION_FIELDS`, as a solution
+        file must have (the ``check`` command). Without it, only
+        ``assignments`` is required: a plan being drafted may leave out the
+        figures.
+
+    Returns
+    -------
+    dict
+        The document itself.
+
+    Raises
+    ------
+    ProblemError
+        When ``data`` is not an object, is a problem document, lacks a required
+        field, has a field no solution has, or has a ``status``, ``bound`` or
+        ``stats`` of the wrong kind (with ``complete``, also an ``objective``
+        or ``unassigned`` of the wrong kind, null included); the error names
+        the field.
+    """
+    if not isinstance(data, dict):
+        raise ProblemError((), f"must be an object, not {j.json_type(data)}")
+    if any(name in data for name in _PROBLEM_ONLY_FIELDS):
+        raise ProblemError((), "is a problem document, not a solution")
+    required = REQUIRED_SOLUTION_FIELDS if complete else ("assignments",)
+    for name in required:
+        j.require(data, name, ())
+    j.read_object(data, (), SOLUTION_FIELDS)
+    status = data.get("status")
+    if status is not None and status not in {s.value for s in Status}:
+        known = " or ".join(s.value for s in Status)
+        raise ProblemError(("status",), f"must be {known}")
+    if "bound" in data:
+        j.read_number(data["bound"], ("bound",))
+    if "stats" in data and not isinstance(data["stats"], dict):
+        raise ProblemError(("stats",), f"must be an object, not {j.json_type(data['stats'])}")
+    if complete:  # a drafted plan may leave these null; a solution file has them
+        if not isinstance(data["objective"], dict):
+            raise ProblemError(
+                ("objective",), f"must be an object, not {j.json_type(data['objective'])}"
+            )
+        j.read_list(data["unassigned"], ("unassigned",))
+    return data
+
+
 def read_planned_assignments(data: Any) -> tuple[PlannedAssignment, ...]:
     """The ``assignments`` of a solution document, validated for shape only.
 
     Only ``request_id``, ``volunteer_ids`` and ``start`` matter to a check;
-    every other field is recomputed from the problem.
+    every other field is recomputed from the problem. The document's top level
+    is read by :func:`read_solution_document` (without ``complete``).
     """
-    top = data
-    if not isinstance(top, dict):
-        raise ProblemError((), f"must be an object, not {j.json_type(top)}")
+    top = read_solution_document(data)
     items = j.read_list(j.require(top, "assignments", ()), ("assignments",))
     out = []
     for i, item in enumerate(items):

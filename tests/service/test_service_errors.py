@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from service_testlib import AUTH_A, assert_problem_json, grid_problem
 
-from service import api
+from service import match as match_resource
 
 
 def _post_raw(client: FlaskClient, data: bytes | str, ctype: str = "application/json") -> Any:
@@ -59,6 +59,8 @@ def test_body_over_the_cap_is_413(make_app: Any) -> None:
     assert len(big) > 2000
     body = assert_problem_json(_post_raw(client, big), 413)
     assert body["type"].endswith("/body-too-large")
+    assert "at most 2000 bytes" in body["detail"]
+    assert body["max_body_bytes"] == 2000
     # the same body goes through where the cap is larger (jobs have their own cap)
     resp = client.post("/v1/jobs", data=big, headers={**AUTH_A, "Content-Type": "application/json"})
     assert resp.status_code == 202
@@ -73,7 +75,37 @@ def test_body_over_the_cap_without_content_length_is_413(make_app: Any) -> None:
         headers={**AUTH_A, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True},
     )
-    assert_problem_json(resp, 413)
+    body = assert_problem_json(resp, 413)
+    assert "at most 100 bytes" in body["detail"]
+    assert body["max_body_bytes"] == 100
+
+
+def test_jobs_413_says_the_jobs_limit(make_app: Any) -> None:
+    client = make_app(MAX_BODY_BYTES=100, JOB_MAX_BODY_BYTES=300).test_client()
+    big = json.dumps(grid_problem(40, 10))
+    resp = client.post("/v1/jobs", data=big, headers={**AUTH_A, "Content-Type": "application/json"})
+    body = assert_problem_json(resp, 413)
+    assert "at most 300 bytes" in body["detail"]
+    assert body["max_body_bytes"] == 300
+
+
+def test_413_outside_the_endpoints_says_the_server_limit(make_app: Any) -> None:
+    app = make_app(MAX_BODY_BYTES=100, JOB_MAX_BODY_BYTES=300)
+
+    @app.post("/echo-form")
+    def echo_form() -> str:  # reads a form: werkzeug applies the app-wide cap
+        from flask import request
+
+        return str(len(request.form))
+
+    resp = app.test_client().post(
+        "/echo-form",
+        data=b"a=" + b"x" * 1000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    body = assert_problem_json(resp, 413)
+    assert body["max_body_bytes"] == 300
+    assert "at most 300 bytes" in body["detail"]
 
 
 def test_too_many_volunteers_or_requests_is_413(make_app: Any) -> None:
@@ -133,7 +165,7 @@ def test_unexpected_solver_error_is_503_and_logged_by_type_only(
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("volunteer Jantje Secret at 50.85,5.69")
 
-    monkeypatch.setattr(api, "solve", boom)
+    monkeypatch.setattr(match_resource, "solve", boom)
     with caplog.at_level(logging.DEBUG):
         resp = client.post("/v1/match", json=problem, headers=AUTH_A)
     body = assert_problem_json(resp, 503)
@@ -149,7 +181,7 @@ def test_unexpected_solver_error_is_503_and_logged_by_type_only(
 def test_unexpected_error_anywhere_is_503(
     client: FlaskClient, problem: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "parse_problem", lambda doc: 1 / 0)
+    monkeypatch.setattr(match_resource, "parse_problem", lambda doc: 1 / 0)
     assert_problem_json(client.post("/v1/match", json=problem, headers=AUTH_A), 503)
 
 
@@ -162,7 +194,7 @@ def test_solve_over_its_deadline_is_503(
         release.wait(10)
         raise RuntimeError("late")
 
-    monkeypatch.setattr(api, "solve", slow)
+    monkeypatch.setattr(match_resource, "solve", slow)
     client = make_app(TIME_LIMIT_CAP_S=0.2, SOLVE_MARGIN_S=0.2).test_client()
     started = time.monotonic()
     body = assert_problem_json(client.post("/v1/match", json=problem, headers=AUTH_A), 503)
@@ -176,14 +208,14 @@ def test_all_solver_slots_busy_is_503(
     make_app: Any, problem: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started, release = threading.Event(), threading.Event()
-    real = api.solve
+    real = match_resource.solve
 
     def blocking(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(api, "solve", blocking)
+    monkeypatch.setattr(match_resource, "solve", blocking)
     app = make_app(MAX_CONCURRENT_SOLVES=1, SOLVE_QUEUE_TIMEOUT_S=0.1)
     results: list[int] = []
     worker = threading.Thread(

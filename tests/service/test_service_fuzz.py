@@ -43,11 +43,15 @@ APP = create_app(
 )
 # JSON Schema cannot express unique ids, references to known ids, end after start or a
 # duration that fits its window: schema-valid documents that break those are a 422.
+# DELETE of a queued or running job cancels it, and the cancelled job reads back (200,
+# status "cancelled") until retention erases it, as the document says; only a finished
+# job is erased at once. schemathesis's use-after-free check expects every DELETE to erase.
 CONFIG = SchemathesisConfig.from_dict(
     {
         "headers": AUTH_A,
         "checks": {
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "404", "422", "429"]}
+            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "404", "422", "429"]},
+            "use_after_free": {"enabled": False},
         },
     }
 )

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from service_testlib import AUTH_A, assert_problem_json
 
 import matchcore
-from service import health
+from service import docs, health
 from service.openapi import EXAMPLE_PROBLEM, EXAMPLE_SOLUTION
 
 
@@ -89,6 +89,22 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert "2000 volunteers" in doc["paths"]["/v1/match"]["post"]["description"]
 
 
+def test_openapi_reasons_come_from_the_library(client: FlaskClient) -> None:
+    from matchcore.explain import REASON_GLOSS
+
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    reason = schemas["Unassigned"]["properties"]["reason"]
+    assert reason["enum"] == [r.value for r in matchcore.Reason]
+    for code, gloss in REASON_GLOSS.items():
+        assert f"`{code.value}`: {gloss['en']}" in reason["description"]
+    (stage, _null) = schemas["RequestFunnel"]["properties"]["blocked_at"]["anyOf"]
+    assert stage["enum"] == [
+        r.value for r in matchcore.Reason if r is not matchcore.Reason.CAPACITY
+    ]
+    # the 413 answer says which member carries the limit
+    assert "max_body_bytes" in schemas["ProblemDetails"]["properties"]
+
+
 def test_openapi_document_is_valid_and_the_examples_conform(client: FlaskClient) -> None:
     import jsonschema_rs
     import schemathesis
@@ -143,3 +159,28 @@ def test_docs_style_hash_matches(client: FlaskClient) -> None:
     assert style is not None
     digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
     assert f"'sha256-{digest}'" in resp.headers["Content-Security-Policy"]
+
+
+def test_docs_render_markdown_code_and_strong(client: FlaskClient) -> None:
+    html = client.get("/docs").get_data(as_text=True)
+    assert "`" not in html  # no raw Markdown left
+    assert "<code>POST /v1/jobs</code>" in html
+    assert "<code>end</code> must be later than <code>start</code>" in html
+    assert "<strong>with</strong> a UTC offset" in html
+    assert "**" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("plain", "plain"),
+        ("a `b` c", "a <code>b</code> c"),
+        ("**x** and `y`", "<strong>x</strong> and <code>y</code>"),
+        ("`<script>` & <b>", "<code>&lt;script&gt;</code> &amp; &lt;b&gt;"),
+        ("one ` alone", "one ` alone"),
+        ("`a` `b`", "<code>a</code> <code>b</code>"),
+        ("**`code`**", "<strong><code>code</code></strong>"),
+    ],
+)
+def test_inline_markdown_escapes_everything_first(text: str, html: str) -> None:
+    assert docs.inline_markdown(text) == html

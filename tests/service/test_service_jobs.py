@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from service_testlib import AUTH_A, AUTH_B, assert_problem_json, grid_problem, wait_for_job
 
 import matchcore
-from service.jobs import JobRunner, JobStore, run_job
+from service.jobqueue import JobRunner, JobStore, run_job
 
 
 def _submit(client: FlaskClient, problem: Any, headers: dict[str, str] = AUTH_A) -> Any:

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from service_testlib import AUTH_A, assert_problem_json, grid_problem
 
 import matchcore
-from service import api
+from service import check as check_resource
+from service import match as match_resource
 
 
 def test_match_returns_a_checked_plan(client: FlaskClient, problem: dict[str, Any]) -> None:
@@ -50,14 +51,14 @@ def test_time_limit_is_capped_and_solver_threads_limited(
     make_app: Any, problem: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, Any] = {}
-    real_solve = api.solve
+    real_solve = match_resource.solve
 
     def spy(p: matchcore.Problem, *, time_limit_s: float | None = None) -> Any:
         seen["time_limit_s"] = time_limit_s
         seen["workers"] = p.options.workers
         return real_solve(p, time_limit_s=time_limit_s)
 
-    monkeypatch.setattr(api, "solve", spy)
+    monkeypatch.setattr(match_resource, "solve", spy)
     client = make_app(TIME_LIMIT_CAP_S=2, MAX_SOLVER_THREADS=3).test_client()
     problem["options"] = {"time_limit_seconds": 3600, "workers": 64}
     assert client.post("/v1/match", json=problem, headers=AUTH_A).status_code == 200
@@ -75,7 +76,7 @@ def test_time_limit_is_capped_and_solver_threads_limited(
 def test_validate_only_reports_funnels_without_solving(
     client: FlaskClient, problem: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "solve", lambda *a, **k: pytest.fail("must not solve"))
+    monkeypatch.setattr(match_resource, "solve", lambda *a, **k: pytest.fail("must not solve"))
     problem["requests"][0]["skills"] = ["nursing"]
     resp = client.post("/v1/match?validate_only=true", json=problem, headers=AUTH_A)
     assert resp.status_code == 200
@@ -89,6 +90,29 @@ def test_validate_only_reports_funnels_without_solving(
     assert first["blocked_at"] == "no_skill_match"
     assert second["blocked_at"] is None
     assert second["funnel"]["available"] == 1
+
+
+def test_validate_only_blocked_at_is_the_reason_the_solve_gives(client: FlaskClient) -> None:
+    problem = grid_problem(6, 12)
+    reqs = problem["requests"]
+    reqs[0]["skills"] = ["nursing"]  # nobody has it
+    reqs[1]["excluded_volunteers"] = [f"v{i}" for i in range(6)]
+    reqs[2]["location"] = {"lat": 52.0, "lon": 4.3}  # far from everyone
+    reqs[3]["volunteers_needed"] = 7  # more than there are
+    reqs[4]["window"] = {"start": "2030-03-04T09:00:00+01:00", "end": "2030-03-04T09:50:00+01:00"}
+    report = client.post("/v1/match?validate_only=true", json=problem, headers=AUTH_A).get_json()
+    solution = client.post("/v1/match", json=problem, headers=AUTH_A).get_json()
+    reasons = {u["request_id"]: u["reason"] for u in solution["unassigned"]}
+    blocked = {f["request_id"]: f["blocked_at"] for f in report["funnels"]}
+    assert blocked["r0"] == "no_skill_match"
+    assert blocked["r1"] == "excluded"
+    assert blocked["r2"] == "out_of_range"
+    assert blocked["r3"] == "no_skill_match"  # 7 needed: the first stage already has too few
+    for request_id, stage in blocked.items():
+        if stage is None:  # passes every stage: served, or left out for capacity
+            assert reasons.get(request_id, "capacity") == "capacity"
+        else:
+            assert reasons[request_id] == stage
 
 
 def test_validate_only_false_solves(client: FlaskClient, problem: Any) -> None:
@@ -210,6 +234,13 @@ def test_check_reports_violations_with_pointers(client: FlaskClient, problem: An
           "solution": {"assignments": [{"request_id": "x", "volunteer_ids": ["y"],
                                         "start": "yesterday"}]}},
          "/solution/assignments/0/start"),
+        # a problem where the solution belongs, a field no solution has, a bad status
+        ({"problem": {"volunteers": [], "requests": []},
+          "solution": {"volunteers": [], "requests": [], "assignments": []}}, "/solution"),
+        ({"problem": {"volunteers": [], "requests": []},
+          "solution": {"assignments": [], "plan": []}}, "/solution/plan"),
+        ({"problem": {"volunteers": [], "requests": []},
+          "solution": {"assignments": [], "status": "done"}}, "/solution/status"),
     ],
 )  # fmt: skip
 def test_check_bad_documents_are_422(client: FlaskClient, body: Any, pointer: str) -> None:
@@ -219,12 +250,12 @@ def test_check_bad_documents_are_422(client: FlaskClient, body: Any, pointer: st
 
 
 def test_location_to_pointer() -> None:
-    assert api.location_to_pointer("assignments[2].volunteer_ids[1]") == (
+    assert check_resource.location_to_pointer("assignments[2].volunteer_ids[1]") == (
         "/assignments/2/volunteer_ids/1"
     )
-    assert api.location_to_pointer("objective.travel_km") == "/objective/travel_km"
-    assert api.location_to_pointer("(document)") == ""
-    assert api.location_to_pointer("unassigned") == "/unassigned"
+    assert check_resource.location_to_pointer("objective.travel_km") == "/objective/travel_km"
+    assert check_resource.location_to_pointer("(document)") == ""
+    assert check_resource.location_to_pointer("unassigned") == "/unassigned"
 
 
 def test_unknown_query_parameters_are_ignored(app: Flask, problem: Any) -> None:
