@@ -22,6 +22,7 @@ import pytest
 from matchcore import cli
 from matchcore.check import check
 from matchcore.problem import Problem
+from matchcore.report.text import format_summary
 
 TIMEOUT_S = 180
 # A violation line of `matchcore check`: `path: rule: message`.
@@ -479,7 +480,7 @@ def test_summary_groups_the_unassigned_by_reason(problem_file: Path) -> None:
     from matchcore.solver import solve
 
     problem = Problem.from_json(problem_file.read_bytes())
-    text = cli.format_summary(problem, solve(problem), title="Plan")
+    text = format_summary(problem, solve(problem), title="Plan")
     assert "Served      2 of 4 requests" in text
     assert "Not served: 2 requests, by reason" in text
     assert text.index("no_skill_match") < text.index("out_of_range")  # funnel order
