@@ -110,7 +110,7 @@ def test_unserved_rows_carry_the_gloss_of_their_reason_and_the_detail() -> None:
 
 def test_each_busy_volunteer_has_a_week_with_each_of_their_tasks_once() -> None:
     problem, doc = plan()
-    text, page = _page(problem, doc)
+    text, _ = _page(problem, doc)
     busy = Counter(vid for a in doc["assignments"] for vid in a["volunteer_ids"])
     assert text.count('<article class="week"') == len(busy)
     # each article's table: one row per task of that volunteer
@@ -137,7 +137,7 @@ def test_ids_are_escaped_and_stay_text() -> None:
 
 def test_the_page_is_self_contained() -> None:
     problem, doc = plan()
-    text, page = _page(problem, doc)
+    _text, page = _page(problem, doc)
     for tag, name, value in page.attributes:
         if name in ("src", "href", "action", "srcset", "poster", "data"):
             assert value.startswith("#"), (tag, name, value)

@@ -154,9 +154,8 @@ def test_redaction_is_stable_unique_and_complete() -> None:
 def test_redaction_lengthens_a_pseudonym_on_collision(monkeypatch: pytest.MonkeyPatch) -> None:
     import matchcore.report.model as model
 
-    problem, doc = plan()
     monkeypatch.setattr(model.secrets, "token_bytes", lambda n: b"k" * n)
-    names = model._Pseudonyms(problem)
+    names = model._Pseudonyms()
     many = [names.of("request", f"r{i}") for i in range(3000)]  # 4 hex digits collide here
     assert len(set(many)) == len(many)
     assert any(len(n) > 6 for n in many)

@@ -334,7 +334,7 @@ def build_report(problem: Problem, solution: Any, *, redact: bool = False) -> Re
     """
     doc = solution.to_dict() if hasattr(solution, "to_dict") else solution
     _check_is_solution(doc)
-    name = _Pseudonyms(problem) if redact else None
+    name = _Pseudonyms() if redact else None
     ident: Callable[[str, str], str] = name.of if name is not None else _same
     project = _Projection(problem)
     assignments, visits = _read_assignments(problem, doc, project, ident)
@@ -469,7 +469,7 @@ _PREFIX = {"volunteer": "V", "request": "R", "client": "C", "group": "G", "parti
 class _Pseudonyms:
     """Stable pseudonyms for one report: a keyed hash, lengthened until unique."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self) -> None:
         self._key = secrets.token_bytes(16)
         self._names: dict[tuple[str, str], str] = {}
         self._taken: set[str] = set()
