@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench bench-service serve clean
+.PHONY: install demo test lint typecheck bench bench-service serve clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/matchcore demo
+	$(BIN)/matchcore demo --report demo-report.html
+
+# Headless Chromium for the report's browser tests (Debian's package; needs root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@chromium --version
 
 test: $(STAMP)
 	$(BIN)/ruff check src service tests benchmarks examples

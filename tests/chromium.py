@@ -32,6 +32,8 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",
+    # no name resolves: even a page that tried could reach no host
+    "--host-resolver-rules=MAP * ~NOTFOUND",
     "--remote-debugging-pipe",
 )
 
@@ -168,6 +170,14 @@ class Browser:
             e["params"]["request"]["url"]
             for e in self.events
             if e.get("method") == "Network.requestWillBeSent"
+        ]
+
+    def blocked(self) -> list[str]:
+        """Why requests were blocked before they left (``csp``, ...), one entry per request."""
+        return [
+            e["params"]["blockedReason"]
+            for e in self.events
+            if e.get("method") == "Network.loadingFailed" and "blockedReason" in e["params"]
         ]
 
     def console_problems(self) -> list[str]:
