@@ -65,7 +65,7 @@ def test_the_detectors_see_a_blocked_request_and_a_console_error(
     # report's refuses is seen (as attempted, then blocked), and its refusal logged.
     image = '<img src="http://example.invalid/x.png">'
     guarded = tmp_path / "guarded.html"
-    policy = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">"
+    policy = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
     guarded.write_text(f"<!DOCTYPE html>{policy}{image}", encoding="utf-8")
     _fresh(browser, guarded)
     assert "http://example.invalid/x.png" in browser.requests()
