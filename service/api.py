@@ -13,6 +13,7 @@ from matchcore import ProblemError, candidate_funnels, check, solve
 from service.core import cap_solver_threads, effective_time_limit
 from service.errors import ApiError, validation_error
 from service.jobs import TooManyJobs
+from service.report import match_report, wants_html
 from service.solving import enforce_size, funnel_report, parse_problem, read_json_body
 from service.state import state
 
@@ -58,6 +59,8 @@ def match() -> Response:
         )
     except ProblemError as err:  # pins that break a hard rule
         raise validation_error(err) from None
+    if wants_html():  # Accept: text/html: the report page (service/report.py)
+        return match_report(problem, solution)
     return jsonify(solution.to_dict())
 
 

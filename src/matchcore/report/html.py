@@ -84,6 +84,11 @@ def content_security_policy(css: str, script: str) -> str:
     )
 
 
+def page_policy() -> str:
+    """The Content-Security-Policy every report page declares (for an HTTP header too)."""
+    return content_security_policy(_asset("report.css"), _asset("report.js"))
+
+
 def _sha256(text: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return "sha256-" + base64.b64encode(digest).decode("ascii")
