@@ -52,9 +52,9 @@ def wants_html() -> bool:
     return best == HTML
 
 
-def report_language() -> str:
-    """``?lang=nl|en``, else the best of ``Accept-Language``, else Dutch."""
-    asked = request.args.get("lang")
+def report_language(*, query: bool = True) -> str:
+    """``?lang=nl|en`` (with ``query``), else the best of ``Accept-Language``, else Dutch."""
+    asked = request.args.get("lang") if query else None
     if asked is not None:
         if asked not in LANGUAGES:
             raise ApiError(
@@ -79,8 +79,11 @@ def html_response(page: str, lang: str) -> Response:
 
 
 def match_report(problem: Any, solution: Any) -> Response:
-    """The report of a synchronous match, for ``POST /v1/match`` with ``Accept: text/html``."""
-    lang = report_language()
+    """The report of a synchronous match, for ``POST /v1/match`` with ``Accept: text/html``.
+
+    Its language comes from ``Accept-Language`` only: ``/v1/match`` takes no ``lang``.
+    """
+    lang = report_language(query=False)
     return html_response(render_report_html(build_report(problem, solution), lang=lang), lang)
 
 

@@ -47,7 +47,9 @@ CONFIG = SchemathesisConfig.from_dict(
     {
         "headers": AUTH_A,
         "checks": {
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "404", "422", "429"]}
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "401", "404", "409", "422", "429"]
+            }
         },
     }
 )

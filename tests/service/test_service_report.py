@@ -98,10 +98,10 @@ def test_an_unknown_language_is_a_400(make_app: Any, problem: Any, db_path: str)
 def test_match_answers_html_when_asked(
     client: FlaskClient, problem: Any, accept: str | None, html: bool
 ) -> None:
-    headers = dict(AUTH_A)
+    headers = {**AUTH_A, "Accept-Language": "en"}
     if accept is not None:
         headers["Accept"] = accept
-    resp = client.post("/v1/match?lang=en", json=problem, headers=headers)
+    resp = client.post("/v1/match", json=problem, headers=headers)
     assert resp.status_code == 200
     if html:
         assert resp.mimetype == "text/html"
