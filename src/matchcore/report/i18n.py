@@ -78,7 +78,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "place": ("Plaats", "Place"),
     "destination": ("Bestemming", "Destination"),
     "km": ("km", "km"),
-    "minutes": ("Reistijd (min)", "Travel (min)"),
+    "minutes": ("Reistijd enkel (min)", "One-way travel (min)"),
     "role": ("Rol", "Role"),
     "preferred": ("Vaste vrijwilliger", "Usual volunteer"),
     "pinned": ("Vastgelegd", "Pinned"),
