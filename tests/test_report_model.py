@@ -114,6 +114,9 @@ def test_later_fields_fill_their_sections() -> None:
     assert "volunteer" not in recruit.columns and "summary" in recruit.columns
     assert "patch" not in report.signals[2].table.columns
     assert report.warnings[0].code == "unknown_skill"
+    far = next(u for u in report.unserved if u.request_id == "req-far")
+    assert far.near_miss.startswith("a range of 60 km")
+    assert all(u.near_miss == "" for u in report.unserved if u is not far)
 
 
 def test_without_later_fields_their_sections_are_empty() -> None:

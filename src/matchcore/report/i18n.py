@@ -108,6 +108,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "extra_requests": ("Extra hulpvragen", "Extra requests"),
     "extra_priority": ("Extra prioriteit", "Extra priority"),
     "near_misses": ("Bijna geholpen", "Near misses"),
+    "near_miss": ("Bijna", "Near miss"),
     "zorgpad_gaps": ("Gaten in het zorgpad", "Gaps in the zorgpad"),
     "group_proposals": ("Voorstellen voor groepen", "Proposed groups"),
     "warnings": ("Waarschuwingen", "Warnings"),

@@ -21,7 +21,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -129,6 +129,7 @@ class UnservedRow:
     window_start: datetime | None
     window_end: datetime | None
     referrals: tuple[Referral, ...] = ()
+    near_miss: str = ""  # the summary of its near miss (issue 11), when there is one
 
     @property
     def day(self) -> date | None:
@@ -338,7 +339,7 @@ def build_report(problem: Problem, solution: Any, *, redact: bool = False) -> Re
     ident: Callable[[str, str], str] = name.of if name is not None else _same
     project = _Projection(problem)
     assignments, visits = _read_assignments(problem, doc, project, ident)
-    unserved = _read_unserved(problem, doc, project, ident)
+    unserved = _with_near_misses(_read_unserved(problem, doc, project, ident), doc, ident)
     _check_covers(problem, doc)
     weeks = _weeks(problem, visits, project, ident)
     objective = doc.get("objective") if isinstance(doc.get("objective"), Mapping) else {}
@@ -518,6 +519,7 @@ def _scrub_unserved(u: UnservedRow, text: Callable[[str], str]) -> UnservedRow:
         u.window_start,
         u.window_end,
         refs,
+        text(u.near_miss),
     )
 
 
@@ -767,6 +769,24 @@ def _read_unserved(
             )
         )
     return tuple(rows)
+
+
+def _with_near_misses(
+    rows: tuple[UnservedRow, ...], doc: Mapping[str, Any], ident: Callable[[str, str], str]
+) -> tuple[UnservedRow, ...]:
+    """Each unserved row with the summary of its near miss, from ``signals.near_misses``."""
+    signals = doc.get("signals")
+    misses = signals.get("near_misses") if isinstance(signals, Mapping) else None
+    if not isinstance(misses, list):
+        return rows
+    summary: dict[str, str] = {}
+    for miss in misses:
+        if isinstance(miss, Mapping) and isinstance(miss.get("request_id"), str):
+            rid = ident("request", miss["request_id"])
+            summary.setdefault(rid, _plain(miss.get("summary")))
+    return tuple(
+        replace(u, near_miss=summary[u.request_id]) if u.request_id in summary else u for u in rows
+    )
 
 
 def _read_referrals(

@@ -177,6 +177,7 @@ def _unserved(
         t["priority"],
         t["sheet_lat"],
         t["sheet_lon"],
+        t["near_miss"],
     ]
     rows: list[list[Cell]] = [
         [
@@ -191,6 +192,7 @@ def _unserved(
             u.priority,
             u.place.lat,
             u.place.lon,
+            u.near_miss or None,
         ]
         for u in report.unserved
     ]
