@@ -76,7 +76,7 @@ def test_km_per_member_is_the_round_trip_without_legs() -> None:
 def test_map_points_lie_inside_the_map_and_keep_their_order() -> None:
     problem, doc = plan()
     report = build_report(problem, doc)
-    points = [h for _, h in report.homes] + [a.place for a in report.assignments]
+    points = [w.home for w in report.weeks] + [a.place for a in report.assignments]
     points += [u.place for u in report.unserved]
     for p in points:
         assert 0 <= p.x <= MAP_WIDTH and 0 <= p.y <= MAP_HEIGHT

@@ -250,7 +250,6 @@ class Report:
     weeks: tuple[VolunteerWeek, ...]
     days: tuple[DayCount, ...]
     reasons: tuple[ReasonCount, ...]
-    homes: tuple[tuple[str, Point], ...]
     lines: tuple[MapLine, ...]
     groups: tuple[GroupRow, ...] = ()
     closed_groups: tuple[Outcome, ...] = ()
@@ -367,7 +366,6 @@ def build_report(problem: Problem, solution: Any, *, redact: bool = False) -> Re
         weeks=weeks,
         days=_day_counts(assignments, unserved),
         reasons=_reason_counts(unserved, colours),
-        homes=tuple((w.volunteer_id, w.home) for w in weeks),
         lines=_map_lines(assignments, weeks, groups, problem, project, ident),
         groups=groups,
         closed_groups=closed,
