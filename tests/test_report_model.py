@@ -249,3 +249,19 @@ def test_nasty_ids_are_kept_verbatim_in_the_model() -> None:
     problem, doc = plan()
     report = build_report(problem, doc)
     assert NASTY_ID in {w.volunteer_id for w in report.weeks}
+
+
+def test_redaction_reaches_ids_inside_texts() -> None:
+    problem, doc = with_extras()
+    doc = copy.deepcopy(doc)
+    doc["warnings"].append(
+        {"code": "x", "pointer": "", "message": f"see (vol-a), req-far. and {NASTY_ID}!"}
+    )
+    report = build_report(problem, doc, redact=True)
+    message = report.warnings[-1].message
+    vol_a = report.weeks[0].volunteer_id
+    far = next(u.request_id for u in report.unserved if "60 km" in u.near_miss)
+    # req-far is also its own client's id, and NASTY_ID a volunteer's and a client's:
+    # in a text, an id used twice reads as the kind it was first met as
+    ride = next(a for a in report.assignments if a.destination is not None)
+    assert message == f"see ({vol_a}), {far}. and {ride.client_id}!"

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from matchcore.errors import ProblemError
@@ -233,7 +234,11 @@ class MapLine:
 
 @dataclass(frozen=True)
 class Report:
-    """Everything a report shows, computed once from a problem and its solution."""
+    """Everything a report shows, computed once from a problem and its solution.
+
+    The derived views (``busy_weeks``, ``has_rides``, ...) are computed once on
+    first use: the formats read them once per row.
+    """
 
     status: str
     wall_seconds: float
@@ -265,29 +270,29 @@ class Report:
     def proven(self) -> bool:
         return self.status == "optimal"
 
-    @property
+    @cached_property
     def referrals(self) -> tuple[Referral, ...]:
         return tuple(ref for u in self.unserved for ref in u.referrals)
 
-    @property
+    @cached_property
     def has_rides(self) -> bool:
         return any(a.destination is not None for a in self.assignments) or any(
             u.destination is not None for u in self.unserved
         )
 
-    @property
+    @cached_property
     def has_roles(self) -> bool:
         return any(v.role is not None for w in self.weeks for v in w.visits)
 
-    @property
+    @cached_property
     def day_keys(self) -> tuple[str, ...]:
         return tuple(day_key(d.day) for d in self.days)
 
-    @property
+    @cached_property
     def busy_weeks(self) -> tuple[VolunteerWeek, ...]:
         return tuple(w for w in self.weeks if w.visits)
 
-    @property
+    @cached_property
     def idle_volunteers(self) -> tuple[str, ...]:
         return tuple(w.volunteer_id for w in self.weeks if not w.visits)
 
@@ -487,18 +492,42 @@ class _Pseudonyms:
         name = f"{prefix}-{digest[:size]}"
         self._taken.add(name)
         self._names[(kind, value)] = name
-        self._ids[value] = name
+        self._ids.setdefault(value, name)  # in texts, an id used twice reads as its first kind
         self._pattern = None
         return name
 
     def scrub(self, text: str) -> str:
-        """``text`` with every id seen so far replaced by its pseudonym."""
+        """``text`` with every id seen so far replaced by its pseudonym.
+
+        Word by word (a dictionary look-up per word, trimmed of punctuation
+        around it); only ids with spaces inside need a pattern of their own.
+        """
         if not self._ids or not text:
             return text
         if self._pattern is None:
-            ordered = sorted(self._ids, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(i) for i in ordered))
-        return self._pattern.sub(lambda m: self._ids[m.group(0)], text)
+            spaced = sorted((i for i in self._ids if _SPACE.search(i)), key=len, reverse=True)
+            alternation = "|".join(re.escape(i) for i in spaced)
+            self._pattern = re.compile(alternation) if spaced else _NOTHING
+        text = self._pattern.sub(lambda m: self._ids[m.group(0)], text)
+        return _WORD.sub(self._word, text)
+
+    def _word(self, match: re.Match[str]) -> str:
+        """A word, or the id inside it once punctuation around it is taken off."""
+        word = match.group(0)
+        lead = len(word) - len(word.lstrip(_PUNCTUATION))
+        trail = len(word) - len(word.rstrip(_PUNCTUATION))
+        for i in range(lead + 1):
+            for j in range(trail + 1):
+                core = word[i : len(word) - j]
+                if core in self._ids:
+                    return word[:i] + self._ids[core] + word[len(word) - j :]
+        return word
+
+
+_SPACE = re.compile(r"\s")
+_WORD = re.compile(r"\S+")
+_NOTHING = re.compile(r"(?!)")
+_PUNCTUATION = ".,;:!?()[]{}'\"«»"
 
 
 def _scrub_unserved(u: UnservedRow, text: Callable[[str], str]) -> UnservedRow:
