@@ -11,7 +11,7 @@ EXTRAS_service := [service]
 EXTRAS_bench   := [bench]
 EXTRAS_test    := [service,bench,distributed,dev]
 
-.PHONY: install demo test lint typecheck bench bench-service serve clean
+.PHONY: install demo test lint typecheck bench bench-service serve clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,15 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-test
 
 demo: $(VENV)/.installed-runtime
-	$(BIN)/matchcore demo
+	$(BIN)/matchcore demo --report demo-report.html
 
-test: $(VENV)/.installed-test
+# Headless Chromium for the report's browser tests (Debian's package; needs root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@chromium --version
+
+test: browser $(VENV)/.installed-test
 	$(BIN)/ruff check src service tests benchmarks examples
 	$(BIN)/mypy
 	$(BIN)/pytest -q

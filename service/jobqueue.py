@@ -469,7 +469,10 @@ def run_job(db_path: str, job_id: str, claim: str, solver_threads: int) -> str:
         store.fail(job_id, claim, details, "failed: solver error")
         return "failed"
     took = time.perf_counter() - started
-    store.finish(job_id, claim, text, f"done in {took:.1f} s")
+    if store.finish(job_id, claim, text, f"done in {took:.1f} s"):
+        from service.report import keep_job_report
+
+        keep_job_report(store, job_id, problem, solution)  # the problem is gone after this
     return "done"
 
 

@@ -56,7 +56,7 @@ def create_job() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/<job_id>")
 def get_job(job_id: str) -> Response:
     """Status, progress and, when done, the solution. Another key's job is a 404."""
-    job = _job_or_404(job_id)
+    job = job_or_404(job_id)
     g.n_volunteers, g.n_requests = job.volunteers, job.requests
     return jsonify(job.to_dict())
 
@@ -70,7 +70,7 @@ def delete_job(job_id: str) -> tuple[str, int]:
     return "", 204
 
 
-def _job_or_404(job_id: str) -> Job:
+def job_or_404(job_id: str) -> Job:
     st = state()
     job = st.store.get(job_id, g.key_id) if _JOB_ID_RE.match(job_id) else None
     if job is None:

@@ -10,6 +10,7 @@ from matchcore import Funnel, Problem, ProblemError, Reason, candidate_funnels, 
 from matchcore.explain import reason_for
 from service.core import cap_solver_threads, effective_time_limit
 from service.errors import ApiError, validation_error
+from service.report import match_report, wants_html
 from service.solving import enforce_size, parse_problem, read_json_body
 from service.state import state
 
@@ -40,6 +41,8 @@ def match() -> Response:
         )
     except ProblemError as err:  # pins that break a hard rule
         raise validation_error(err) from None
+    if wants_html():  # Accept: text/html: the report page (service/report.py)
+        return match_report(problem, solution)
     return jsonify(solution.to_dict())
 
 

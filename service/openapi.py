@@ -628,6 +628,13 @@ def build_document(settings: Settings) -> dict[str, Any]:
         "required": True,
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
     }
+    lang_param = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Language of an HTML report (default: Accept-Language, else nl).",
+        "schema": {"type": "string", "enum": ["nl", "en"]},
+    }
     paths: dict[str, Any] = {
         "/v1/match": {
             "post": {
@@ -635,14 +642,16 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "summary": "Match all requests at once (or only validate)",
                 "description": "Body: a v1 problem. Answer: a v1 solution, within the time "
                 "limit plus a small margin. With `validate_only=true` the problem is only "
-                "checked and each request's candidate funnel reported, without solving. " + limits,
+                "checked and each request's candidate funnel reported, without solving. With "
+                "`Accept: text/html` the answer is the plan's report page (see getJobReport), in "
+                "the language of Accept-Language (nl or en; else nl). " + limits,
                 "parameters": [
                     {
                         "name": "validate_only",
                         "in": "query",
                         "required": False,
                         "schema": {"type": "boolean", "default": False},
-                    }
+                    },
                 ],
                 "requestBody": _json_body("Problem", EXAMPLE_PROBLEM),
                 "responses": _responses(
@@ -655,7 +664,8 @@ def build_document(settings: Settings) -> dict[str, Any]:
                                         "anyOf": [_ref("Solution"), _ref("ValidationReport")]
                                     },
                                     "example": EXAMPLE_SOLUTION,
-                                }
+                                },
+                                "text/html": {"schema": {"type": "string"}},
                             },
                         }
                     },
@@ -731,6 +741,31 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "until retention removes it. A finished job is erased at once.",
                 "responses": _responses(
                     {"204": {"description": "Cancelled or erased."}}, "401", "404", "429", "503"
+                ),
+            },
+        },
+        "/v1/jobs/{job_id}/report": {
+            "parameters": [job_id_param, lang_param],
+            "get": {
+                "operationId": "getJobReport",
+                "summary": "The plan of a finished job as one offline HTML page",
+                "description": "A map, charts, the unserved with their reasons and each "
+                "volunteer's week, printable one page per volunteer. The page loads nothing: "
+                "its Content-Security-Policy admits only its own style and script. Kept as "
+                "long as the job. Language: `lang`, else Accept-Language, else Dutch.",
+                "responses": _responses(
+                    {
+                        "200": {
+                            "description": "The report page.",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
+                        "409": _problem("The job is not done (yet): it has no report."),
+                    },
+                    "400",
+                    "401",
+                    "404",
+                    "429",
+                    "503",
                 ),
             },
         },

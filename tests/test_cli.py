@@ -22,6 +22,7 @@ import pytest
 from matchcore import cli
 from matchcore.check import check
 from matchcore.problem import Problem
+from matchcore.report.text import format_summary
 
 TIMEOUT_S = 180
 # A violation line of `matchcore check`: `path: rule: message`.
@@ -191,8 +192,11 @@ def test_progress_lines_only_on_a_terminal_or_verbose(problem_file: Path) -> Non
     assert run_main("solve", problem_file).stderr == ""
     on_terminal = run_main("solve", problem_file, tty=True)
     assert on_terminal.returncode == 0
-    lines = on_terminal.stderr.splitlines()
-    assert lines and all(line.startswith("matchcore [") for line in lines), lines
+    # on a terminal: one status line that rewrites itself, ended once the command ends
+    updates = [u for u in on_terminal.stderr.split("\r") if u]
+    assert len(updates) > 1, on_terminal.stderr
+    assert all(u.startswith("\x1b[Kmatchcore [") for u in updates), updates
+    assert on_terminal.stderr.endswith("\n") and on_terminal.stderr.count("\n") == 1
     assert run_main("solve", problem_file, "--quiet", tty=True).stderr == ""
 
 
@@ -273,7 +277,8 @@ def test_bad_problem_leaves_output_untouched(
     assert at_terminal.returncode == 2
     *progress, last = at_terminal.stderr.splitlines()
     assert last == line
-    assert all(p.startswith("matchcore [") for p in progress), progress
+    # (a terminal's status line rewrites itself after "\r" and a clear-line code)
+    assert all(p.startswith("\x1b[Kmatchcore [") for p in progress if p), progress
     assert existing.read_text(encoding="utf-8") == "keep me\n"
 
     assert_one_error_line(run_main("solve", problem_file, "-o", tmp_path / "fresh.json"))
@@ -570,7 +575,7 @@ def test_summary_groups_the_unassigned_by_reason(problem_file: Path) -> None:
     from matchcore.tasks.solve import solve
 
     problem = Problem.from_json(problem_file.read_bytes())
-    text = cli.format_summary(problem, solve(problem), title="Plan")
+    text = format_summary(problem, solve(problem), title="Plan")
     assert "Served      2 of 4 requests" in text
     assert "Not served: 2 requests, by reason" in text
     assert text.index("no_skill_match") < text.index("out_of_range")  # funnel order

@@ -42,7 +42,14 @@ def _cli_lines() -> list[list[str]]:
 
 
 def test_readme_shows_every_subcommand() -> None:
-    assert {line[1] for line in _cli_lines()} >= {"solve", "check", "generate", "demo"}
+    assert {line[1] for line in _cli_lines()} >= {
+        "solve",
+        "check",
+        "generate",
+        "demo",
+        "report",
+        "summary",
+    }
 
 
 @pytest.mark.parametrize("argv", _cli_lines(), ids=lambda argv: " ".join(argv[:2]))
@@ -51,7 +58,7 @@ def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
     (tmp_path / "examples").mkdir()
     for example in (ROOT / "examples").glob("*.json"):
         (tmp_path / "examples" / example.name).write_bytes(example.read_bytes())
-    if argv[1] == "check":
+    if argv[1] in ("check", "report", "summary") and "plan.json" in argv:
         solve = ["solve", "examples/small_network.json", "-o", "plan.json", "--quiet"]
         subprocess.run([sys.executable, "-m", "matchcore.cli", *solve], cwd=tmp_path, check=True)
     result = subprocess.run(

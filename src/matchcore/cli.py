@@ -30,17 +30,18 @@ import os
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from matchcore.errors import ProblemError
 from matchcore.problem import Problem, load_json
+from matchcore.report.progress import progress_logging
+from matchcore.report.text import format_summary
 
 if TYPE_CHECKING:
-    from matchcore.solution import Assignment, Objective, Solution
+    from matchcore.solution import Objective, Solution
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version and usage errors (exit 2)
         return stop.code if isinstance(stop.code, int) else EXIT_INPUT
     try:
-        with _progress_logging(_progress(args)):
+        with progress_logging(_progress(args), sys.stderr):
             code: int = args.run(args)
         return code
     except InputError as err:
@@ -118,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         help="progress lines on stderr even when it is not a terminal "
         "(by default they appear only on a terminal)",
     )
+    _report_arguments(solve, "also write a report of the plan here: .html, .xlsx or .csv")
     solve.set_defaults(run=_cmd_solve)
 
     check = sub.add_parser(
@@ -164,8 +166,62 @@ def _parser() -> argparse.ArgumentParser:
         description="Solve a bundled example network and print the plan for a coordinator.",
     )
     _time_limit_argument(demo, "seconds for the solve (default: the example's own setting)")
+    _report_arguments(demo, "also write a report of the plan here (.html, .xlsx or .csv)")
     demo.set_defaults(run=_cmd_demo, quiet=True, verbose=False)
+
+    report = sub.add_parser(
+        "report",
+        help="write a plan as an HTML page, a spreadsheet or a CSV",
+        description="Write a report of a solved plan: an offline HTML page with a map, charts "
+        "and each volunteer's week (.html), a workbook (.xlsx), or the assignments (.csv). "
+        "The format follows the extension of -o.",
+    )
+    report.add_argument("problem", metavar="PROBLEM.json", help="problem file, or - for stdin")
+    report.add_argument("solution", metavar="SOLUTION.json", help="solution file, or - for stdin")
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="REPORT",
+        required=True,
+        help="where to write the report (atomically): plan.html, plan.xlsx or plan.csv",
+    )
+    _language_arguments(report)
+    report.set_defaults(run=_cmd_report, quiet=True, verbose=False)
+
+    summary = sub.add_parser(
+        "summary",
+        help="print a coordinator's summary of a plan",
+        description="Print the totals, the first assignments and the unserved requests by reason.",
+    )
+    summary.add_argument("problem", metavar="PROBLEM.json", help="problem file, or - for stdin")
+    summary.add_argument("solution", metavar="SOLUTION.json", help="solution file, or - for stdin")
+    summary.add_argument(
+        "--redact", action="store_true", help="replace ids by pseudonyms (e.g. V-3f2a)"
+    )
+    summary.set_defaults(run=_cmd_summary, quiet=True, verbose=False)
     return parser
+
+
+def _report_arguments(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--report", metavar="REPORT", help=help_text)
+    _language_arguments(parser)
+
+
+def _language_arguments(parser: argparse.ArgumentParser) -> None:
+    from matchcore.report.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the report (default: {DEFAULT_LANGUAGE})",
+    )
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="replace every id by a pseudonym such as V-3f2a (the same id, the same "
+        "pseudonym within one report), for sharing",
+    )
 
 
 def _time_limit_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -200,6 +256,9 @@ def _count(text: str) -> int:
 def _cmd_solve(args: argparse.Namespace) -> int:
     output = _output_path(args.output)
     _refuse_overwriting_input(args.problem, output)
+    report = _report_target(args.report)
+    if report is not None and output is not None and report[0].resolve() == output.resolve():
+        raise InputError(f"{args.report}: the report would overwrite the solution")
     problem = _load_problem(args.problem)
     log.info(
         "solving %d requests with %d volunteers (time limit %gs)",
@@ -211,6 +270,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     _write(output, (solution.to_json() + "\n").encode("utf-8"))
     if output is not None:
         log.info("wrote %s", output)
+    if report is not None:
+        _write_report(report, problem, solution, args)
+        log.info("wrote %s", report[0])
     return EXIT_OK
 
 
@@ -265,11 +327,83 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         problem = Problem.from_json(raw)
     except ProblemError as err:
         raise InputError(_problem_error_line(err, DEMO_RESOURCE, name_file=True)) from None
+    report = _report_target(args.report)
     solution = _solve(problem, args.time_limit)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # never die on a terminal's encoding
-    print(format_summary(problem, solution, title="matchcore demo"))
+    print(format_summary(problem, solution, title="matchcore demo", redact=args.redact))
+    if report is not None:
+        _write_report(report, problem, solution, args)
+        print(f"\nReport: {report[0].resolve()}")
     return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    target = _report_target(args.output)
+    assert target is not None  # -o is required
+    problem, solution = _load_plan(args.problem, args.solution)
+    _write_report(target, problem, solution, args)
+    return EXIT_OK
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    problem, solution = _load_plan(args.problem, args.solution)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    try:
+        text = format_summary(problem, solution, title="matchcore summary", redact=args.redact)
+    except ProblemError as err:
+        raise InputError(_problem_error_line(err, args.solution, name_file=True)) from None
+    print(text)
+    return EXIT_OK
+
+
+# -- reports ---------------------------------------------------------------------------
+
+
+def _report_target(name: str | None) -> tuple[Path, str] | None:
+    """The report's path and format (from its extension), checked before any work."""
+    from matchcore.report import report_format
+
+    if name is None:
+        return None
+    if name == STDIO:
+        raise InputError(
+            "a report is written to a file: give a name ending in .html, .xlsx or .csv"
+        )
+    try:
+        fmt = report_format(name)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    path = _output_path(name)
+    assert path is not None
+    return path, fmt
+
+
+def _load_plan(problem_name: str, solution_name: str) -> tuple[Problem, Any]:
+    """A problem and a solution document, both read and parsed (the solution as JSON data)."""
+    if problem_name == STDIO and solution_name == STDIO:
+        raise InputError("only one of PROBLEM and SOLUTION can be read from stdin")
+    problem = _load_problem(problem_name, name_file=True)
+    raw = _read_bytes(solution_name)
+    try:
+        return problem, load_json(raw)
+    except ProblemError as err:
+        raise InputError(_problem_error_line(err, solution_name, name_file=True)) from None
+
+
+def _write_report(
+    target: tuple[Path, str], problem: Problem, solution: Any, args: argparse.Namespace
+) -> None:
+    from matchcore.report import render
+
+    path, fmt = target
+    try:
+        data = render(problem, solution, fmt, lang=args.lang, redact=args.redact)
+    except ProblemError as err:
+        source = getattr(args, "solution", "")
+        raise InputError(_problem_error_line(err, source, name_file=True)) from None
+    _write(path, data)
 
 
 # -- reading, solving, writing -----------------------------------------------------
@@ -436,31 +570,6 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _objective_line(objective: Objective) -> str:
-    return (
-        f"served {objective.served_requests} requests, priority {objective.served_priority:g}, "
-        f"continuity {objective.continuity}, travel {objective.travel_km:.3f} km"
-    )
-
-
-# -- progress on stderr ------------------------------------------------------------
-
-
-class _ProgressFormatter(logging.Formatter):
-    """``matchcore [  1.2s] candidates: 812 pairs``: seconds since the command began."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._t0 = time.time()
-
-    def format(self, record: logging.LogRecord) -> str:
-        level = "" if record.levelno <= logging.INFO else f"{record.levelname.lower()}: "
-        line = f"matchcore [{record.created - self._t0:5.1f}s] {level}{record.getMessage()}"
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return line
-
-
 def _progress(args: argparse.Namespace) -> bool:
     """Progress lines: with ``--verbose``, or by default when stderr is a terminal.
 
@@ -472,133 +581,11 @@ def _progress(args: argparse.Namespace) -> bool:
     return bool(args.verbose) or sys.stderr.isatty()
 
 
-@contextlib.contextmanager
-def _progress_logging(progress: bool) -> Iterator[None]:
-    """Route the ``matchcore`` loggers to stderr for one command, then restore them.
-
-    INFO and up with ``progress``, else only warnings and errors.
-    """
-    logger = logging.getLogger("matchcore")
-    saved = logger.level, logger.propagate
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_ProgressFormatter())
-    logger.setLevel(logging.INFO if progress else logging.WARNING)
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
-
-
-# -- the demo summary --------------------------------------------------------------
-
-
-def format_summary(
-    problem: Problem,
-    solution: Solution,
-    *,
-    title: str = "matchcore",
-    rows: int = 8,
-    details: int = 3,
-) -> str:
-    """A coordinator's summary of a plan: totals, some assignments, the unserved.
-
-    Parameters
-    ----------
-    problem
-        The problem that was solved.
-    solution
-        Its solution.
-    title
-        The first words of the first line.
-    rows
-        How many assignments to list (the earliest first).
-    details
-        How many unserved requests to list per reason.
-    """
-    obj = solution.objective
-    total = len(problem.requests)
-    total_priority = sum(r.priority for r in problem.requests)
-    proven = solution.status.value == "optimal"
-    status = "optimal (proven)" if proven else "feasible (time limit reached before a proof)"
-    lines = [
-        f"{title}: {len(problem.volunteers)} volunteers, {total} open requests",
-        "",
-        f"  Plan        {status}, {solution.stats.wall_seconds:.1f} s",
-        f"  Served      {obj.served_requests} of {total} requests",
-        f"  Priority    {obj.served_priority:g} served of {total_priority:g} asked"
-        f" (at most {solution.bound:g} possible)",
-        f"  Continuity  {obj.continuity} {_plural(obj.continuity, 'visit')}"
-        " by the client's usual volunteer",
-        f"  Travel      {obj.travel_km:.1f} km in all (round trips)",
-    ]
-    if solution.assignments:
-        lines += ["", *_assignment_table(solution.assignments, rows)]
-    if solution.unassigned:
-        lines += ["", *_unassigned_lines(solution, details)]
-    else:
-        lines += ["", "Every request is served."]
-    return "\n".join(lines)
-
-
-def _assignment_table(assignments: Sequence[Assignment], rows: int) -> list[str]:
-    def when(a: Assignment) -> tuple[int, float]:
-        return (0, a.start.timestamp()) if a.start is not None else (1, 0.0)
-
-    shown = sorted(assignments, key=when)[:rows]
-    table = [("request", "when (local time)", "volunteers", "km")]
-    any_preferred = False
-    for a in shown:
-        if a.start is not None and a.end is not None:
-            slot = f"{a.start:%a %d %b %H:%M}-{a.end:%H:%M}"
-        else:
-            slot = "any time"
-        names = []
-        for v in a.volunteers:
-            names.append(v.volunteer_id + ("*" if v.preferred else ""))
-            any_preferred = any_preferred or v.preferred
-        km = sum(2 * v.distance_km for v in a.volunteers)
-        table.append((a.request_id, slot, ", ".join(names), f"{km:.1f}"))
-    widths = [max(len(row[i]) for row in table) for i in range(3)]
-    out = ["Assignments"]
-    if len(shown) < len(assignments):
-        out[0] += f" (the first {len(shown)} of {len(assignments)})"
-    for c0, c1, c2, c3 in table:
-        out.append(f"  {c0:<{widths[0]}}  {c1:<{widths[1]}}  {c2:<{widths[2]}}  {c3:>6}")
-    notes = []
-    if any_preferred:
-        notes.append("* the client's usual volunteer")
-    notes.append("km: round trips from home")
-    out.append("  " + "; ".join(notes))
-    return out
-
-
-def _unassigned_lines(solution: Solution, details: int) -> list[str]:
-    groups: dict[str, list[Any]] = {}
-    for u in solution.unassigned:
-        groups.setdefault(u.reason.value, []).append(u)
-    count = len(solution.unassigned)
-    from matchcore.explain import REASON_GLOSS, reason_gloss  # numpy only when summarising
-
-    glosses = {reason.value: reason_gloss(reason) for reason in REASON_GLOSS}
-    out = [f"Not served: {count} {_plural(count, 'request')}, by reason"]
-    order = [*glosses, *sorted(set(groups) - set(glosses))]
-    width = max(len(reason) for reason in groups)
-    for reason in order:
-        items = groups.get(reason)
-        if not items:
-            continue
-        gloss = glosses.get(reason, "")
-        out.append(f"  {reason:<{width}}  {len(items):>3}  {gloss}".rstrip())
-        id_width = max(len(u.request_id) for u in items[:details])
-        for u in items[:details]:
-            out.append(f"      {u.request_id:<{id_width}}  {_one_line(u.detail)}")
-        if len(items) > details:
-            out.append(f"      ... and {len(items) - details} more")
-    return out
+def _objective_line(objective: Objective) -> str:
+    return (
+        f"served {objective.served_requests} requests, priority {objective.served_priority:g}, "
+        f"continuity {objective.continuity}, travel {objective.travel_km:.3f} km"
+    )
 
 
 if __name__ == "__main__":

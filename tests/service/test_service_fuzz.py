@@ -50,7 +50,9 @@ CONFIG = SchemathesisConfig.from_dict(
     {
         "headers": AUTH_A,
         "checks": {
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "404", "422", "429"]},
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "401", "404", "409", "422", "429"]
+            },
             "use_after_free": {"enabled": False},
         },
     }
