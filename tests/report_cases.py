@@ -13,8 +13,9 @@ import copy
 from functools import cache
 from typing import Any
 
-from matchcore.problem import Location, Problem
 from matchcore.solver import solve
+
+from matchcore.problem import Location, Problem
 
 NASTY_ID = '<script>alert("x")</script>&amp;'
 WEEK = ("2026-03-02", "2026-03-03", "2026-03-04")
