@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from matchcore.errors import ProblemError
-from matchcore.problem import Problem, load_json
+from matchcore.io import load_json
+from matchcore.problem import Problem
 
 if TYPE_CHECKING:
     from matchcore.solution import Assignment, Objective, Solution
@@ -467,6 +468,7 @@ def _progress_logging(progress: bool) -> Iterator[None]:
 
 
 # -- the demo summary --------------------------------------------------------------
+
 
 def format_summary(
     problem: Problem,

@@ -1,11 +1,23 @@
-"""Input errors that name the place in the problem where they occur."""
+"""Input errors that name the place in the problem where they occur.
+
+A document with several errors reports all of them at once (up to
+:data:`MAX_ERRORS`): :class:`ProblemError` carries them in ``errors``, and its
+own ``path``, ``location``, ``pointer`` and ``message`` are those of the first,
+so code written for one error per document keeps working.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 PathSegment = str | int
+
+#: Errors reported for one document at most; reading stops after this many.
+MAX_ERRORS = 50
+
+#: Longest field name shown in a path: an unknown key is named, never echoed whole.
+_MAX_SEGMENT_CHARS = 60
 
 
 class ProblemError(ValueError):
@@ -19,12 +31,32 @@ class ProblemError(ValueError):
     message
         What is wrong. Never contains personal data (no names, coordinates
         or free text from the input), only the rule that was broken.
+    errors
+        Every error found in the document, this one first; defaults to this
+        error alone. See :meth:`collect`.
     """
 
-    def __init__(self, path: tuple[PathSegment, ...], message: str) -> None:
-        self.path = path
+    def __init__(
+        self,
+        path: tuple[PathSegment, ...],
+        message: str,
+        *,
+        errors: tuple[ProblemError, ...] = (),
+    ) -> None:
+        self.path = tuple(_short(s) for s in path)
         self.message = message
+        self.errors: tuple[ProblemError, ...] = errors or (self,)
+        # str() is the first error alone, as before errors were collected; see ``errors``
         super().__init__(f"{self.location}: {message}")
+
+    @classmethod
+    def collect(cls, errors: Iterable[ProblemError]) -> ProblemError:
+        """One error that carries ``errors`` (flattened, at most :data:`MAX_ERRORS`)."""
+        flat = tuple(e for err in errors for e in err.errors)[:MAX_ERRORS]
+        if not flat:
+            raise ValueError("collect() needs at least one error")
+        first = flat[0]
+        return cls(first.path, first.message, errors=flat)
 
     @property
     def location(self) -> str:
@@ -41,8 +73,57 @@ class ProblemError(ValueError):
         return "".join("/" + s for s in esc)
 
     def under(self, *prefix: PathSegment) -> ProblemError:
-        """The same error, seen from ``prefix`` further up the document."""
-        return ProblemError((*prefix, *self.path), self.message)
+        """The same error(s), seen from ``prefix`` further up the document."""
+        if len(self.errors) == 1:
+            return ProblemError((*prefix, *self.path), self.message)
+        return ProblemError.collect(
+            ProblemError((*prefix, *e.path), e.message) for e in self.errors
+        )
+
+
+def _short(segment: PathSegment) -> PathSegment:
+    # An unknown key is part of the path; a pasted paragraph must not come back whole.
+    if isinstance(segment, str) and len(segment) > _MAX_SEGMENT_CHARS:
+        return segment[: _MAX_SEGMENT_CHARS - 1] + "…"
+    return segment
+
+
+class ErrorCollector:
+    """Gathers errors so that a reader can report all of them at once.
+
+    >>> errors = ErrorCollector()
+    >>> with errors.catching():
+    ...     raise ProblemError(("a",), "is wrong")
+    >>> errors.raise_if_any()  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ProblemError: a: is wrong
+
+    Once :data:`MAX_ERRORS` are collected the next one raises at once: a
+    document this broken is not worth reading to the end.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ProblemError] = []
+
+    def add(self, err: ProblemError) -> None:
+        self.errors.extend(err.errors)
+        if len(self.errors) >= MAX_ERRORS:
+            raise ProblemError.collect(self.errors)
+
+    @contextmanager
+    def catching(self, *prefix: PathSegment) -> Iterator[None]:
+        """Collect a :class:`ProblemError` raised in the block (under ``prefix``)."""
+        try:
+            yield
+        except ProblemError as err:
+            self.add(err.under(*prefix) if prefix else err)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ProblemError.collect(self.errors)
 
 
 @contextmanager
