@@ -64,13 +64,19 @@ class ApiError(Exception):
 
 
 def validation_error(err: ProblemError, *, prefix: str = "", status: int = 422) -> ApiError:
-    """A :class:`ProblemError` as a 422 naming its JSON pointer (under ``prefix``)."""
-    pointer = prefix + err.pointer
+    """A :class:`ProblemError` as a 422 naming every error's JSON pointer (under ``prefix``).
+
+    Each item is ``{pointer, detail}`` (RFC 9457 style); ``message`` repeats
+    ``detail`` for clients of the first v1 answers.
+    """
     return ApiError(
         status,
         "validation-error",
         "The document breaks the v1 format or a hard rule; see errors.",
-        errors=[{"pointer": pointer, "message": err.message}],
+        errors=[
+            {"pointer": prefix + e.pointer, "detail": e.message, "message": e.message}
+            for e in err.errors
+        ],
     )
 
 

@@ -34,6 +34,9 @@ class ProblemError(ValueError):
     errors
         Every error found in the document, this one first; defaults to this
         error alone. See :meth:`collect`.
+    place
+        Where the error is in a spreadsheet, e.g. ``requests!D14
+        (duration_minutes)``; when given it is the ``location``.
     """
 
     def __init__(
@@ -42,9 +45,11 @@ class ProblemError(ValueError):
         message: str,
         *,
         errors: tuple[ProblemError, ...] = (),
+        place: str = "",
     ) -> None:
         self.path = tuple(_short(s) for s in path)
         self.message = message
+        self.place = place
         self.errors: tuple[ProblemError, ...] = errors or (self,)
         # str() is the first error alone, as before errors were collected; see ``errors``
         super().__init__(f"{self.location}: {message}")
@@ -56,11 +61,13 @@ class ProblemError(ValueError):
         if not flat:
             raise ValueError("collect() needs at least one error")
         first = flat[0]
-        return cls(first.path, first.message, errors=flat)
+        return cls(first.path, first.message, errors=flat, place=first.place)
 
     @property
     def location(self) -> str:
-        """The path in dotted form, e.g. ``requests[3].window.end``."""
+        """The path in dotted form, e.g. ``requests[3].window.end`` (or the sheet cell)."""
+        if self.place:
+            return self.place
         out = ""
         for seg in self.path:
             out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else seg)
@@ -75,9 +82,9 @@ class ProblemError(ValueError):
     def under(self, *prefix: PathSegment) -> ProblemError:
         """The same error(s), seen from ``prefix`` further up the document."""
         if len(self.errors) == 1:
-            return ProblemError((*prefix, *self.path), self.message)
+            return ProblemError((*prefix, *self.path), self.message, place=self.place)
         return ProblemError.collect(
-            ProblemError((*prefix, *e.path), e.message) for e in self.errors
+            ProblemError((*prefix, *e.path), e.message, place=e.place) for e in self.errors
         )
 
 
