@@ -182,20 +182,18 @@ def build_problem_workbook(problem: Problem) -> Workbook:
             ]
         )
         for window in v.availability or ():
-            for day, start, end in _day_pieces(window, zone):
-                avail_rows.append([v.id, None, day, start, end, None, None, None])
+            for piece in _day_pieces(window, zone):
+                avail_rows.append([v.id, None, *piece, None, None, None])
     _fill(book.create_sheet("volunteers"), vol_cols, vol_rows)
     _fill(book.create_sheet("availability"), [c.name for c in SHEETS["availability"]], avail_rows)
     req_rows = []
     for r in problem.requests:
-        day: str | None = None
-        start: str | None = None
-        end: str | None = None
+        when: tuple[str | None, ...] = (None, None, None)
         if r.window is not None:
             pieces = _day_pieces(r.window, zone)
             if len(pieces) != 1:
                 raise ValueError(f"request {r.id}: a window across midnight has no sheet row")
-            day, start, end = pieces[0]
+            when = pieces[0]
         req_rows.append(
             [
                 r.id,
@@ -208,9 +206,7 @@ def build_problem_workbook(problem: Problem) -> Workbook:
                 ", ".join(sorted(r.as_written(k) for k in r.languages)),
                 None,
                 r.duration_minutes,
-                day,
-                start,
-                end,
+                *when,
                 r.volunteers_needed,
                 r.priority,
                 ", ".join(sorted(r.preferred_volunteers)),
