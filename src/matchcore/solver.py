@@ -51,6 +51,7 @@ from matchcore.explain import (
     reason_for,
 )
 from matchcore.problem import Problem, floor_minute, minute_to_datetime
+from matchcore.warnings import finish_solution
 from matchcore.solution import (
     AssignedVolunteer,
     Assignment,
@@ -157,7 +158,7 @@ def solve(
         solution.objective.served_requests,
         len(problem.requests),
     )
-    return Solution(
+    solution = Solution(
         solution.status,
         solution.assignments,
         solution.unassigned,
@@ -165,6 +166,7 @@ def solve(
         solution.bound,
         stats,
     )
+    return finish_solution(problem, solution)  # warnings, and times in options.timezone
 
 
 def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:
