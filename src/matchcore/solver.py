@@ -51,7 +51,6 @@ from matchcore.explain import (
     reason_for,
 )
 from matchcore.problem import Problem, floor_minute, minute_to_datetime
-from matchcore.warnings import finish_solution
 from matchcore.solution import (
     AssignedVolunteer,
     Assignment,
@@ -63,6 +62,7 @@ from matchcore.solution import (
     Status,
     Unassigned,
 )
+from matchcore.warnings import finish_solution
 
 log = logging.getLogger("matchcore")
 
