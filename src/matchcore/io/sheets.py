@@ -271,9 +271,11 @@ def _open(source: Path | bytes, errors: ErrorCollector) -> dict[str, Table]:
         finally:
             book.close()
         where = "workbook"
+    folder = isinstance(source, Path) and source.is_dir()
     for name in REQUIRED_SHEETS:
         if name not in tables:
-            errors.add(ProblemError((), f"has no sheet (or file) named {name}", place=where))
+            what = f"{name}.csv" if folder else f"a sheet named {name}"
+            errors.add(ProblemError((), f"has no {what}", place=where))
     return tables
 
 
