@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from matchcore import _json as j
-from matchcore.errors import ErrorCollector, ProblemError, at
+from matchcore.errors import ErrorCollector, PathSegment, ProblemError, at
 from matchcore.io.json_text import load_json
 from matchcore.io.localtime import read_clock, read_date, read_local_datetime
 from matchcore.io.recurring import Recurring, check_rule, expand, subtract, weekly_rule
@@ -90,12 +90,14 @@ class _PendingVolunteer:
     recurring: list[tuple[Recurring, j.Path]] = field(default_factory=list)
     unavailable: list[TimeWindow] = field(default_factory=list)
     ok: bool = True
+    failed: list[j.Path] = field(default_factory=list)
 
 
 class _Reader:
     def __init__(self) -> None:
         self.errors = ErrorCollector()
         self.zone: ZoneInfo | None = None
+        self.request_fields: dict[PathSegment, dict[str, Any]] = {}
 
     # -- the document -----------------------------------------------------------
 
@@ -124,15 +126,33 @@ class _Reader:
         if errs:
             if vols is not None and reqs is not None:  # else every id would look unknown
                 self.cross_check(volunteers, requests, pending, options)
-            errs.raise_if_any()
+            self.raise_in_document_order()
         pinned = [self.pin(p, ("assignments", i)) for i, p in enumerate(pins)]
-        errs.raise_if_any()
+        self.raise_in_document_order()
         return Problem(
             tuple(v for v in volunteers if v is not None),
             tuple(r for r in requests if r is not None),
             tuple(p for p in pinned if p is not None),
             options,
         )
+
+    def raise_in_document_order(self) -> None:
+        """Raise the errors (if any) by item: volunteers, requests, assignments, options.
+
+        Options are read first and volunteers are built after the requests
+        (their recurring availability needs the horizon); a reader of the
+        errors wants them item by item, as the document lists them.
+        """
+        rank = {"version": 0, "volunteers": 1, "requests": 2, "assignments": 3, "options": 4}
+
+        def key(err: ProblemError) -> tuple[int, int]:
+            path = err.path
+            top = rank.get(str(path[0]), 0) if path else 0
+            item = path[1] if len(path) > 1 and isinstance(path[1], int) else -1
+            return top, item
+
+        self.errors.errors.sort(key=key)  # stable: within an item, the order found
+        self.errors.raise_if_any()
 
     def cross_check(
         self,
@@ -146,18 +166,26 @@ class _Reader:
         Only when every volunteer's id was read: else a reference to the
         unreadable one would look unknown.
         """
-        if any(
-            v is None and not isinstance(p.fields.get("id"), str)
-            for v, p in zip(volunteers, pending, strict=True)
-        ):
-            return
         vols = [
-            v or Volunteer(_placeholder_id(p.fields, i, "v"), Location(0, 0))
-            for i, (v, p) in enumerate(zip(volunteers, pending, strict=True))
+            v or Volunteer(_placeholder_id(p.fields, p.path), Location(0, 0))
+            for v, p in zip(volunteers, pending, strict=True)
         ]
-        reqs = [r or Request(f"\x00request {i}", Location(0, 0), 1) for i, r in enumerate(requests)]
+        if any(v.id.startswith("\x00") for v in vols):
+            return  # an unreadable volunteer id: a reference to it would look unknown
+        reqs = [r or self.reference_stub(i) for i, r in enumerate(requests)]
         with self.errors.catching():
             Problem(tuple(vols), tuple(reqs), (), options)
+
+    def reference_stub(self, index: int) -> Request:
+        """A request that failed, reduced to its id and the volunteers it names."""
+        kw = self.request_fields.get(index, {})
+        path: j.Path = ("requests", index)
+        named = {k: kw[k] for k in ("preferred_volunteers", "excluded_volunteers") if k in kw}
+        if len(named) == 2 and set(named["preferred_volunteers"]) & set(
+            named["excluded_volunteers"]
+        ):
+            named = {}  # that conflict is reported already
+        return Request(_placeholder_id(kw, path), Location(0, 0), 1, **named)
 
     # -- items ------------------------------------------------------------------
 
@@ -209,7 +237,8 @@ class _Reader:
             if name in obj and obj[name] is not None:
                 with errs.catching():
                     kw[name] = j.read_integer(obj[name], (*path, name))
-        pending.ok = len(errs.errors) == before
+        pending.failed = [e.path for e in errs.errors[before:]]
+        pending.ok = not pending.failed
         return pending
 
     def availability(self, value: Any, path: j.Path, pending: _PendingVolunteer) -> None:
@@ -291,6 +320,11 @@ class _Reader:
                 with self.errors.catching():
                     windows.extend(expand(rule, self.zone, horizon, rpath))
         if not pending.ok:
+            defaults = {
+                "id": _placeholder_id(pending.fields, pending.path),
+                "location": Location(0, 0),
+            }
+            self.partial(Volunteer, {**defaults, **pending.fields}, pending.path, pending.failed)
             return None
         availability: tuple[TimeWindow, ...] | None = None
         if windows is not None:
@@ -345,10 +379,30 @@ class _Reader:
         if "priority" in obj:
             with errs.catching():
                 kw["priority"] = j.read_number(obj["priority"], (*path, "priority"))
-        if len(errs.errors) > before:
+        failed = [e.path for e in errs.errors[before:]]
+        if failed:
+            defaults = {"id": _placeholder_id(kw, path), "location": Location(0, 0)}
+            defaults["duration_minutes"] = 1
+            self.partial(Request, {**defaults, **kw}, path, failed)
+            self.request_fields[path[-1]] = kw
             return None
+        self.request_fields[path[-1]] = kw
         with errs.catching(*path):
             return Request(**kw)
+        return None
+
+    def partial(self, cls: Any, kw: dict[str, Any], path: j.Path, failed: list[j.Path]) -> Any:
+        """An item built from the fields that read, for its other errors and for references.
+
+        Errors at or around a field that already failed are not repeated.
+        """
+        try:
+            return cls(**kw)
+        except ProblemError as err:
+            for e in err.errors:
+                full = (*path, *e.path)
+                if not any(full[: len(f)] == f or f[: len(full)] == full for f in failed):
+                    self.errors.add(ProblemError(full, e.message))
         return None
 
     def pin(self, value: Any, path: j.Path) -> PinnedAssignment | None:
@@ -438,9 +492,10 @@ class _Reader:
         return Options(**kw)
 
 
-def _placeholder_id(fields: dict[str, Any], index: int, kind: str) -> str:
+def _placeholder_id(fields: dict[str, Any], path: j.Path) -> str:
+    """The item's id when it read, else one no document can contain (a NUL and the path)."""
     ident = fields.get("id")
-    return ident if isinstance(ident, str) else f"\x00{kind} {index}"
+    return ident if isinstance(ident, str) else "\x00" + "/".join(map(str, path))
 
 
 def _travel(value: Any) -> TravelOptions:
