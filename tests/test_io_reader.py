@@ -250,7 +250,10 @@ def test_first_error_stays_the_error_for_old_callers() -> None:
     with pytest.raises(ProblemError) as info:
         read_problem(json.dumps(data))
     err = info.value
-    assert [e.location for e in err.errors] == ["requests[0].location.lat", "requests[0].location.lon"]
+    assert [e.location for e in err.errors] == [
+        "requests[0].location.lat",
+        "requests[0].location.lon",
+    ]
     assert (err.location, err.pointer) == ("requests[0].location.lat", "/requests/0/location/lat")
     assert str(err) == "requests[0].location.lat: must be a latitude between -90 and 90"
 
