@@ -67,14 +67,20 @@ def validation_error(err: ProblemError, *, prefix: str = "", status: int = 422) 
     """A :class:`ProblemError` as a 422 naming every error's JSON pointer (under ``prefix``).
 
     Each item is ``{pointer, detail}`` (RFC 9457 style); ``message`` repeats
-    ``detail`` for clients of the first v1 answers.
+    ``detail`` for clients of the first v1 answers; an error in an uploaded
+    workbook adds ``cell`` (``requests!J14 (duration_minutes)``).
     """
     return ApiError(
         status,
         "validation-error",
         "The document breaks the v1 format or a hard rule; see errors.",
         errors=[
-            {"pointer": prefix + e.pointer, "detail": e.message, "message": e.message}
+            {
+                "pointer": prefix + e.pointer,
+                "detail": e.message,
+                "message": e.message,
+                **({"cell": e.place} if e.place else {}),  # a workbook's sheet!cell (column)
+            }
             for e in err.errors
         ],
     )

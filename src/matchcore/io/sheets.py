@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -262,7 +263,10 @@ def _open(source: Path | bytes, errors: ErrorCollector) -> dict[str, Table]:
         try:
             data = source if isinstance(source, bytes) else source.read_bytes()
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError, IndexError, TypeError) as err:
+        except (
+            InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError,
+            TypeError,
+        ) as err:  # fmt: skip
             if isinstance(err, OSError) and not isinstance(source, bytes):
                 raise ProblemError((), f"cannot be read ({err.strerror or 'error'})") from None
             raise ProblemError((), "is not an .xlsx workbook") from None
@@ -341,8 +345,10 @@ def cell_clock(cell: Cell) -> tuple[time, int]:
 def cell_moment(cell: Cell, *, end: bool) -> str:
     """A date or date-and-time cell, as a local ISO date-time (a date alone: day start/end)."""
     value = cell.value
-    if isinstance(value, datetime):
+    if isinstance(value, datetime) and value.time() != time(0):
         return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime):  # a spreadsheet date: the whole day
+        value = value.date()
     text = _text(value)
     if isinstance(value, date) or len(text) <= 10:
         day = cell_date(cell)
@@ -370,7 +376,7 @@ def cell_integer(cell: Cell) -> Any:
     value = cell_number(cell)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
+    if isinstance(value, str | float):
         raise _fail(cell, "must be a whole number")
     return value
 
@@ -418,6 +424,7 @@ class _Builder:
         try:
             self.put(target, key, path, cell, fn(cell))
         except ProblemError as err:
+            self.cells[(*path, key)] = cell.place  # so "is required" later finds this cell
             self.errors.add(err)
 
     def document(self) -> dict[str, Any]:

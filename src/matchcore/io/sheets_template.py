@@ -221,6 +221,10 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _clock(moment: datetime) -> str:
+    return f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+
+
 def _day_pieces(window: TimeWindow, zone: ZoneInfo) -> list[tuple[str, str, str]]:
     """``window`` as (date, HH:MM, HH:MM) rows of local days; an end at midnight is 24:00."""
     out = []
@@ -231,7 +235,7 @@ def _day_pieces(window: TimeWindow, zone: ZoneInfo) -> list[tuple[str, str, str]
             datetime.combine(local.date() + timedelta(days=1), time(0)), zone, lenient=True
         )
         end = min(window.end, midnight)
-        end_text = "24:00" if end == midnight else f"{end.astimezone(zone):%H:%M}"
-        out.append((local.date().isoformat(), f"{local:%H:%M}", end_text))
+        end_text = "24:00" if end == midnight else _clock(end.astimezone(zone))
+        out.append((local.date().isoformat(), _clock(local), end_text))
         start = end
     return out
