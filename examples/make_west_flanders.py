@@ -12,6 +12,9 @@ JSON files are what ``matchcore import`` makes of the workbooks; a test checks
 that both give the same problem and plan.
 """
 
+# The tables keep one row per line, however wide:
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import json

@@ -61,7 +61,7 @@ def errors_of(source: Path | bytes) -> list[str]:
     return [f"{e.location}: {e.message}" for e in info.value.errors]
 
 
-# -- the template ------------------------------------------------------------------------
+# -- the template ----------------------------------------------------------------------------------
 
 
 def test_template_has_every_sheet_and_column_of_the_contract(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_template_has_an_example_row_per_sheet_and_reads_as_a_problem(tmp_path: 
     assert problem.options.timezone == "Europe/Brussels"
 
 
-# -- errors by sheet, cell and column, all at once ------------------------------------------
+# -- errors by sheet, cell and column, all at once -------------------------------------------------
 
 
 def test_errors_name_sheet_cell_and_column_all_at_once() -> None:
@@ -173,7 +173,7 @@ def test_cells_in_flemish_forms() -> None:
     assert doc["volunteers"][0]["location"]["lat"] == 51.2089
 
 
-# -- same week, same plan -----------------------------------------------------------------------
+# -- same week, same plan --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", sorted(make_west_flanders.WEEKS))
@@ -196,14 +196,14 @@ def test_the_examples_are_what_the_script_writes() -> None:
 
 def test_dst_week_reads_sunday_in_summer_time() -> None:
     problem = read_problem((EXAMPLES / "west_flanders_dst_week.json").read_bytes())
-    sunday = [r for r in problem.requests if r.id == "req-20"][0]
-    monday = [r for r in problem.requests if r.id == "req-01"][0]
+    sunday = next(r for r in problem.requests if r.id == "req-20")
+    monday = next(r for r in problem.requests if r.id == "req-01")
     assert sunday.window is not None and monday.window is not None
     assert sunday.window.start.utcoffset() == timedelta(hours=2)
     assert monday.window.start.utcoffset() == timedelta(hours=1)
 
 
-# -- a folder of CSV files --------------------------------------------------------------------------
+# -- a folder of CSV files -------------------------------------------------------------------------
 
 
 def write_csv_folder(book: Workbook, folder: Path, delimiter: str) -> None:
@@ -234,7 +234,7 @@ def test_csv_error_names_the_file_cell(tmp_path: Path) -> None:
     assert errors_of(tmp_path) == ["requests!J3 (duration_minutes): must be a whole number"]
 
 
-# -- round trip ---------------------------------------------------------------------------------------
+# -- round trip ------------------------------------------------------------------------------------
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -266,7 +266,7 @@ def test_workbook_writer_needs_a_timezone() -> None:
         problem_workbook(replace(problem, options=Options()))
 
 
-# -- the command line ------------------------------------------------------------------------------------
+# -- the command line ------------------------------------------------------------------------------
 
 
 def run_cli(*args: str | Path) -> tuple[int, str, str]:
