@@ -425,7 +425,7 @@ class _Builder:
             self.put(target, key, path, cell, fn(cell))
         except ProblemError as err:
             self.cells[(*path, key)] = cell.place  # so "is required" later finds this cell
-            self.errors.add(err)
+            self.errors.add(ProblemError((*path, key), err.message, place=err.place))
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"version": 1}
