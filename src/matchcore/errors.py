@@ -117,13 +117,9 @@ class ErrorCollector:
         if len(self.errors) >= MAX_ERRORS:
             raise ProblemError.collect(self.errors)
 
-    @contextmanager
-    def catching(self, *prefix: PathSegment) -> Iterator[None]:
+    def catching(self, *prefix: PathSegment) -> _Catching:
         """Collect a :class:`ProblemError` raised in the block (under ``prefix``)."""
-        try:
-            yield
-        except ProblemError as err:
-            self.add(err.under(*prefix) if prefix else err)
+        return _Catching(self, prefix)
 
     def __bool__(self) -> bool:
         return bool(self.errors)
@@ -131,6 +127,29 @@ class ErrorCollector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise ProblemError.collect(self.errors)
+
+
+class _Catching:
+    """The context manager of :meth:`ErrorCollector.catching`.
+
+    A class rather than a generator: readers enter one per field, and a
+    generator-based context manager costs several times as much.
+    """
+
+    __slots__ = ("collector", "prefix")
+
+    def __init__(self, collector: ErrorCollector, prefix: tuple[PathSegment, ...]) -> None:
+        self.collector = collector
+        self.prefix = prefix
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, err: BaseException | None, tb: object) -> bool:
+        if isinstance(err, ProblemError):
+            self.collector.add(err.under(*self.prefix) if self.prefix else err)
+            return True
+        return False
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +53,7 @@ def _frozen_strings(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
+@lru_cache(maxsize=65_536)  # a network has few distinct skills, written many times
 def normal_term(text: str) -> str:
     """The comparison key of a skill or credential: one spelling for one meaning.
 
