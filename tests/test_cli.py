@@ -304,8 +304,8 @@ def test_missing_problem_file(tmp_path: Path) -> None:
     assert line == f"matchcore: {tmp_path / 'nowhere.json'}: No such file or directory"
     # a folder is read as CSV files (volunteers.csv, requests.csv, ...)
     result = run_main("solve", tmp_path)
-    assert result.code == 2
-    assert "has no volunteers.csv" in result.err
+    assert result.returncode == 2
+    assert "has no volunteers.csv" in result.stderr
 
 
 def test_stdin_not_json() -> None:
