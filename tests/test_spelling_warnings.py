@@ -249,3 +249,22 @@ def test_the_solution_carries_the_warnings() -> None:
             "message": "no volunteer has the skill 'drving'; did you mean 'driving'?",
         }
     ]
+
+
+def test_an_offset_the_zone_does_not_have_then_is_reported() -> None:
+    doc = _doc()
+    # Monday after the change to summer time, typed with last week's winter offset
+    doc["requests"][0]["window"] = {
+        "start": "2027-03-29T09:00:00+01:00",
+        "end": "2027-03-29T12:00:00+02:00",
+    }
+    assert warnings_of(doc) == [
+        (
+            "offset_not_in_zone",
+            "/requests/0/window/start",
+            "is written with UTC offset +01:00, but Europe/Brussels is at +02:00 then: "
+            "is it off by the clock change?",
+        )
+    ]
+    del doc["options"]["timezone"]  # without a zone there is nothing to compare with
+    assert warnings_of(doc) == []

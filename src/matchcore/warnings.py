@@ -11,6 +11,10 @@ They never block a solve; the solution lists them under ``warnings``, each
     often latitude and longitude swapped, or a typo in a coordinate.
 ``no_availability``
     A volunteer with no availability at all within the planning horizon.
+``offset_not_in_zone``
+    With ``options.timezone``: a date-time written with a UTC offset that the
+    zone does not have at that instant (last week's ``+01:00`` after the
+    change to summer time): valid, but probably an hour off.
 
 :func:`finish_solution` is the one place a solution gets them, together with
 its date-times in ``options.timezone``.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +60,7 @@ def problem_warnings(problem: Problem) -> tuple[InputWarning, ...]:
         _capped(_unknown_terms(problem, "languages", "unknown_language", "language")),
         _capped(_far_locations(problem)),
         _capped(_unavailable_volunteers(problem)),
+        _capped(_offsets_not_in_zone(problem)),
     ):
         out.extend(found)
     return tuple(out)
@@ -154,3 +160,32 @@ def _unavailable_volunteers(problem: Problem) -> Iterator[InputWarning]:
                 f"/volunteers/{i}/availability",
                 "has no time within the planning horizon: this volunteer can take no task",
             )
+
+
+def _offsets_not_in_zone(problem: Problem) -> Iterator[InputWarning]:
+    zone = problem.options.zone
+    if zone is None:
+        return
+    places: list[tuple[str, datetime]] = []
+    for r, req in enumerate(problem.requests):
+        if req.window is not None:
+            places.append((f"/requests/{r}/window/start", req.window.start))
+            places.append((f"/requests/{r}/window/end", req.window.end))
+    for p, pin in enumerate(problem.assignments):
+        if pin.start is not None:
+            places.append((f"/assignments/{p}/start", pin.start))
+    for pointer, moment in places:
+        offset, real = moment.utcoffset(), moment.astimezone(zone).utcoffset()
+        if offset != real:
+            yield InputWarning(
+                "offset_not_in_zone",
+                pointer,
+                f"is written with UTC offset {_offset(offset)}, but {zone.key} is at "
+                f"{_offset(real)} then: is it off by the clock change?",
+            )
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
