@@ -114,5 +114,8 @@ def validation_details(err: ProblemError, prefix: str = "") -> dict[str, Any]:
         "validation-error",
         "Unprocessable Content",
         "The document breaks the v1 format or a hard rule; see errors.",
-        [{"pointer": prefix + err.pointer, "message": err.message}],
+        [
+            {"pointer": prefix + e.pointer, "detail": e.message, "message": e.message}
+            for e in err.errors
+        ],
     )

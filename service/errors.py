@@ -76,13 +76,25 @@ def body_too_large(limit_bytes: int) -> ApiError:
 
 
 def validation_error(err: ProblemError, *, prefix: str = "", status: int = 422) -> ApiError:
-    """A :class:`ProblemError` as a 422 naming its JSON pointer (under ``prefix``)."""
-    pointer = prefix + err.pointer
+    """A :class:`ProblemError` as a 422 naming every error's JSON pointer (under ``prefix``).
+
+    Each item is ``{pointer, detail}`` (RFC 9457 style); ``message`` repeats
+    ``detail`` for clients of the first v1 answers; an error in an uploaded
+    workbook adds ``cell`` (``requests!J14 (duration_minutes)``).
+    """
     return ApiError(
         status,
         "validation-error",
         "The document breaks the v1 format or a hard rule; see errors.",
-        errors=[{"pointer": pointer, "message": err.message}],
+        errors=[
+            {
+                "pointer": prefix + e.pointer,
+                "detail": e.message,
+                "message": e.message,
+                **({"cell": e.place} if e.place else {}),  # a workbook's sheet!cell (column)
+            }
+            for e in err.errors
+        ],
     )
 
 

@@ -27,7 +27,7 @@ def create_job() -> tuple[Response, int, dict[str, str]]:
     """Queue a problem; 202 with ``Location: /v1/jobs/{id}``."""
     st = state()
     cfg = st.settings
-    doc = read_json_body(cfg.job_max_body_bytes)
+    doc = read_json_body(cfg.job_max_body_bytes, workbook=True)
     enforce_size(doc, cfg.job_max_volunteers, cfg.job_max_requests)
     problem = parse_problem(doc)
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))

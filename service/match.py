@@ -25,7 +25,7 @@ def match() -> Response:
     st = state()
     cfg = st.settings
     validate_only = _query_bool("validate_only")
-    doc = read_json_body(cfg.max_body_bytes)
+    doc = read_json_body(cfg.max_body_bytes, workbook=True)
     enforce_size(doc, cfg.max_volunteers, cfg.max_requests, hint=_JOB_HINT)
     problem = parse_problem(doc)
     if validate_only:

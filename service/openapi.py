@@ -1,9 +1,12 @@
-"""The OpenAPI 3.1 document of the service, written by hand.
+"""The OpenAPI 3.1 document of the service.
 
-The problem and solution schemas follow the v1 format of ``matchcore`` (see
-the main README). JSON Schema cannot say everything the format requires
-(unique ids, references to known ids, ``end`` after ``start``, a duration that
-fits its window): those are checked by the service and answered 422 with a
+The problem and solution schemas are the published JSON Schema of
+``matchcore`` (:mod:`matchcore.io.schema`, also served at
+``/v1/schema/problem.json`` and ``/v1/schema/solution.json``), with the
+service's own tighter bounds laid over them (:func:`_service_bounds`). JSON
+Schema cannot say everything the format requires (unique ids, references to
+known ids, ``end`` after ``start``, a duration that fits its window): those are
+checked by the service and answered 422 with a
 JSON pointer. The configured limits (sizes, time-limit cap, rate limit) are
 filled in from the running app's settings.
 """
@@ -14,7 +17,7 @@ import copy
 from typing import Any
 
 from matchcore import Reason, Status
-from matchcore.explain import REASON_GLOSS
+from matchcore.io.schema import openapi_components
 from service.config import Settings
 from service.core import (
     INT32_MAX,
@@ -49,9 +52,7 @@ _COUNT = {"type": "integer", "minimum": 0}
 
 # Reason codes and their wording come from the library: its enum and its one gloss table.
 _STATUSES = [status.value for status in Status]
-_REASONS = [reason.value for reason in Reason]
 _FUNNEL_STAGES = [reason.value for reason in Reason if reason is not Reason.CAPACITY]
-_REASON_GLOSSES = "; ".join(f"`{reason.value}`: {REASON_GLOSS[reason]['en']}" for reason in Reason)
 
 EXAMPLE_PROBLEM: dict[str, Any] = {
     "volunteers": [
@@ -139,243 +140,7 @@ EXAMPLE_SOLUTION: dict[str, Any] = {
 }
 
 _SCHEMAS: dict[str, Any] = {
-    # -- the problem (format v1) ---------------------------------------------------
-    "Location": {
-        "type": "object",
-        "description": "A point in degrees (WGS84).",
-        "required": ["lat", "lon"],
-        "additionalProperties": False,
-        "properties": {
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180},
-        },
-    },
-    "TimeWindow": {
-        "type": "object",
-        "description": "A period; `end` must be later than `start`.",
-        "required": ["start", "end"],
-        "additionalProperties": False,
-        "properties": {"start": _DATETIME, "end": _DATETIME},
-    },
-    "Volunteer": {
-        "type": "object",
-        "description": "Someone who can help. `id` is unique among volunteers.",
-        "required": ["id", "location"],
-        "additionalProperties": False,
-        "properties": {
-            "id": _ID,
-            "location": _ref("Location"),
-            "skills": {**_IDS, "description": "Skills the volunteer has (default none)."},
-            "languages": {**_IDS, "description": "Languages spoken (default none)."},
-            "travel_mode": {
-                "type": "string",
-                "enum": ["walk", "bike", "car", "transit"],
-                "default": "car",
-            },
-            "max_distance_km": {
-                "type": "number",
-                "exclusiveMinimum": 0,
-                "description": "Range; default `options.default_max_distance_km`.",
-            },
-            "availability": {
-                "type": "array",
-                "items": _ref("TimeWindow"),
-                "description": "When the volunteer is free. Omitted: any time; `[]`: never.",
-            },
-            "max_tasks": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_TASKS},
-            "max_minutes": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "maximum": MAX_MINUTES,
-                "description": "Limit on the sum of task and travel minutes.",
-            },
-            "excluded_clients": {**_IDS, "description": "Client ids this volunteer excludes."},
-        },
-    },
-    "HelpRequest": {
-        "type": "object",
-        "description": "A help request. `id` is unique among requests; the duration must fit "
-        "the window.",
-        "required": ["id", "location", "duration_minutes"],
-        "additionalProperties": False,
-        "properties": {
-            "id": _ID,
-            "client_id": {**_ID, "description": "Default: the request id."},
-            "location": _ref("Location"),
-            "skills": {**_IDS, "description": "Every one is required."},
-            "languages": {**_IDS, "description": "The volunteer must speak one, when listed."},
-            "duration_minutes": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": MAX_DURATION_MINUTES,
-            },
-            "window": {
-                "anyOf": [_ref("TimeWindow"), {"type": "null"}],
-                "description": "When the task may take place; omitted: no time constraint.",
-            },
-            "volunteers_needed": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": MAX_VOLUNTEERS_NEEDED,
-                "default": 1,
-            },
-            "priority": {
-                "type": "number",
-                "minimum": 0.001,
-                "maximum": MAX_PRIORITY,
-                "default": 1,
-            },
-            "preferred_volunteers": {**_IDS, "description": "Known volunteer ids."},
-            "excluded_volunteers": {**_IDS, "description": "Known volunteer ids."},
-        },
-    },
-    "PinnedAssignment": {
-        "type": "object",
-        "description": "An existing commitment the solver keeps; one that breaks a hard rule "
-        "is answered 422.",
-        "required": ["request_id", "volunteer_ids"],
-        "additionalProperties": False,
-        "properties": {
-            "request_id": _ID,
-            "volunteer_ids": {**_IDS, "minItems": 1},
-            "start": {"anyOf": [_DATETIME, {"type": "null"}]},
-        },
-    },
-    "TravelOptions": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "speeds_kmh": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    mode: {"type": "number", "minimum": MIN_SPEED_KMH, "maximum": MAX_SPEED_KMH}
-                    for mode in ("walk", "bike", "car", "transit")
-                },
-            },
-            "detour_factor": {
-                "type": "number",
-                "minimum": 1,
-                "maximum": MAX_DETOUR_FACTOR,
-                "default": 1.3,
-            },
-        },
-    },
-    "Options": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "time_limit_seconds": {
-                "type": "number",
-                "exclusiveMinimum": 0,
-                "default": 10,
-                "description": "Honoured up to the server's cap.",
-            },
-            "default_max_distance_km": {"type": "number", "exclusiveMinimum": 0, "default": 10},
-            "travel": _ref("TravelOptions"),
-            "seed": {"type": "integer", "minimum": INT32_MIN, "maximum": INT32_MAX},
-            "workers": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "CP-SAT search threads (0: server's maximum); capped by the server.",
-            },
-        },
-    },
-    "Problem": {
-        "type": "object",
-        "description": "A matching problem in format v1.",
-        "required": ["volunteers", "requests"],
-        "additionalProperties": False,
-        "properties": {
-            "version": {"type": "integer", "const": 1},
-            "volunteers": {"type": "array", "items": _ref("Volunteer")},
-            "requests": {"type": "array", "items": _ref("HelpRequest")},
-            "assignments": {"type": "array", "items": _ref("PinnedAssignment")},
-            "options": _ref("Options"),
-        },
-    },
-    # -- the solution ------------------------------------------------------------------
-    "AssignedVolunteer": {
-        "type": "object",
-        "required": ["id", "distance_km", "travel_minutes", "preferred"],
-        "properties": {
-            "id": {"type": "string"},
-            "distance_km": {"type": "number", "minimum": 0},
-            "travel_minutes": _COUNT,
-            "preferred": {"type": "boolean"},
-        },
-    },
-    "Assignment": {
-        "type": "object",
-        "required": ["request_id", "volunteer_ids", "volunteers", "pinned", "explanation"],
-        "properties": {
-            "request_id": {"type": "string"},
-            "volunteer_ids": {"type": "array", "items": {"type": "string"}},
-            "start": {"type": "string", "format": "date-time"},
-            "end": {"type": "string", "format": "date-time"},
-            "volunteers": {"type": "array", "items": _ref("AssignedVolunteer")},
-            "pinned": {"type": "boolean"},
-            "explanation": {"type": "string"},
-        },
-    },
-    "Funnel": {
-        "type": "object",
-        "description": "Volunteers left after each stage: all, skills and language, not "
-        "excluded, in range, available.",
-        "required": ["volunteers", "skills", "not_excluded", "in_range", "available"],
-        "properties": {
-            name: _COUNT
-            for name in ("volunteers", "skills", "not_excluded", "in_range", "available")
-        },
-    },
-    "Unassigned": {
-        "type": "object",
-        "required": ["request_id", "reason", "detail", "funnel"],
-        "properties": {
-            "request_id": {"type": "string"},
-            "reason": {
-                "type": "string",
-                "enum": _REASONS,
-                "description": f"Why it was not served. {_REASON_GLOSSES}.",
-            },
-            "detail": {"type": "string"},
-            "funnel": _ref("Funnel"),
-        },
-    },
-    "Objective": {
-        "type": "object",
-        "required": ["served_requests", "served_priority", "continuity", "travel_km"],
-        "properties": {
-            "served_requests": _COUNT,
-            "served_priority": {"type": "number", "minimum": 0},
-            "continuity": _COUNT,
-            "travel_km": {"type": "number", "minimum": 0},
-        },
-    },
-    "Stats": {
-        "type": "object",
-        "required": ["wall_seconds", "candidate_pairs"],
-        "properties": {
-            "wall_seconds": {"type": "number", "minimum": 0},
-            "candidate_pairs": _COUNT,
-            "parts": _COUNT,
-            "engines": {"type": "object", "additionalProperties": _COUNT},
-            "phases": {"type": "object", "additionalProperties": {"type": "number"}},
-        },
-    },
-    "Solution": {
-        "type": "object",
-        "description": "A plan that satisfies every hard rule, with reasons for what stayed open.",
-        "required": ["status", "assignments", "unassigned", "objective", "bound", "stats"],
-        "properties": {
-            "status": {"type": "string", "enum": _STATUSES},
-            "assignments": {"type": "array", "items": _ref("Assignment")},
-            "unassigned": {"type": "array", "items": _ref("Unassigned")},
-            "objective": _ref("Objective"),
-            "bound": {"type": "number", "minimum": 0},
-            "stats": _ref("Stats"),
-        },
-    },
+    # The problem and the solution come from the published JSON Schema (below).
     # -- validate_only and check ---------------------------------------------------------
     "RequestFunnel": {
         "type": "object",
@@ -608,6 +373,27 @@ def _ok(description: str, schema: str, example: Any | None = None) -> dict[str, 
 _BODY_ERRORS = ("400", "401", "413", "415", "422", "429", "503")
 
 
+def _service_bounds(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The published schema with the bounds this service adds (``service.core``)."""
+
+    def props(name: str) -> dict[str, Any]:
+        found: dict[str, Any] = schemas[name]["properties"]
+        return found
+
+    props("Options")["seed"].update(minimum=INT32_MIN, maximum=INT32_MAX)
+    for mode in ("walk", "bike", "car", "transit"):
+        props("TravelOptions")["speeds_kmh"]["properties"][mode].update(
+            minimum=MIN_SPEED_KMH, maximum=MAX_SPEED_KMH
+        )
+    props("TravelOptions")["detour_factor"]["maximum"] = MAX_DETOUR_FACTOR
+    props("Volunteer")["max_tasks"]["maximum"] = MAX_TASKS
+    props("Volunteer")["max_minutes"]["maximum"] = MAX_MINUTES
+    props("HelpRequest")["duration_minutes"]["maximum"] = MAX_DURATION_MINUTES
+    props("HelpRequest")["volunteers_needed"]["maximum"] = MAX_VOLUNTEERS_NEEDED
+    props("HelpRequest")["priority"]["maximum"] = MAX_PRIORITY
+    return schemas
+
+
 def build_document(settings: Settings) -> dict[str, Any]:
     """The OpenAPI document, with this server's limits in the descriptions."""
     s = settings
@@ -744,6 +530,30 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 ),
             },
         },
+        **{
+            f"/v1/schema/{name}.json": {
+                "get": {
+                    "operationId": f"{name}Schema",
+                    "summary": f"The JSON Schema (2020-12) of a {name}",
+                    "description": "The schema that ships in the matchcore package; the "
+                    f"{name.capitalize()} component of this document is built from it.",
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "The schema.",
+                                "content": {
+                                    "application/schema+json": {"schema": {"type": "object"}}
+                                },
+                            }
+                        },
+                        "401",
+                        "429",
+                        "503",
+                    ),
+                }
+            }
+            for name in ("problem", "solution")
+        },
         "/v1/jobs/{job_id}/report": {
             "parameters": [job_id_param, lang_param],
             "get": {
@@ -821,6 +631,6 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 },
             },
             "responses": copy.deepcopy(_RESPONSES),
-            "schemas": copy.deepcopy(_SCHEMAS),
+            "schemas": {**_service_bounds(openapi_components()), **copy.deepcopy(_SCHEMAS)},
         },
     }

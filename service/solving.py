@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -15,6 +14,8 @@ from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from matchcore import Problem, ProblemError
+from matchcore.io import load_json
+from matchcore.io.sheets import read_workbook_bytes
 from service.core import service_rules
 from service.errors import ApiError, body_too_large, validation_error
 
@@ -24,33 +25,31 @@ T = TypeVar("T")
 # -- request bodies ---------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
+WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError("an object has the same key twice")
-        out[key] = value
-    return out
+def read_json_body(max_bytes: int, *, workbook: bool = False) -> Any:
+    """The request body parsed by matchcore's one JSON reader, or an :class:`ApiError`.
 
-
-def read_json_body(max_bytes: int) -> Any:
-    """The request body parsed as strict JSON, or an :class:`ApiError` (400/413/415).
-
-    Strict: no NaN/Infinity, no duplicate keys. The error never quotes the body;
-    a 413 says the limit, ``max_bytes``.
+    The rules are the library's and the CLI's (:func:`matchcore.io.load_json`):
+    a BOM is dropped, a duplicate key or a lone surrogate is a 400 naming its
+    pointer, NaN and Infinity reach the validator (422 at their pointer).
+    With ``workbook``, an ``.xlsx`` body (its media type) is read as the
+    spreadsheet format and returned as the problem document it describes.
+    The error never quotes the body; a 413 says the limit, ``max_bytes``.
     """
     mimetype = request.mimetype
-    if mimetype != "application/json" and not (
-        mimetype.startswith("application/") and mimetype.endswith("+json")
+    is_workbook = workbook and mimetype == WORKBOOK
+    if (
+        not is_workbook
+        and mimetype != "application/json"
+        and not (mimetype.startswith("application/") and mimetype.endswith("+json"))
     ):
         raise ApiError(
             415,
             "unsupported-media-type",
-            "Send the body as JSON with Content-Type: application/json.",
+            "Send the body as JSON with Content-Type: application/json"
+            + (f", or a workbook as {WORKBOOK}." if workbook else "."),
         )
     # Content-Length over the cap raises 413 at once; a streamed (chunked) body is cut
     # one byte past the cap by werkzeug, which the length check below turns into 413.
@@ -65,39 +64,21 @@ def read_json_body(max_bytes: int) -> Any:
     if not raw.strip():
         raise ApiError(400, "invalid-json", "The request body is empty; send a JSON document.")
     try:
-        doc = json.loads(
-            raw.decode("utf-8"),
-            parse_constant=_reject_constant,
-            object_pairs_hook=_no_duplicate_keys,
+        if is_workbook:
+            return read_workbook_bytes(raw)
+        return load_json(raw)
+    except ProblemError as err:
+        if is_workbook:
+            raise validation_error(err) from None
+        detail = "The request body is not valid JSON" + (
+            f" ({err.message})." if not err.path else "; see errors."
         )
-        # "\ud800" escapes parse to unpaired surrogates, which cannot be stored or echoed
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        return doc
-    except UnicodeEncodeError:
-        raise ApiError(
-            400, "invalid-json", "The request body is not valid JSON (unpaired surrogate)."
-        ) from None
-    except UnicodeDecodeError:
-        raise ApiError(
-            400, "invalid-json", "The request body is not valid JSON (not UTF-8)."
-        ) from None
-    except json.JSONDecodeError as err:
         raise ApiError(
             400,
             "invalid-json",
-            f"The request body is not valid JSON (line {err.lineno}, column {err.colno}).",
+            detail,
+            errors=[{"pointer": e.pointer, "detail": e.message} for e in err.errors if e.path],
         ) from None
-    except RecursionError:
-        raise ApiError(400, "invalid-json", "The request body is nested too deeply.") from None
-    except ValueError as err:
-        # our own hooks, over-long integers: fixed texts, never input
-        reason = str(err) if str(err) in _OWN_MESSAGES else "unreadable text or number"
-        raise ApiError(
-            400, "invalid-json", f"The request body is not valid JSON ({reason})."
-        ) from None
-
-
-_OWN_MESSAGES = {"NaN and Infinity are not JSON", "an object has the same key twice"}
 
 
 def count_items(doc: Any) -> tuple[int, int]:

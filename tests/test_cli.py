@@ -307,7 +307,10 @@ def test_unreadable_problem(content: bytes, expected: str, tmp_path: Path) -> No
 def test_missing_problem_file(tmp_path: Path) -> None:
     line = assert_one_error_line(run_main("solve", tmp_path / "nowhere.json"))
     assert line == f"matchcore: {tmp_path / 'nowhere.json'}: No such file or directory"
-    assert_one_error_line(run_main("solve", tmp_path), "Is a directory")
+    # a folder is read as CSV files (volunteers.csv, requests.csv, ...)
+    result = run_main("solve", tmp_path)
+    assert result.returncode == 2
+    assert "has no volunteers.csv" in result.stderr
 
 
 def test_stdin_not_json() -> None:

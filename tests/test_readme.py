@@ -43,20 +43,15 @@ def _cli_lines() -> list[list[str]]:
 
 def test_readme_shows_every_subcommand() -> None:
     assert {line[1] for line in _cli_lines()} >= {
-        "solve",
-        "check",
-        "generate",
-        "demo",
-        "report",
-        "summary",
-    }
+        "solve", "check", "generate", "demo", "report", "summary", "import", "template",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("argv", _cli_lines(), ids=lambda argv: " ".join(argv[:2]))
 def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
     # Run from a copy of the examples so that outputs land in tmp_path.
     (tmp_path / "examples").mkdir()
-    for example in (ROOT / "examples").glob("*.json"):
+    for example in [*(ROOT / "examples").glob("*.json"), *(ROOT / "examples").glob("*.xlsx")]:
         (tmp_path / "examples" / example.name).write_bytes(example.read_bytes())
     if argv[1] in ("check", "report", "summary") and "plan.json" in argv:
         solve = ["solve", "examples/small_network.json", "-o", "plan.json", "--quiet"]

@@ -12,6 +12,7 @@ True
 
 from matchcore.check import CheckReport, Violation, check
 from matchcore.errors import ProblemError
+from matchcore.io import read_problem, read_problem_file
 from matchcore.problem import (
     Location,
     Options,
@@ -62,5 +63,7 @@ __all__ = [
     "Volunteer",
     "candidate_funnels",
     "check",
+    "read_problem",
+    "read_problem_file",
     "solve",
 ]

@@ -7,24 +7,41 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from matchcore.errors import PathSegment, ProblemError
+from matchcore.errors import ErrorCollector, PathSegment, ProblemError
 
 Path = tuple[PathSegment, ...]
+
+#: Longest id (of a volunteer, request or client) in characters.
+MAX_ID_CHARS = 200
+#: Longest other string (a skill, language, date-time, rule...) in characters.
+MAX_TEXT_CHARS = 200
 
 #: Largest whole number the format accepts (2^53 - 1, as I-JSON, RFC 7493): larger
 #: ones lose precision in many JSON parsers and overflow the solver's 64-bit sums.
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-def read_object(value: Any, path: Path, allowed: Collection[str]) -> Mapping[str, Any]:
-    """``value`` as a JSON object whose keys are all in ``allowed``."""
+def read_object(
+    value: Any, path: Path, allowed: Collection[str], errors: ErrorCollector | None = None
+) -> Mapping[str, Any]:
+    """``value`` as a JSON object whose keys are all in ``allowed``.
+
+    Unknown keys raise, all at once; given ``errors``, they are added there
+    instead and the known keys are returned, so reading can go on.
+    """
     if not isinstance(value, dict):
         raise ProblemError(path, f"must be an object, not {json_type(value)}")
-    for key in value:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise ProblemError((*path, str(key)), f"unknown field (known fields: {known})")
-    return value
+    unknown = [key for key in value if key not in allowed]
+    if not unknown:
+        return value
+    known = ", ".join(sorted(allowed))
+    err = ProblemError.collect(
+        ProblemError((*path, str(key)), f"unknown field (known fields: {known})") for key in unknown
+    )
+    if errors is None:
+        raise err
+    errors.add(err)
+    return {key: item for key, item in value.items() if key in allowed}
 
 
 def require(obj: Mapping[str, Any], key: str, path: Path) -> Any:
@@ -33,11 +50,14 @@ def require(obj: Mapping[str, Any], key: str, path: Path) -> Any:
     return obj[key]
 
 
-def read_string(value: Any, path: Path) -> str:
+def read_string(value: Any, path: Path, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """A non-blank string of at most ``max_chars`` characters."""
     if not isinstance(value, str):
         raise ProblemError(path, f"must be a string, not {json_type(value)}")
     if not value.strip():
         raise ProblemError(path, "must not be empty")
+    if len(value) > max_chars:
+        raise ProblemError(path, f"must be at most {max_chars} characters")
     return value
 
 
@@ -80,8 +100,16 @@ def read_list(value: Any, path: Path) -> list[Any]:
     return value
 
 
-def read_strings(value: Any, path: Path) -> tuple[str, ...]:
-    return tuple(read_string(v, (*path, i)) for i, v in enumerate(read_list(value, path)))
+def read_strings(value: Any, path: Path, max_chars: int = MAX_TEXT_CHARS) -> tuple[str, ...]:
+    """A list of strings; every bad item is reported."""
+    items = read_list(value, path)
+    errors = ErrorCollector()
+    out = []
+    for i, item in enumerate(items):
+        with errors.catching():
+            out.append(read_string(item, (*path, i), max_chars))
+    errors.raise_if_any()
+    return tuple(out)
 
 
 def read_datetime(value: Any, path: Path) -> datetime:

@@ -1,4 +1,5 @@
-"""The ``matchcore`` command line: ``solve``, ``check``, ``generate`` and ``demo``.
+"""The ``matchcore`` command line: ``solve``, ``check``, ``generate``, ``import``, ``template``
+and ``demo``.
 
 Exit codes
 ----------
@@ -7,8 +8,10 @@ Exit codes
 1
     ``check`` found violations; they are listed on stdout, one per line.
 2
-    Bad input or usage: one line on stderr naming the JSON path, e.g.
-    ``matchcore: requests[3].window.end: must be later than start``.
+    Bad input or usage: one line on stderr per error (all of them, up to 50),
+    naming the JSON path or the sheet cell, e.g.
+    ``matchcore: requests[3].window.end: must be later than start`` or
+    ``matchcore: requests!D14 (duration_minutes): must be a whole number``.
     Never a traceback, and nothing is written to ``-o``.
 130
     Interrupted (Ctrl-C).
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import math
@@ -36,7 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from matchcore.errors import ProblemError
-from matchcore.problem import Problem, load_json
+from matchcore.io import load_json, read_problem, read_problem_file
+from matchcore.problem import Problem
 from matchcore.report.progress import progress_logging
 from matchcore.report.text import format_summary
 
@@ -56,7 +61,11 @@ log = logging.getLogger(__name__)
 
 
 class InputError(Exception):
-    """Bad input or an unusable output path: one line on stderr, exit code 2."""
+    """Bad input or an unusable output path: one line per error on stderr, exit code 2."""
+
+    def __init__(self, *lines: str) -> None:
+        super().__init__(lines[0] if lines else "")
+        self.lines = lines or ("",)
 
 
 # -- entry point -----------------------------------------------------------------
@@ -74,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code: int = args.run(args)
         return code
     except InputError as err:
-        _print_error(str(err))
+        for line in err.lines:
+            _print_error(line)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -100,7 +110,11 @@ def _parser() -> argparse.ArgumentParser:
         help="solve a problem and write the solution JSON",
         description="Assign all open requests at once; every unserved request gets a reason.",
     )
-    solve.add_argument("problem", metavar="PROBLEM.json", help="problem file, or - for stdin")
+    solve.add_argument(
+        "problem",
+        metavar="PROBLEM",
+        help="problem file (.json, an .xlsx workbook or a folder of CSV files), or - for stdin",
+    )
     solve.add_argument(
         "-o",
         "--output",
@@ -159,6 +173,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("-o", "--output", metavar="FILE", help="write here instead of to stdout")
     gen.set_defaults(run=_cmd_generate, quiet=True, verbose=False)
+
+    imp = sub.add_parser(
+        "import",
+        help="turn a workbook or a folder of CSV files into problem JSON",
+        description="Read a week kept in a spreadsheet (see `matchcore template`), report "
+        "every error by sheet, cell and column, and write the problem as JSON.",
+    )
+    imp.add_argument("sheets", metavar="WEEK.xlsx", help="a workbook, or a folder of CSV files")
+    imp.add_argument("-o", "--output", metavar="PROBLEM.json", help="write here, not to stdout")
+    imp.set_defaults(run=_cmd_import, quiet=True, verbose=False)
+
+    tpl = sub.add_parser(
+        "template",
+        help="write an empty workbook to fill in",
+        description="An empty workbook of the spreadsheet format: a help sheet explaining "
+        "every column, drop-down lists, one example row per sheet.",
+    )
+    tpl.add_argument("output", metavar="WEEK.xlsx", help="where to write the workbook")
+    tpl.set_defaults(run=_cmd_template, quiet=True, verbose=False)
 
     demo = sub.add_parser(
         "demo",
@@ -289,7 +322,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         document = read_solution_document(load_json(raw), complete=True)
         report = check(problem, document)
     except ProblemError as err:
-        raise InputError(_problem_error_line(err, args.solution, name_file=True)) from None
+        raise InputError(*_problem_error_lines(err, args.solution, name_file=True)) from None
     if report.ok:
         print(f"ok: {_objective_line(report.objective)}")
         return EXIT_OK
@@ -318,6 +351,35 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from matchcore.io.sheets import read_sheets
+
+    output = _output_path(args.output)
+    source = Path(args.sheets)
+    if not source.exists():
+        raise InputError(f"{args.sheets}: no such file or folder")
+    try:
+        doc = read_sheets(source)
+    except ProblemError as err:
+        raise InputError(*_problem_error_lines(err, args.sheets, name_file=True)) from None
+    _write(output, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from matchcore.io.sheets import template_workbook
+
+    output = _output_path(args.output)
+    if output is None:
+        raise InputError("template: give a file name ending in .xlsx")
+    if output.suffix.lower() != ".xlsx":
+        raise InputError(f"{args.output}: the template is a workbook; name it *.xlsx")
+    buffer = io.BytesIO()
+    template_workbook().save(buffer)
+    _write(output, buffer.getvalue())
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     try:
         raw = resources.files("matchcore").joinpath(DEMO_RESOURCE).read_bytes()
@@ -326,7 +388,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     try:
         problem = Problem.from_json(raw)
     except ProblemError as err:
-        raise InputError(_problem_error_line(err, DEMO_RESOURCE, name_file=True)) from None
+        raise InputError(*_problem_error_lines(err, DEMO_RESOURCE, name_file=True)) from None
     report = _report_target(args.report)
     solution = _solve(problem, args.time_limit)
     if hasattr(sys.stdout, "reconfigure"):
@@ -353,7 +415,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     try:
         text = format_summary(problem, solution, title="matchcore summary", redact=args.redact)
     except ProblemError as err:
-        raise InputError(_problem_error_line(err, args.solution, name_file=True)) from None
+        raise InputError(*_problem_error_lines(err, args.solution, name_file=True)) from None
     print(text)
     return EXIT_OK
 
@@ -389,7 +451,7 @@ def _load_plan(problem_name: str, solution_name: str) -> tuple[Problem, Any]:
     try:
         return problem, load_json(raw)
     except ProblemError as err:
-        raise InputError(_problem_error_line(err, solution_name, name_file=True)) from None
+        raise InputError(*_problem_error_lines(err, solution_name, name_file=True)) from None
 
 
 def _write_report(
@@ -402,7 +464,7 @@ def _write_report(
         data = render(problem, solution, fmt, lang=args.lang, redact=args.redact)
     except ProblemError as err:
         source = getattr(args, "solution", "")
-        raise InputError(_problem_error_line(err, source, name_file=True)) from None
+        raise InputError(*_problem_error_lines(err, source, name_file=True)) from None
     _write(path, data)
 
 
@@ -419,11 +481,18 @@ def _read_bytes(name: str) -> bytes:
 
 
 def _load_problem(name: str, *, name_file: bool = False) -> Problem:
-    raw = _read_bytes(name)
     try:
-        return Problem.from_json(raw)
+        if name != STDIO and _is_sheets(Path(name)):
+            if not Path(name).exists():
+                raise InputError(f"{name}: no such file or folder")
+            return read_problem_file(name)
+        return read_problem(_read_bytes(name))
     except ProblemError as err:
-        raise InputError(_problem_error_line(err, name, name_file=name_file)) from None
+        raise InputError(*_problem_error_lines(err, name, name_file=name_file)) from None
+
+
+def _is_sheets(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def _solve(problem: Problem, time_limit: float | None) -> Solution:
@@ -453,7 +522,7 @@ def _solve(problem: Problem, time_limit: float | None) -> Solution:
         os._exit(EXIT_INTERRUPTED)
     error = outcome.get("error")
     if isinstance(error, ProblemError):  # e.g. a pinned assignment that breaks a hard rule
-        raise InputError(_problem_error_line(error, "")) from None
+        raise InputError(*_problem_error_lines(error, "")) from None
     if isinstance(error, BaseException):
         raise error
     return cast("Solution", outcome["solution"])
@@ -542,13 +611,20 @@ def _problem_error_line(err: ProblemError, source: str, *, name_file: bool = Fal
     commands that read more than one file.
     """
     shown = "stdin" if source == STDIO else source
-    if not err.path and shown:
+    if err.place:  # a spreadsheet cell: sheet!D14 (column)
+        where = f"{shown}: {err.place}" if name_file and shown else err.place
+    elif not err.path and shown:
         where = shown
     elif name_file and shown:
         where = f"{shown}: {err.location}"
     else:
         where = err.location
     return f"{where}: {err.message}"
+
+
+def _problem_error_lines(err: ProblemError, source: str, *, name_file: bool = False) -> list[str]:
+    """One line per error of ``err`` (a document reports all of its errors at once)."""
+    return [_problem_error_line(e, source, name_file=name_file) for e in err.errors]
 
 
 def _plural(count: int, noun: str) -> str:

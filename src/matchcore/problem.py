@@ -1,24 +1,30 @@
-"""The matching problem: immutable, validated on construction (format v1).
+"""The matching problem: immutable domain types, validated on construction (format v1).
 
-This is where data comes in. Every class checks its own values in
-``__post_init__`` and raises :class:`~matchcore.errors.ProblemError` with the
-path of the offending field; :meth:`Problem.from_dict` adds the JSON path of
+Every class checks its own values in ``__post_init__`` and raises
+:class:`~matchcore.errors.ProblemError` with the path of each offending field
+(all of them at once); the JSON reader in :mod:`matchcore.io` adds the path of
 the enclosing objects, so an error reads ``requests[3].window.end: ...``.
+
+This module knows nothing of JSON: :meth:`Problem.from_json`,
+:meth:`Problem.from_dict` and :meth:`Problem.to_dict` are conveniences that
+hand over to the codec :mod:`matchcore.io.problem_json` registers with
+:func:`register_codec` (so neither module imports the other's internals).
 """
 
 from __future__ import annotations
 
-import json
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from matchcore.errors import ProblemError, at
+from matchcore.errors import ErrorCollector, ProblemError
 
 FORMAT_VERSION = 1
 EARTH_RADIUS_KM = 6371.009  # mean radius, as geopy.distance.great_circle
@@ -47,6 +53,40 @@ def _frozen_strings(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
+@lru_cache(maxsize=65_536)  # a network has few distinct skills, written many times
+def normal_term(text: str) -> str:
+    """The comparison key of a skill or credential: one spelling for one meaning.
+
+    Unicode NFKC (full-width letters, ligatures), format characters such as a
+    zero-width space removed, whitespace trimmed and runs of it made one
+    space, then case folded (``"Driving"``, ``" driving"`` and
+    ``"driving\u200b"`` are one skill).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = " ".join(text.split()).casefold()
+    return unicodedata.normalize("NFKC", text)  # casefolding can leave a non-NFKC form
+
+
+def normal_language(tag: str) -> str:
+    """The comparison key of a BCP 47 language tag: case-insensitive, ``_`` read as ``-``.
+
+    ``"NL"``, ``"nl"`` and ``" nl "`` are one language; ``"nl-BE"`` and
+    ``"nl_be"`` are one, and differ from ``"nl"`` (as tags do).
+    """
+    return normal_term(tag).replace("_", "-")
+
+
+def _normalised(values: Iterable[str], key: Any, spelling: dict[str, str]) -> frozenset[str]:
+    """Comparison keys of ``values``; the first input spelling of each goes into ``spelling``."""
+    out = set()
+    for value in values:
+        k = key(value)
+        spelling.setdefault(k, value)
+        out.add(k)
+    return frozenset(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A point on the earth, in degrees (WGS84)."""
@@ -55,10 +95,12 @@ class Location:
     lon: float
 
     def __post_init__(self) -> None:
+        errors = ErrorCollector()
         if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
-            raise ProblemError(("lat",), "must be a latitude between -90 and 90")
+            errors.add(ProblemError(("lat",), "must be a latitude between -90 and 90"))
         if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
-            raise ProblemError(("lon",), "must be a longitude between -180 and 180")
+            errors.add(ProblemError(("lon",), "must be a longitude between -180 and 180"))
+        errors.raise_if_any()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +111,12 @@ class TimeWindow:
     end: datetime
 
     def __post_init__(self) -> None:
+        errors = ErrorCollector()
         for name in ("start", "end"):
             moment = getattr(self, name)
             if moment.tzinfo is None or moment.utcoffset() is None:
-                raise ProblemError((name,), "has no UTC offset")
+                errors.add(ProblemError((name,), "has no UTC offset"))
+        errors.raise_if_any()
         if self.end <= self.start:
             raise ProblemError(("end",), "must be later than start")
 
@@ -103,6 +147,11 @@ class Volunteer:
     ``availability`` of ``None`` means available at any time; an empty tuple
     means never available. Overlapping or touching windows are merged.
     ``max_distance_km`` of ``None`` takes ``Options.default_max_distance_km``.
+
+    ``skills`` and ``languages`` hold comparison keys (:func:`normal_term`,
+    :func:`normal_language`), so that "Driving" and "driving" are one skill;
+    ``spelling`` maps each key back to the first spelling given, which is
+    what :meth:`as_written` and the JSON writer show.
     """
 
     id: str
@@ -115,23 +164,41 @@ class Volunteer:
     max_tasks: int | None = None
     max_minutes: int | None = None
     excluded_clients: frozenset[str] = frozenset()
+    spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check_id(self.id)
-        object.__setattr__(self, "skills", _frozen_strings(self.skills))
-        object.__setattr__(self, "languages", _frozen_strings(self.languages))
+        errors = ErrorCollector()
+        with errors.catching():
+            _check_id(self.id)
+        spelling = dict(self.spelling)
+        object.__setattr__(self, "skills", _normalised(self.skills, normal_term, spelling))
+        object.__setattr__(
+            self, "languages", _normalised(self.languages, normal_language, spelling)
+        )
+        object.__setattr__(self, "spelling", MappingProxyType(spelling))
         object.__setattr__(self, "excluded_clients", _frozen_strings(self.excluded_clients))
         object.__setattr__(self, "travel_mode", TravelMode(self.travel_mode))
         if self.max_distance_km is not None and not (
             math.isfinite(self.max_distance_km) and self.max_distance_km > 0
         ):
-            raise ProblemError(("max_distance_km",), "must be greater than 0")
+            errors.add(ProblemError(("max_distance_km",), "must be greater than 0"))
         if self.availability is not None:
             object.__setattr__(self, "availability", merge_windows(self.availability))
         for name in ("max_tasks", "max_minutes"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise ProblemError((name,), "must be 0 or more")
+                errors.add(ProblemError((name,), "must be 0 or more"))
+        errors.raise_if_any()
+
+    def as_written(self, key: str) -> str:
+        """The input's spelling of a skill or language key."""
+        return self.spelling.get(key, key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a read-only mapping does not pickle: hand the fields over with a plain dict
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        state["spelling"] = dict(self.spelling)
+        return (_rebuild, (Volunteer, state))
 
 
 @dataclass(frozen=True)
@@ -141,6 +208,7 @@ class Request:
     ``window`` of ``None`` means the request has no time constraint: it gets
     no start time and takes part in no overlap check. ``volunteers_needed``
     volunteers serve it together, starting at the same time, or none does.
+    ``skills``, ``languages`` and ``spelling`` as in :class:`Volunteer`.
     """
 
     id: str
@@ -154,33 +222,60 @@ class Request:
     priority: float = 1.0
     preferred_volunteers: frozenset[str] = frozenset()
     excluded_volunteers: frozenset[str] = frozenset()
+    spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check_id(self.id)
+        errors = ErrorCollector()
+        with errors.catching():
+            _check_id(self.id)
         if not self.client_id:
             object.__setattr__(self, "client_id", self.id)
-        for name in ("skills", "languages", "preferred_volunteers", "excluded_volunteers"):
+        spelling = dict(self.spelling)
+        object.__setattr__(self, "skills", _normalised(self.skills, normal_term, spelling))
+        object.__setattr__(
+            self, "languages", _normalised(self.languages, normal_language, spelling)
+        )
+        object.__setattr__(self, "spelling", MappingProxyType(spelling))
+        for name in ("preferred_volunteers", "excluded_volunteers"):
             object.__setattr__(self, name, _frozen_strings(getattr(self, name)))
         if self.duration_minutes <= 0:
-            raise ProblemError(("duration_minutes",), "must be greater than 0")
+            errors.add(ProblemError(("duration_minutes",), "must be greater than 0"))
         if self.volunteers_needed < 1:
-            raise ProblemError(("volunteers_needed",), "must be 1 or more")
+            errors.add(ProblemError(("volunteers_needed",), "must be 1 or more"))
         if not (math.isfinite(self.priority) and self.priority > 0):
-            raise ProblemError(("priority",), "must be greater than 0")
-        if self.priority < MIN_PRIORITY:
+            errors.add(ProblemError(("priority",), "must be greater than 0"))
+        elif self.priority < MIN_PRIORITY:
             # Priorities count at a resolution of 0.001; less would count as nothing.
-            raise ProblemError(("priority",), f"must be at least {MIN_PRIORITY}")
-        if self.priority > MAX_PRIORITY:
-            raise ProblemError(("priority",), f"must be at most {MAX_PRIORITY}")
+            errors.add(ProblemError(("priority",), f"must be at least {MIN_PRIORITY}"))
+        elif self.priority > MAX_PRIORITY:
+            errors.add(ProblemError(("priority",), f"must be at most {MAX_PRIORITY}"))
         both = self.preferred_volunteers & self.excluded_volunteers
         if both:
-            raise ProblemError(("excluded_volunteers",), "names a volunteer who is also preferred")
-        if self.window is not None and self.latest_start_minute < self.earliest_start_minute:
-            raise ProblemError(
-                ("duration_minutes",),
-                f"{self.duration_minutes} minutes do not fit in the window "
-                f"({self.window.minutes:g} minutes, starts at whole minutes)",
+            errors.add(
+                ProblemError(("excluded_volunteers",), "names a volunteer who is also preferred")
             )
+        if (
+            self.window is not None
+            and self.duration_minutes > 0
+            and self.latest_start_minute < self.earliest_start_minute
+        ):
+            errors.add(
+                ProblemError(
+                    ("duration_minutes",),
+                    f"{self.duration_minutes} minutes do not fit in the window "
+                    f"({self.window.minutes:g} minutes, starts at whole minutes)",
+                )
+            )
+        errors.raise_if_any()
+
+    def as_written(self, key: str) -> str:
+        """The input's spelling of a skill or language key."""
+        return self.spelling.get(key, key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        state["spelling"] = dict(self.spelling)
+        return (_rebuild, (Request, state))
 
     @property
     def earliest_start_minute(self) -> int:
@@ -205,18 +300,20 @@ class PinnedAssignment:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "volunteer_ids", tuple(self.volunteer_ids))
+        errors = ErrorCollector()
         if not self.volunteer_ids:
-            raise ProblemError(("volunteer_ids",), "must name at least one volunteer")
+            errors.add(ProblemError(("volunteer_ids",), "must name at least one volunteer"))
         seen: set[str] = set()
         for i, vid in enumerate(self.volunteer_ids):
             if vid in seen:
-                raise ProblemError(("volunteer_ids", i), "names the same volunteer twice")
+                errors.add(ProblemError(("volunteer_ids", i), "names the same volunteer twice"))
             seen.add(vid)
         if self.start is not None:
             if self.start.tzinfo is None or self.start.utcoffset() is None:
-                raise ProblemError(("start",), "has no UTC offset")
-            if self.start.timestamp() % 60:
-                raise ProblemError(("start",), "must be at a whole minute")
+                errors.add(ProblemError(("start",), "has no UTC offset"))
+            elif self.start.timestamp() % 60:
+                errors.add(ProblemError(("start",), "must be at a whole minute"))
+        errors.raise_if_any()
 
 
 @dataclass(frozen=True)
@@ -228,18 +325,20 @@ class TravelOptions:
 
     def __post_init__(self) -> None:
         speeds = {TravelMode(k): float(v) for k, v in self.speeds_kmh.items()}
+        errors = ErrorCollector()
         for mode, speed in speeds.items():
             if not (math.isfinite(speed) and speed > 0):
-                raise ProblemError(("speeds_kmh", mode.value), "must be greater than 0")
-            if speed < MIN_SPEED_KMH:
-                raise ProblemError(
-                    ("speeds_kmh", mode.value), f"must be at least {MIN_SPEED_KMH:g}"
+                errors.add(ProblemError(("speeds_kmh", mode.value), "must be greater than 0"))
+            elif speed < MIN_SPEED_KMH:
+                errors.add(
+                    ProblemError(("speeds_kmh", mode.value), f"must be at least {MIN_SPEED_KMH:g}")
                 )
         object.__setattr__(self, "speeds_kmh", MappingProxyType({**DEFAULT_SPEEDS_KMH, **speeds}))
         if not (math.isfinite(self.detour_factor) and self.detour_factor >= 1.0):
-            raise ProblemError(("detour_factor",), "must be 1 or more")
-        if self.detour_factor > MAX_DETOUR_FACTOR:
-            raise ProblemError(("detour_factor",), f"must be at most {MAX_DETOUR_FACTOR:g}")
+            errors.add(ProblemError(("detour_factor",), "must be 1 or more"))
+        elif self.detour_factor > MAX_DETOUR_FACTOR:
+            errors.add(ProblemError(("detour_factor",), f"must be at most {MAX_DETOUR_FACTOR:g}"))
+        errors.raise_if_any()
 
     def __reduce__(self) -> tuple[type[TravelOptions], tuple[dict[TravelMode, float], float]]:
         # A read-only mapping does not pickle; rebuild (and revalidate) from a dict.
@@ -264,6 +363,15 @@ class Options:
         CP-SAT search workers per part; 0 means matchcore's default (8 in one
         process, 4 per part when parts run in parallel processes; see
         ``matchcore.params.CpSatParams``).
+    timezone
+        An IANA time-zone name (``"Europe/Brussels"``). When set, date-times
+        may omit their offset (read as wall-clock time there), recurring
+        availability can be used, and every date-time in the solution carries
+        the zone's real offset at that instant.
+    horizon
+        The planning horizon over which recurring availability is expanded;
+        ``None`` takes the span of the requests' windows
+        (:attr:`Problem.horizon`).
     """
 
     time_limit_seconds: float = 10.0
@@ -271,14 +379,36 @@ class Options:
     travel: TravelOptions = field(default_factory=TravelOptions)
     seed: int = 0
     workers: int = 0
+    timezone: str | None = None
+    horizon: TimeWindow | None = None
 
     def __post_init__(self) -> None:
+        errors = ErrorCollector()
         if not (math.isfinite(self.time_limit_seconds) and self.time_limit_seconds > 0):
-            raise ProblemError(("time_limit_seconds",), "must be greater than 0")
+            errors.add(ProblemError(("time_limit_seconds",), "must be greater than 0"))
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
-            raise ProblemError(("default_max_distance_km",), "must be greater than 0")
+            errors.add(ProblemError(("default_max_distance_km",), "must be greater than 0"))
         if self.workers < 0:
-            raise ProblemError(("workers",), "must be 0 (matchcore's default) or more")
+            errors.add(ProblemError(("workers",), "must be 0 (matchcore's default) or more"))
+        if self.timezone is not None:
+            with errors.catching():
+                zone_named(self.timezone)
+        errors.raise_if_any()
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The :class:`~zoneinfo.ZoneInfo` of ``timezone``, or ``None``."""
+        return None if self.timezone is None else zone_named(self.timezone)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; a :class:`ProblemError` at ``timezone`` when unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ProblemError(
+            ("timezone",), "is not a known IANA time zone (write e.g. Europe/Brussels)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -298,18 +428,19 @@ class Problem:
     def __post_init__(self) -> None:
         for name in ("volunteers", "requests", "assignments"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        _check_unique(self.volunteers, "volunteers")
-        _check_unique(self.requests, "requests")
+        errors = ErrorCollector()
+        _check_unique(self.volunteers, "volunteers", errors)
+        _check_unique(self.requests, "requests", errors)
         vols = self.volunteer_index
         for r, req in enumerate(self.requests):
             for name in ("preferred_volunteers", "excluded_volunteers"):
-                for vid in sorted(getattr(req, name)):
-                    if vid not in vols:
-                        raise ProblemError(("requests", r, name), "names an unknown volunteer")
+                if any(vid not in vols for vid in getattr(req, name)):
+                    errors.add(ProblemError(("requests", r, name), "names an unknown volunteer"))
         pinned: set[str] = set()
         for p, pin in enumerate(self.assignments):
-            with at("assignments", p):
+            with errors.catching("assignments", p):
                 self._check_pin(pin, pinned)
+        errors.raise_if_any()
 
     def _check_pin(self, pin: PinnedAssignment, pinned: set[str]) -> None:
         if pin.request_id not in self.request_index:
@@ -317,23 +448,27 @@ class Problem:
         if pin.request_id in pinned:
             raise ProblemError(("request_id",), "is pinned twice")
         pinned.add(pin.request_id)
+        errors = ErrorCollector()
         for i, vid in enumerate(pin.volunteer_ids):
             if vid not in self.volunteer_index:
-                raise ProblemError(("volunteer_ids", i), "names an unknown volunteer")
+                errors.add(ProblemError(("volunteer_ids", i), "names an unknown volunteer"))
         req = self.requests[self.request_index[pin.request_id]]
         if len(pin.volunteer_ids) != req.volunteers_needed:
-            raise ProblemError(
-                ("volunteer_ids",),
-                f"names {len(pin.volunteer_ids)} "
-                f"volunteer{'' if len(pin.volunteer_ids) == 1 else 's'}; the request needs "
-                f"{req.volunteers_needed}",
+            errors.add(
+                ProblemError(
+                    ("volunteer_ids",),
+                    f"names {len(pin.volunteer_ids)} "
+                    f"volunteer{'' if len(pin.volunteer_ids) == 1 else 's'}; the request needs "
+                    f"{req.volunteers_needed}",
+                )
             )
         if req.window is None and pin.start is not None:
-            raise ProblemError(("start",), "is given but the request has no window")
+            errors.add(ProblemError(("start",), "is given but the request has no window"))
         if req.window is not None and pin.start is not None:
             minute = floor_minute(pin.start)
             if not req.earliest_start_minute <= minute <= req.latest_start_minute:
-                raise ProblemError(("start",), "does not fit the request's window")
+                errors.add(ProblemError(("start",), "does not fit the request's window"))
+        errors.raise_if_any()
 
     def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
         # Pickle the fields only (so problems can go to process pools and Dask);
@@ -356,40 +491,59 @@ class Problem:
             return self.options.default_max_distance_km
         return volunteer.max_distance_km
 
-    # -- JSON ----------------------------------------------------------------
+    @cached_property
+    def horizon(self) -> TimeWindow | None:
+        """The planning horizon: ``options.horizon``, else the span of the request windows.
+
+        ``None`` when neither is there (no horizon given, no timed request).
+        """
+        if self.options.horizon is not None:
+            return self.options.horizon
+        windows = [r.window for r in self.requests if r.window is not None]
+        if not windows:
+            return None
+        return TimeWindow(min(w.start for w in windows), max(w.end for w in windows))
+
+    # -- JSON, through the registered codec (matchcore.io.problem_json) --------
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Problem:
-        """Parse and validate a problem from JSON text."""
-        return cls.from_dict(load_json(text))
+        """Parse and validate a problem from JSON text (:func:`matchcore.io.read_problem`)."""
+        return _codec().from_json(text)
 
     @classmethod
     def from_dict(cls, data: Any) -> Problem:
         """Validate a problem given as parsed JSON (dicts, lists, scalars)."""
-        from matchcore.io.problem_json import problem_from_dict
-
-        return problem_from_dict(data)
+        return _codec().from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
         """The problem as a JSON-ready dict in format v1."""
-        from matchcore.io.problem_json import problem_to_dict
-
-        return problem_to_dict(self)
+        return _codec().to_dict(self)
 
 
-def load_json(text: str | bytes) -> Any:
-    """Parse JSON text; NaN and Infinity parse to floats the validator rejects."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        where = f"line {err.lineno} column {err.colno}"
-        raise ProblemError((), f"is not valid JSON ({where}: {err.msg})") from None
-    except UnicodeDecodeError as err:
-        raise ProblemError((), f"is not valid JSON (input: {err})") from None
-    except RecursionError:
-        raise ProblemError((), "is nested too deeply") from None
-    except ValueError:  # an integer literal longer than Python converts (4300 digits)
-        raise ProblemError((), "is not valid JSON (a number has too many digits)") from None
+class ProblemCodec(Protocol):
+    """What :mod:`matchcore.io.problem_json` provides to :class:`Problem`."""
+
+    def from_json(self, text: str | bytes) -> Problem: ...
+
+    def from_dict(self, data: Any) -> Problem: ...
+
+    def to_dict(self, problem: Problem) -> dict[str, Any]: ...
+
+
+_CODEC: list[ProblemCodec] = []
+
+
+def register_codec(codec: ProblemCodec) -> None:
+    """Install the JSON codec behind :meth:`Problem.from_json` and friends."""
+    _CODEC[:] = [codec]
+
+
+def _codec() -> ProblemCodec:
+    # `import matchcore` (which any import of matchcore.problem runs first) registers it
+    if not _CODEC:
+        raise RuntimeError("no problem codec registered; import matchcore first")
+    return _CODEC[0]
 
 
 def ceil_minute(moment: datetime) -> int:
@@ -407,16 +561,20 @@ def minute_to_datetime(minute: int, like: datetime) -> datetime:
     return datetime.fromtimestamp(minute * 60, tz=UTC).astimezone(like.tzinfo)
 
 
+def _rebuild(cls: type[Any], state: dict[str, Any]) -> Any:
+    return cls(**state)
+
+
 def _check_id(value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ProblemError(("id",), "must be a non-empty string")
 
 
-def _check_unique(items: Sequence[Volunteer | Request], name: str) -> None:
+def _check_unique(items: Sequence[Volunteer | Request], name: str, errors: ErrorCollector) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
         if item.id in seen:
-            raise ProblemError((name, i, "id"), "is used twice")
+            errors.add(ProblemError((name, i, "id"), "is used twice"))
         seen.add(item.id)
 
 
@@ -432,5 +590,8 @@ __all__ = [
     "TravelMode",
     "TravelOptions",
     "Volunteer",
-    "load_json",
+    "normal_language",
+    "normal_term",
+    "register_codec",
+    "zone_named",
 ]

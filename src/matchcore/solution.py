@@ -10,6 +10,7 @@ from typing import Any
 
 from matchcore import _json as j
 from matchcore.errors import ProblemError
+from matchcore.warnings import InputWarning
 
 
 class Status(StrEnum):
@@ -136,6 +137,9 @@ class Solution:
         Proven upper bound on served priority (equal to it when optimal).
     stats
         Timings, sizes and engines used.
+    warnings
+        What in the input is valid but probably not meant
+        (:mod:`matchcore.warnings`); they never block a plan.
     """
 
     status: Status
@@ -144,6 +148,7 @@ class Solution:
     objective: Objective
     bound: float
     stats: Stats = field(default_factory=Stats)
+    warnings: tuple[InputWarning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The solution as JSON-ready data."""
@@ -162,6 +167,7 @@ class Solution:
             "objective": asdict(self.objective),
             "bound": self.bound,
             "stats": asdict(self.stats),
+            "warnings": [asdict(w) for w in self.warnings],
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -75,7 +75,8 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {"/v1/match", "/v1/check", "/v1/jobs", "/v1/jobs/{job_id}",
                                  "/v1/jobs/{job_id}/report",
-                                 "/healthz", "/readyz"}  # fmt: skip
+                                 "/healthz", "/readyz", "/v1/schema/problem.json",
+                                 "/v1/schema/solution.json"}  # fmt: skip
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     for path, item in doc["paths"].items():
         for method, op in item.items():

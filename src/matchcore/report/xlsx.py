@@ -99,7 +99,7 @@ def write_xlsx(report: Report, *, lang: str = DEFAULT_LANGUAGE) -> bytes:
 
     t = labels(lang)
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the default sheet; ours follow
     header, rows = assignment_rows(report, lang)
     _sheet(book, "assignments", header, rows)
     _sheet(book, "schedule", *_schedule(report, t))

@@ -50,6 +50,7 @@ from matchcore.tasks.candidates import Candidates, build_candidates
 from matchcore.tasks.parts import Part, PartResult, limits_bind, split_parts
 from matchcore.tasks.pins import PinCheck, check_pins
 from matchcore.tasks.starts import canonical_starts
+from matchcore.warnings import finish_solution
 
 log = logging.getLogger("matchcore")
 
@@ -151,7 +152,7 @@ def solve(
         solution.objective.served_requests,
         len(problem.requests),
     )
-    return Solution(
+    solution = Solution(
         solution.status,
         solution.assignments,
         solution.unassigned,
@@ -159,6 +160,7 @@ def solve(
         solution.bound,
         stats,
     )
+    return finish_solution(problem, solution)  # warnings, and times in options.timezone
 
 
 def prepare(
