@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from service_testlib import AUTH_A, AUTH_B, assert_problem_json
 
-from service.jobs import JobStore, run_job
+from service.jobqueue import JobStore, run_job
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
