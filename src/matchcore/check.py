@@ -24,6 +24,7 @@ The rules, as the checker applies them:
   ``duration + 2 * travel`` at most ``max_minutes``;
 - a request gets exactly ``volunteers_needed`` distinct volunteers, and a
   pinned request exactly its pinned volunteers (and start, when pinned).
+- a ``refer_only`` request is never assigned (it is for professionals alone).
 """
 
 from __future__ import annotations
@@ -241,6 +242,8 @@ class _Checker:
         self.served[rid] = i
         req = problem.requests[problem.request_index[rid]]
         self.priority += req.priority
+        if req.refer_only:
+            self.add((*path, "request_id"), "refer_only_assigned", f"request {rid} is refer_only")
 
         team = len(set(item.volunteer_ids))
         if team != req.volunteers_needed:

@@ -16,9 +16,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matchcore.errors import ProblemError, at
+
+if TYPE_CHECKING:
+    from matchcore.refer.directory import Directory
 
 FORMAT_VERSION = 1
 EARTH_RADIUS_KM = 6371.009  # mean radius, as geopy.distance.great_circle
@@ -154,6 +157,11 @@ class Request:
     priority: float = 1.0
     preferred_volunteers: frozenset[str] = frozenset()
     excluded_volunteers: frozenset[str] = frozenset()
+    # For referral to professional services (matchcore.refer): never matched on.
+    themes: frozenset[str] = frozenset()
+    municipality: str | None = None
+    age: float | None = None
+    refer_only: bool = False
 
     def __post_init__(self) -> None:
         _check_id(self.id)
@@ -161,6 +169,10 @@ class Request:
             object.__setattr__(self, "client_id", self.id)
         for name in ("skills", "languages", "preferred_volunteers", "excluded_volunteers"):
             object.__setattr__(self, name, _frozen_strings(getattr(self, name)))
+        for name in ("themes",):
+            object.__setattr__(self, name, _frozen_strings(getattr(self, name)))
+        if self.age is not None and not (math.isfinite(self.age) and self.age >= 0):
+            raise ProblemError(("age",), "must be 0 or more")
         if self.duration_minutes <= 0:
             raise ProblemError(("duration_minutes",), "must be greater than 0")
         if self.volunteers_needed < 1:
@@ -269,8 +281,11 @@ class Options:
     travel: TravelOptions = field(default_factory=TravelOptions)
     seed: int = 0
     workers: int = 0
+    referral_max_km: float = 15.0
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.referral_max_km) and self.referral_max_km > 0):
+            raise ProblemError(("referral_max_km",), "must be greater than 0")
         if not (math.isfinite(self.time_limit_seconds) and self.time_limit_seconds > 0):
             raise ProblemError(("time_limit_seconds",), "must be greater than 0")
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
@@ -292,6 +307,7 @@ class Problem:
     requests: tuple[Request, ...]
     assignments: tuple[PinnedAssignment, ...] = ()
     options: Options = field(default_factory=Options)
+    directory: Directory | None = None  # professional services to refer to
 
     def __post_init__(self) -> None:
         for name in ("volunteers", "requests", "assignments"):
@@ -319,6 +335,8 @@ class Problem:
             if vid not in self.volunteer_index:
                 raise ProblemError(("volunteer_ids", i), "names an unknown volunteer")
         req = self.requests[self.request_index[pin.request_id]]
+        if req.refer_only:
+            raise ProblemError(("request_id",), "names a refer_only request, never assigned")
         if len(pin.volunteer_ids) != req.volunteers_needed:
             raise ProblemError(
                 ("volunteer_ids",),
@@ -336,7 +354,8 @@ class Problem:
     def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
         # Pickle the fields only (so problems can go to process pools and Dask);
         # the cached indexes are rebuilt, and the problem revalidated, on load.
-        return (Problem, (self.volunteers, self.requests, self.assignments, self.options))
+        fields = (self.volunteers, self.requests, self.assignments, self.options, self.directory)
+        return (Problem, fields)
 
     @cached_property
     def volunteer_index(self) -> Mapping[str, int]:

@@ -82,7 +82,11 @@ _PARALLEL_CPSAT_WORKERS = 4
 
 
 def solve(
-    problem: Problem, *, time_limit_s: float | None = None, executor: Executor | None = None
+    problem: Problem,
+    *,
+    time_limit_s: float | None = None,
+    executor: Executor | None = None,
+    advise: bool = True,
 ) -> Solution:
     """Assign volunteers to all requests at once.
 
@@ -98,6 +102,9 @@ def solve(
         a Dask ``client.get_executor()``. By default large problems with
         several sizeable parts use a process pool over the machine's cores,
         and small ones are solved in this process.
+    advise
+        Leave ``refer_only`` requests out, and add referrals and signals
+        (:mod:`matchcore.refer`) within the same time budget; ``False`` plans only.
 
     Returns
     -------
@@ -115,6 +122,10 @@ def solve(
     budget = problem.options.time_limit_seconds if time_limit_s is None else time_limit_s
     if not budget > 0:
         raise ValueError("time_limit_s must be greater than 0")
+    if advise:  # referral and signals (issue 11): one hook, the engines never see it
+        from matchcore.refer import solve_and_annotate
+
+        return solve_and_annotate(problem, _SOLVE, time_limit_s=budget, executor=executor)
     deadline = started + budget
     phases: dict[str, float] = {}
 
@@ -165,6 +176,9 @@ def solve(
         solution.bound,
         stats,
     )
+
+
+_SOLVE = solve  # the real one, also when a test swaps ``solve`` for a spy
 
 
 def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:

@@ -19,7 +19,7 @@ from matchcore.problem import (
     Volunteer,
 )
 
-_TOP = {"version", "volunteers", "requests", "assignments", "options"}
+_TOP = {"version", "volunteers", "requests", "assignments", "options", "directory"}
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
     "availability", "max_tasks", "max_minutes", "excluded_clients",
@@ -27,9 +27,13 @@ _VOLUNTEER = {
 _REQUEST = {
     "id", "client_id", "location", "skills", "languages", "duration_minutes", "window",
     "volunteers_needed", "priority", "preferred_volunteers", "excluded_volunteers",
+    "themes", "municipality", "age", "refer_only",
 }  # fmt: skip
 _PIN = {"request_id", "volunteer_ids", "start"}
-_OPTIONS = {"time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers"}
+_OPTIONS = {
+    "time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers",
+    "referral_max_km",
+}  # fmt: skip
 _MODES = ", ".join(m.value for m in TravelMode)
 
 
@@ -46,7 +50,12 @@ def problem_from_dict(data: Any) -> Problem:
     volunteers = tuple(_volunteer(v, ("volunteers", i)) for i, v in enumerate(vols))
     requests = tuple(_request(r, ("requests", i)) for i, r in enumerate(reqs))
     pinned = tuple(_pin(p, ("assignments", i)) for i, p in enumerate(pins))
-    return Problem(volunteers, requests, pinned, options)
+    directory = None
+    if top.get("directory") is not None:
+        from matchcore.refer.directory import read_directory
+
+        directory = read_directory(top["directory"], ("directory",))
+    return Problem(volunteers, requests, pinned, options, directory)
 
 
 def _location(value: Any, path: j.Path) -> Location:
@@ -103,9 +112,15 @@ def _request(value: Any, path: j.Path) -> Request:
     }
     if "client_id" in obj:
         kw["client_id"] = j.read_string(obj["client_id"], (*path, "client_id"))
-    for name in ("skills", "languages", "preferred_volunteers", "excluded_volunteers"):
+    for name in ("skills", "languages", "preferred_volunteers", "excluded_volunteers", "themes"):
         if name in obj:
             kw[name] = j.read_strings(obj[name], (*path, name))
+    if obj.get("municipality") is not None:
+        kw["municipality"] = j.read_string(obj["municipality"], (*path, "municipality"))
+    if obj.get("age") is not None:
+        kw["age"] = j.read_number(obj["age"], (*path, "age"))
+    if "refer_only" in obj:
+        kw["refer_only"] = j.read_bool(obj["refer_only"], (*path, "refer_only"))
     if "window" in obj and obj["window"] is not None:
         kw["window"] = _window(obj["window"], (*path, "window"))
     if "volunteers_needed" in obj:
@@ -132,7 +147,7 @@ def _pin(value: Any, path: j.Path) -> PinnedAssignment:
 def _options(value: Any) -> Options:
     obj = j.read_object(value, (), _OPTIONS)
     kw: dict[str, Any] = {}
-    for name in ("time_limit_seconds", "default_max_distance_km"):
+    for name in ("time_limit_seconds", "default_max_distance_km", "referral_max_km"):
         if name in obj:
             kw[name] = j.read_number(obj[name], (name,))
     for name in ("seed", "workers"):
@@ -182,7 +197,10 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         },
         "seed": opt.seed,
         "workers": opt.workers,
+        "referral_max_km": opt.referral_max_km,
     }
+    if problem.directory is not None:
+        out["directory"] = problem.directory.to_native()
     return out
 
 
@@ -223,6 +241,13 @@ def _request_dict(r: Request) -> dict[str, Any]:
         d["preferred_volunteers"] = sorted(r.preferred_volunteers)
     if r.excluded_volunteers:
         d["excluded_volunteers"] = sorted(r.excluded_volunteers)
+    if r.themes:
+        d["themes"] = sorted(r.themes)
+    for name in ("municipality", "age"):
+        if getattr(r, name) is not None:
+            d[name] = getattr(r, name)
+    if r.refer_only:
+        d["refer_only"] = True
     return d
 
 
