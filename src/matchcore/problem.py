@@ -169,8 +169,7 @@ class Request:
             object.__setattr__(self, "client_id", self.id)
         for name in ("skills", "languages", "preferred_volunteers", "excluded_volunteers"):
             object.__setattr__(self, name, _frozen_strings(getattr(self, name)))
-        for name in ("themes",):
-            object.__setattr__(self, name, _frozen_strings(getattr(self, name)))
+        object.__setattr__(self, "themes", _frozen_strings(self.themes))
         if self.age is not None and not (math.isfinite(self.age) and self.age >= 0):
             raise ProblemError(("age",), "must be 0 or more")
         if self.duration_minutes <= 0:

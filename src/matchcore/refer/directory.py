@@ -51,6 +51,7 @@ _HSDS_READ = frozenset(
         "minimum_age", "maximum_age", "service_at_locations", "url", "email",
     }
 )  # fmt: skip
+_CSV_READ = _HSDS_READ | {"organization_id"}
 CSV_FILES = (
     "services.csv", "service_areas.csv", "attributes.csv", "taxonomy_terms.csv",
     "locations.csv", "service_at_location.csv", "languages.csv", "organizations.csv",
@@ -505,9 +506,7 @@ def read_csv_package(folder: Path) -> Directory:
                 "max_age": ages.get("maximum_age"),
                 "contact": _cell(row, "url") or _cell(row, "email"),
                 "extra": {
-                    k: v
-                    for k, v in row.items()
-                    if k and k not in _HSDS_READ and v not in ("", None)
+                    k: v for k, v in row.items() if k and k not in _CSV_READ and v not in ("", None)
                 },
             }
             out.append(
