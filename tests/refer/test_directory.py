@@ -368,7 +368,7 @@ def test_csv_errors_name_file_row_and_column_all_at_once(tmp_path: Path) -> None
 
 
 def test_missing_files_and_unreadable_json(tmp_path: Path) -> None:
-    with pytest.raises(ProblemError, match="services.csv: is required"):
+    with pytest.raises(ProblemError, match=r"services\.csv: is required"):
         load_directory(tmp_path)
     bad = tmp_path / "d.json"
     bad.write_text("[{", encoding="utf-8")
