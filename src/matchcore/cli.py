@@ -31,10 +31,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from matchcore.errors import ProblemError
 from matchcore.problem import Problem, load_json
@@ -42,6 +42,7 @@ from matchcore.problem import Problem, load_json
 if TYPE_CHECKING:
     from matchcore.solution import Assignment, Objective, Solution
 
+_T = TypeVar("_T")
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
@@ -85,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     from matchcore import __version__
     from matchcore.generate import REGIONS
+    from matchcore.refer.cli import add_directory_option, add_zorgpad_command
 
     parser = argparse.ArgumentParser(
         prog="matchcore",
@@ -118,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         help="progress lines on stderr even when it is not a terminal "
         "(by default they appear only on a terminal)",
     )
+    add_directory_option(solve)
     solve.set_defaults(run=_cmd_solve)
 
     check = sub.add_parser(
@@ -165,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _time_limit_argument(demo, "seconds for the solve (default: the example's own setting)")
     demo.set_defaults(run=_cmd_demo, quiet=True, verbose=False)
+    add_zorgpad_command(sub, _cmd_zorgpad)
     return parser
 
 
@@ -199,7 +203,10 @@ def _count(text: str) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     output = _output_path(args.output)
-    problem = _load_problem(args.problem)
+    from matchcore.refer.cli import with_directory
+
+    loaded = _load_problem(args.problem)
+    problem = _refer_call(lambda: with_directory(loaded, args.directory))
     log.info(
         "solving %d requests with %d volunteers (time limit %gs)",
         len(problem.requests),
@@ -211,6 +218,22 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if output is not None:
         log.info("wrote %s", output)
     return EXIT_OK
+
+
+def _cmd_zorgpad(args: argparse.Namespace) -> int:
+    from matchcore.refer.cli import zorgpad_text
+
+    problem = _load_problem(args.problem, name_file=True) if args.problem else None
+    print(_refer_call(lambda: zorgpad_text(args, problem)))
+    return EXIT_OK
+
+
+def _refer_call(work: Callable[[], _T]) -> _T:
+    """Run a matchcore.refer step; its ``ValueError`` (a bad directory) is bad input."""
+    try:
+        return work()
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -468,6 +491,7 @@ def _progress_logging(progress: bool) -> Iterator[None]:
 
 # -- the demo summary --------------------------------------------------------------
 
+
 def format_summary(
     problem: Problem,
     solution: Solution,
@@ -491,6 +515,8 @@ def format_summary(
     details
         How many unserved requests to list per reason.
     """
+    from matchcore.refer.cli import signal_lines
+
     obj = solution.objective
     total = len(problem.requests)
     total_priority = sum(r.priority for r in problem.requests)
@@ -513,6 +539,7 @@ def format_summary(
         lines += ["", *_unassigned_lines(solution, details)]
     else:
         lines += ["", "Every request is served."]
+    lines += signal_lines(solution)
     return "\n".join(lines)
 
 

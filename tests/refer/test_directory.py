@@ -84,7 +84,7 @@ def test_hsds_service_full_shape_reads_what_matters_and_keeps_the_rest() -> None
     (svc,) = read_directory(hsds_service()).services
     assert svc.id == "svc-schuldhulp-heerlen"
     assert svc.organization == "Gemeente Heerlen"
-    assert svc.themes == ("KS-SCHULDEN", "schulden")
+    assert svc.themes == ("KS-SCHULDEN", "schulden") and svc.theme_names == ("schulden",)
     assert svc.municipalities == ("Heerlen", "Landgraaf")
     assert svc.languages == ("Dutch", "nl")
     assert (svc.min_age, svc.max_age) == (18, 120)
@@ -229,7 +229,7 @@ def test_problem_reads_an_inline_directory_and_names_errors_under_it() -> None:
 def _native_only(svc: Any) -> Any:
     from dataclasses import replace
 
-    return replace(svc, locations=svc.locations[:1], extra={})
+    return replace(svc, locations=svc.locations[:1], extra={}, topics=())
 
 
 # -- the CSV data package ------------------------------------------------------------------
@@ -332,6 +332,7 @@ def test_csv_package_reads_the_same_service_model(tmp_path: Path) -> None:
     assert s1.languages == ("Dutch", "nl") and s1.min_age == 16 and s1.max_age is None
     assert [(p.lat, p.lon) for p in s1.locations] == [(50.865, 6.063)]
     assert s1.extra == {"status": "active", "wait_time": "3 weeks"}
+    assert s1.theme_names == ("psychische problemen",)
     assert s2.themes == ("huisvesting",) and s2.locations == ()
     (tmp_path / "datapackage.json").write_text("{}", encoding="utf-8")
     assert load_directory(tmp_path / "datapackage.json") == directory

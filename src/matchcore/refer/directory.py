@@ -93,6 +93,12 @@ class Service:
     contact: str = ""
     wait_weeks: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    topics: tuple[str, ...] = ()  # one display name per theme (HSDS: the term's name)
+
+    @property
+    def theme_names(self) -> tuple[str, ...]:
+        """The themes as a zorgpad lists them: one name per taxonomy term."""
+        return self.topics or self.themes
 
     @property
     def theme_keys(self) -> frozenset[str]:
@@ -260,7 +266,7 @@ def _hsds_service(obj: Mapping[str, Any], path: j.Path) -> Service:
     with errs.collect():
         kw["organization"] = _hsds_organization(obj.get("organization"), (*path, "organization"))
     with errs.collect():
-        kw["themes"] = _hsds_themes(obj.get("attributes"), (*path, "attributes"))
+        kw["themes"], kw["topics"] = _hsds_themes(obj.get("attributes"), (*path, "attributes"))
     with errs.collect():
         kw["municipalities"] = _hsds_names(
             obj.get("service_areas"), (*path, "service_areas"), ("name",)
@@ -293,11 +299,13 @@ def _hsds_organization(value: Any, path: j.Path) -> str:
     return j.read_string(obj["name"], (*path, "name"))
 
 
-def _hsds_themes(value: Any, path: j.Path) -> tuple[str, ...]:
-    """Codes and names of the taxonomy terms of a service's ``attributes``."""
+def _hsds_themes(value: Any, path: j.Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Codes and names of the taxonomy terms of a service's ``attributes``, and the
+    name (else the code) of each term."""
     if value is None:
-        return ()
+        return (), ()
     out: list[str] = []
+    names: list[str] = []
     errs = _Errors()
     for i, attr in enumerate(j.read_list(value, path)):
         with errs.collect():
@@ -305,9 +313,11 @@ def _hsds_themes(value: Any, path: j.Path) -> tuple[str, ...]:
             obj = j.read_object(attr, apath, attr.keys() if isinstance(attr, dict) else ())
             if obj.get("taxonomy_term") is None:
                 continue
-            out.extend(_term_labels(obj["taxonomy_term"], (*apath, "taxonomy_term")))
+            labels = _term_labels(obj["taxonomy_term"], (*apath, "taxonomy_term"))
+            out.extend(labels)
+            names.extend(labels[-1:])
     errs.raise_any()
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out)), tuple(dict.fromkeys(names))
 
 
 def _term_labels(value: Any, path: j.Path) -> list[str]:
@@ -498,7 +508,8 @@ def read_csv_package(folder: Path) -> Directory:
                 "id": sid,
                 "name": _cell(row, "name"),
                 "organization": orgs.get(_cell(row, "organization_id"), ""),
-                "themes": tuple(dict.fromkeys(themes.get(sid, []))),
+                "themes": tuple(dict.fromkeys(x for t in themes.get(sid, []) for x in t)),
+                "topics": tuple(dict.fromkeys(t[-1] for t in themes.get(sid, []) if t)),
                 "municipalities": tuple(dict.fromkeys(areas.get(sid, []))),
                 "languages": tuple(dict.fromkeys(langs.get(sid, []))),
                 "locations": tuple(located.get(sid, [])),
@@ -555,13 +566,13 @@ def _terms(table: _Table) -> dict[str, list[str]]:
 
 
 def _term_of(terms: Mapping[str, list[str]], t: Mapping[str, _Table], errs: _Errors) -> _Getter:
-    def get(table: _Table, i: int, row: dict[str, str]) -> list[str]:
+    def get(table: _Table, i: int, row: dict[str, str]) -> list[tuple[str, ...]]:
         tid = _cell(row, "taxonomy_term_id")
         if not tid:
             return []
         if tid not in terms:
             raise ProblemError(table.place(i, "taxonomy_term_id"), "names an unknown taxonomy term")
-        return terms[tid]
+        return [tuple(terms[tid])]
 
     return get
 

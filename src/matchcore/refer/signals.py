@@ -35,14 +35,18 @@ _KM_PER_DEGREE = 111.195  # great circle, radius 6371.009 km
 #: At most this many volunteer profiles are evaluated, and reported.
 MAX_PROFILES_TRIED = 6
 MAX_PROFILES = 3
-#: A window is widened by at most a day.
-MAX_WIDEN_MINUTES = 24 * 60
+#: A near miss is a small change: a window widened by at most two hours, a range
+#: extended by at most 5 km.
+MAX_WIDEN_MINUTES = 120
+MAX_EXTEND_KM = 5.0
 #: Range patches are rounded up to this step (km).
 RANGE_STEP_KM = 0.1
 #: At most this many volunteers are tried per kind of near miss.
 MAX_NEAR_TRIES = 25
 #: A recruitment re-solve gets at least this many seconds, or is not started.
 MIN_RESOLVE_SECONDS = 0.2
+# Kept back from each re-solve for the bookkeeping around it.
+_MARGIN_SECONDS = 0.05
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _PARTS = ((6, "night"), (12, "morning"), (18, "afternoon"), (24, "evening"))
@@ -367,7 +371,9 @@ def _extend_range(problem: Problem, r: int, req: Request) -> NearMiss | None:
         return None
     dist = _distances(problem, req)
     ranges = np.array([problem.max_distance_km(v) for v in problem.volunteers])
-    short = np.flatnonzero(_qualified(problem, req) & (dist > ranges))
+    short = np.flatnonzero(
+        _qualified(problem, req) & (dist > ranges) & (dist <= ranges + MAX_EXTEND_KM)
+    )
     new = np.ceil(dist[short] / RANGE_STEP_KM - 1e-9) * RANGE_STEP_KM
     new = np.where(new < dist[short], new + RANGE_STEP_KM, new)  # rounding must not fall short
     order = np.lexsort((short, new - ranges[short]))
@@ -446,10 +452,12 @@ def recruit(
     found: list[Recruit] = []
     complete = True
     base = solution.objective
-    for i, profile in enumerate(profiles):
-        left = deadline - time.perf_counter()
-        share = left / (len(profiles) - i)
-        if share < MIN_RESOLVE_SECONDS:
+    for profile in profiles:
+        # Profiles go in order of unmet priority; each may use all the time left,
+        # since a re-solve cut short gives no exact figure at all.
+        # A re-solve takes about as long as the plan did: start none that cannot end.
+        share = deadline - time.perf_counter() - _MARGIN_SECONDS
+        if share < max(MIN_RESOLVE_SECONDS, solution.stats.wall_seconds):
             complete = False
             break
         more = Problem(
