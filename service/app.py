@@ -72,10 +72,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from service.api import bp as api_bp
     from service.docs import bp as docs_bp
     from service.health import bp as health_bp
+    from service.zorgpad import bp as zorgpad_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_bp)
+    app.register_blueprint(zorgpad_bp)
     register_error_handlers(app)
     app.before_request(_before_request)
     app.after_request(_after_request)
