@@ -212,6 +212,9 @@ def read_directory(data: Any, path: j.Path = ()) -> Directory:
 def _service_items(data: Any, path: j.Path) -> tuple[list[Any], j.Path]:
     if isinstance(data, list):
         return data, path
+    if isinstance(data, dict) and "requests" in data and "directory" in data:
+        # a whole problem document: its directory
+        return j.read_list(data["directory"], (*path, "directory")), (*path, "directory")
     if isinstance(data, dict) and "contents" in data:
         return j.read_list(data["contents"], (*path, "contents")), (*path, "contents")
     if isinstance(data, dict) and "id" in data:

@@ -431,9 +431,21 @@ def _with_volunteer(problem: Problem, v: int, vol: Volunteer) -> Problem:
 
 
 @dataclass(frozen=True)
+class _Need:
+    """Unserved requests one new volunteer might take: same needs, same place."""
+
+    skills: tuple[str, ...]
+    languages: tuple[str, ...]
+    place: Place
+    times: tuple[tuple[str, str], ...]  # (weekday, part of day), in week order
+    request_ids: tuple[str, ...]
+    priority: float
+
+
+@dataclass(frozen=True)
 class _Profile:
     volunteer: Volunteer
-    group: UnmetGroup
+    need: _Need
 
 
 def recruit(
@@ -486,28 +498,47 @@ def recruit(
     return tuple(found[:MAX_PROFILES]), complete
 
 
+def _needs(groups: Iterable[UnmetGroup]) -> list[_Need]:
+    """Each recruitable group, and per needs and place all its times of week together."""
+    single: list[_Need] = []
+    merged: dict[tuple[Any, ...], list[UnmetGroup]] = {}
+    for g in groups:
+        if g.reason in _NOT_RECRUITABLE:
+            continue
+        times = ((g.weekday, g.part_of_day),) if g.weekday and g.part_of_day else ()
+        single.append(_Need(g.skills, g.languages, g.place, times, g.request_ids, g.priority))
+        merged.setdefault((g.skills, g.languages, g.place), []).append(g)
+    wide = []
+    for (skills, langs, place), gs in merged.items():
+        if len(gs) < 2:
+            continue
+        slots = {(g.weekday, g.part_of_day) for g in gs if g.weekday and g.part_of_day}
+        week = tuple(sorted(slots, key=lambda t: (_WEEKDAYS.index(t[0]), t[1])))
+        ids = tuple(rid for g in gs for rid in g.request_ids)
+        wide.append(_Need(skills, langs, place, week, ids, sum(g.priority for g in gs)))
+    return sorted([*wide, *single], key=lambda n: (-n.priority, -len(n.request_ids)))
+
+
 def _profiles(problem: Problem, groups: Iterable[UnmetGroup]) -> list[_Profile]:
     out: list[_Profile] = []
     seen: set[tuple[Any, ...]] = set()
     taken = set(problem.volunteer_index)
-    for group in groups:
-        if group.reason in _NOT_RECRUITABLE:
-            continue
-        vol = _profile_volunteer(problem, group, taken)
+    for need in _needs(groups):
+        vol = _profile_volunteer(problem, need, taken)
         key = (vol.skills, vol.languages, vol.location, vol.availability, vol.max_distance_km)
         if key in seen:
             continue
         seen.add(key)
         taken.add(vol.id)
-        out.append(_Profile(vol, group))
+        out.append(_Profile(vol, need))
         if len(out) == MAX_PROFILES_TRIED:
             break
     return out
 
 
-def _profile_volunteer(problem: Problem, group: UnmetGroup, taken: set[str]) -> Volunteer:
-    """A volunteer by car living in the group's 5 km cell, free around its windows."""
-    reqs = [problem.requests[problem.request_index[rid]] for rid in group.request_ids]
+def _profile_volunteer(problem: Problem, need: _Need, taken: set[str]) -> Volunteer:
+    """A volunteer by car living in the 5 km cell of the requests, free around their windows."""
+    reqs = [problem.requests[problem.request_index[rid]] for rid in need.request_ids]
     lat = float(np.mean([q.location.lat for q in reqs]))
     lon = float(np.mean([q.location.lon for q in reqs]))
     home = cell_of(lat, lon)
@@ -536,8 +567,8 @@ def _profile_volunteer(problem: Problem, group: UnmetGroup, taken: set[str]) -> 
     return Volunteer(
         id=f"recruit-{n}",
         location=Location(home.lat, home.lon),
-        skills=frozenset(group.skills),
-        languages=frozenset(group.languages),
+        skills=frozenset(need.skills),
+        languages=frozenset(need.languages),
         travel_mode=TravelMode.CAR,
         max_distance_km=reach,
         availability=availability,
@@ -551,6 +582,18 @@ def _floor_hour(moment: Any) -> Any:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _week_phrase(times: Sequence[tuple[str, str]]) -> str:
+    """E.g. ``Monday, Wednesday and Friday mornings and Tuesday afternoons``."""
+    by_part: dict[str, list[str]] = {}
+    for day, part in times:
+        by_part.setdefault(part, []).append(day.capitalize())
+    return " and ".join(f"{_and(days)} {part}s" for part, days in by_part.items())
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _volunteer_json(vol: Volunteer) -> dict[str, Any]:
     from matchcore.io.problem_json import problem_to_dict
 
@@ -558,7 +601,7 @@ def _volunteer_json(vol: Volunteer) -> dict[str, Any]:
 
 
 def _summary(profile: _Profile, extra_n: int, extra_p: float) -> str:
-    g = profile.group
+    g = profile.need
     parts = ["one more volunteer with a car"]
     if g.skills:
         parts.append(f"able to do {', '.join(g.skills)}")
@@ -566,7 +609,7 @@ def _summary(profile: _Profile, extra_n: int, extra_p: float) -> str:
         parts.append(f"speaking {' or '.join(g.languages)}")
     where = g.place.municipality if g.place.municipality else f"cell {g.place.cell}"
     parts.append(f"living in {where}")
-    if g.weekday and g.part_of_day:
-        parts.append(f"free on {g.weekday.capitalize()} {g.part_of_day}s")
+    if g.times:
+        parts.append(f"free on {_week_phrase(g.times)}")
     noun = "request" if extra_n == 1 else "requests"
     return f"{', '.join(parts)} would serve {extra_n} more {noun} (priority {extra_p:g})"
