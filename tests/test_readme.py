@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,9 +49,7 @@ def test_readme_shows_every_subcommand() -> None:
 @pytest.mark.parametrize("argv", _cli_lines(), ids=lambda argv: " ".join(argv[:2]))
 def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
     # Run from a copy of the examples so that outputs land in tmp_path.
-    (tmp_path / "examples").mkdir()
-    for example in (ROOT / "examples").glob("*.json"):
-        (tmp_path / "examples" / example.name).write_bytes(example.read_bytes())
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("*.py"))
     if argv[1] == "check":
         solve = ["solve", "examples/small_network.json", "-o", "plan.json", "--quiet"]
         subprocess.run([sys.executable, "-m", "matchcore.cli", *solve], cwd=tmp_path, check=True)
