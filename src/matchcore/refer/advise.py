@@ -115,7 +115,11 @@ def annotate(
     elif any(r.themes for r in problem.requests):
         notes.append("no directory given: no referrals and no zorgpad gaps")
     groups = unmet_groups(problem, unassigned)
-    misses = near_misses(problem, unassigned)
+    # Near misses may use half the time left; the recruitment re-solves the rest.
+    now = time.perf_counter()
+    misses, misses_done = near_misses(problem, unassigned, now + (deadline - now) / 2)
+    if not misses_done:
+        notes.append("near misses cut short by the time limit")
     recruits: tuple[Recruit, ...] = ()
     complete = True
     if resolve is not None and groups:
@@ -124,7 +128,7 @@ def annotate(
         recruits, complete = recruit(matched, base, groups, resolve, deadline)
         if not complete:
             notes.append("recruitment advice cut short by the time limit or an unproven re-solve")
-    signals = Signals(groups, recruits, misses, gaps, complete, tuple(notes))
+    signals = Signals(groups, recruits, misses, gaps, complete and misses_done, tuple(notes))
     return replace(solution, unassigned=tuple(unassigned), signals=signals)
 
 

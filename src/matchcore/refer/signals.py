@@ -274,27 +274,68 @@ def passes_funnel(problem: Problem, request: Request) -> bool:
     return min(f.skills, f.not_excluded, f.in_range, f.available) >= need
 
 
-def near_misses(problem: Problem, unassigned: Sequence[Unassigned]) -> tuple[NearMiss, ...]:
-    """The smallest change of each kind that lets an unserved request pass the funnel."""
+def near_misses(
+    problem: Problem, unassigned: Sequence[Unassigned], deadline: float = math.inf
+) -> tuple[tuple[NearMiss, ...], bool]:
+    """The smallest change of each kind that lets an unserved request pass the funnel.
+
+    Returns the near misses and whether every request was looked at before
+    ``deadline`` (a ``time.perf_counter()`` value).
+    """
     out: list[NearMiss] = []
     for u in unassigned:
         if u.reason not in (Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE):
             continue
-        r = problem.request_index[u.request_id]
-        req = problem.requests[r]
-        for found in (
-            _widen_window(problem, r, req),
-            _extend_range(problem, r, req),
-            _raise_max_tasks(problem, r, req),
-        ):
+        if time.perf_counter() > deadline:
+            return tuple(out), False
+        around = _Around.of(problem, problem.request_index[u.request_id])
+        for found in (_widen_window(around), _extend_range(around), _raise_max_tasks(around)):
             if found is not None:
                 out.append(found)
-    return tuple(out)
+    return tuple(out), True
 
 
-def _widen_window(problem: Problem, r: int, req: Request) -> NearMiss | None:
+@dataclass(frozen=True)
+class _Around:
+    """One request and the volunteers that matter to its funnel.
+
+    Only volunteers with the skills, a shared language and no exclusion can
+    count at the later funnel stages, so trials run among them alone: the
+    request passes among them exactly when it passes among all.
+    """
+
+    problem: Problem
+    r: int
+    req: Request
+    dist: np.ndarray[Any, np.dtype[np.float64]]
+    ranges: np.ndarray[Any, np.dtype[np.float64]]
+    qualified: np.ndarray[Any, np.dtype[np.bool_]]
+
+    @classmethod
+    def of(cls, problem: Problem, r: int) -> _Around:
+        req = problem.requests[r]
+        ranges = np.array([problem.max_distance_km(v) for v in problem.volunteers], dtype=float)
+        return cls(problem, r, req, _distances(problem, req), ranges, _qualified(problem, req))
+
+    @property
+    def in_range(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        return self.qualified & (self.dist <= self.ranges)
+
+    def passes(self, request: Request, changed: Volunteer | None = None, at: int = -1) -> bool:
+        """Whether ``request`` passes among the qualified volunteers in range (and ``changed``)."""
+        vols = [self.problem.volunteers[int(v)] for v in np.flatnonzero(self.in_range) if v != at]
+        if changed is not None:
+            vols.append(changed)
+        if len(vols) < request.volunteers_needed:
+            return False
+        # Excluded volunteers are not among them (and preference does not filter).
+        alone = replace(request, preferred_volunteers=frozenset(), excluded_volunteers=frozenset())
+        return passes_funnel(Problem(tuple(vols), (), (), self.problem.options), alone)
+
+
+def _widen_window(a: _Around) -> NearMiss | None:
     """Move the window's end later, or its start earlier, by the fewest minutes."""
-    window = req.window
+    req, window = a.req, a.req.window
     if window is None:
         return None
     best: tuple[int, str] | None = None
@@ -309,7 +350,7 @@ def _widen_window(problem: Problem, r: int, req: Request) -> NearMiss | None:
             )
             return replace(req, window=w)
 
-        k = _smallest(lambda k: passes_funnel(problem, widened(k)), MAX_WIDEN_MINUTES)
+        k = _smallest(lambda k: a.passes(widened(k)), MAX_WIDEN_MINUTES)
         if k is not None and (best is None or k < best[0]):
             best = (k, side)
     if best is None:
@@ -325,8 +366,8 @@ def _widen_window(problem: Problem, r: int, req: Request) -> NearMiss | None:
         f"widen the window of request {req.id} by {k} minute{'' if k == 1 else 's'} "
         f"(its {side} {word})",
         (
-            {"op": "test", "path": f"/requests/{r}/id", "value": req.id},
-            {"op": "replace", "path": f"/requests/{r}/window/{side}", "value": moved.isoformat()},
+            {"op": "test", "path": f"/requests/{a.r}/id", "value": req.id},
+            {"op": "replace", "path": f"/requests/{a.r}/window/{side}", "value": moved.isoformat()},
         ),
     )
 
@@ -365,30 +406,24 @@ def _distances(problem: Problem, req: Request) -> np.ndarray[Any, np.dtype[np.fl
     return geo.great_circle_km(req.location.lat, req.location.lon, lats, lons)
 
 
-def _extend_range(problem: Problem, r: int, req: Request) -> NearMiss | None:
+def _extend_range(a: _Around) -> NearMiss | None:
     """One qualified volunteer's range, raised by the fewest 0.1 km steps."""
-    if not problem.volunteers:
-        return None
-    dist = _distances(problem, req)
-    ranges = np.array([problem.max_distance_km(v) for v in problem.volunteers])
-    short = np.flatnonzero(
-        _qualified(problem, req) & (dist > ranges) & (dist <= ranges + MAX_EXTEND_KM)
-    )
+    dist, ranges = a.dist, a.ranges
+    short = np.flatnonzero(a.qualified & (dist > ranges) & (dist <= ranges + MAX_EXTEND_KM))
     new = np.ceil(dist[short] / RANGE_STEP_KM - 1e-9) * RANGE_STEP_KM
     new = np.where(new < dist[short], new + RANGE_STEP_KM, new)  # rounding must not fall short
     order = np.lexsort((short, new - ranges[short]))
     for k in order[:MAX_NEAR_TRIES]:
         v = int(short[k])
-        vol = problem.volunteers[v]
+        vol = a.problem.volunteers[v]
         value = round(float(new[k]), 1)
-        trial = _with_volunteer(problem, v, replace(vol, max_distance_km=value))
-        if passes_funnel(trial, req):
+        if a.passes(a.req, replace(vol, max_distance_km=value), v):
             extra = value - float(ranges[v])
             return NearMiss(
-                req.id,
+                a.req.id,
                 "extend_range",
                 f"volunteer {vol.id} travelling {extra:.1f} km farther ({value:g} km in all) "
-                f"could serve request {req.id}",
+                f"could serve request {a.req.id}",
                 (
                     {"op": "test", "path": f"/volunteers/{v}/id", "value": vol.id},
                     {"op": "add", "path": f"/volunteers/{v}/max_distance_km", "value": value},
@@ -397,34 +432,24 @@ def _extend_range(problem: Problem, r: int, req: Request) -> NearMiss | None:
     return None
 
 
-def _raise_max_tasks(problem: Problem, r: int, req: Request) -> NearMiss | None:
+def _raise_max_tasks(a: _Around) -> NearMiss | None:
     """One qualified volunteer in range whose ``max_tasks`` of 0 keeps them out."""
-    if not problem.volunteers:
-        return None
-    dist = _distances(problem, req)
-    ranges = np.array([problem.max_distance_km(v) for v in problem.volunteers])
-    capped = np.array([v.max_tasks == 0 for v in problem.volunteers], dtype=bool)
-    tries = np.flatnonzero(_qualified(problem, req) & (dist <= ranges) & capped)
-    for v in tries[np.argsort(dist[tries], kind="stable")][:MAX_NEAR_TRIES]:
-        vol = problem.volunteers[int(v)]
-        trial = _with_volunteer(problem, int(v), replace(vol, max_tasks=1))
-        if passes_funnel(trial, req):
+    capped = np.array([v.max_tasks == 0 for v in a.problem.volunteers], dtype=bool)
+    tries = np.flatnonzero(a.in_range & capped)
+    for v in tries[np.argsort(a.dist[tries], kind="stable")][:MAX_NEAR_TRIES]:
+        vol = a.problem.volunteers[int(v)]
+        if a.passes(a.req, replace(vol, max_tasks=1), int(v)):
             return NearMiss(
-                req.id,
+                a.req.id,
                 "raise_max_tasks",
                 f"volunteer {vol.id} taking one task more (max_tasks 1) could serve "
-                f"request {req.id}",
+                f"request {a.req.id}",
                 (
                     {"op": "test", "path": f"/volunteers/{v}/id", "value": vol.id},
                     {"op": "replace", "path": f"/volunteers/{v}/max_tasks", "value": 1},
                 ),
             )
     return None
-
-
-def _with_volunteer(problem: Problem, v: int, vol: Volunteer) -> Problem:
-    vols = (*problem.volunteers[:v], vol, *problem.volunteers[v + 1 :])
-    return Problem(vols, problem.requests[:0], (), problem.options)
 
 
 # -- recruitment -----------------------------------------------------------------
