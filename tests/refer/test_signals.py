@@ -274,3 +274,28 @@ def test_unmet_aggregates_and_zorgpad_gaps_carry_no_personal_data() -> None:
 
 def u_priority(doc: dict[str, Any], rid: str) -> float:
     return float(next(r["priority"] for r in doc["requests"] if r["id"] == rid))
+
+
+def test_near_misses_of_requests_with_preferences_and_exclusions() -> None:
+    doc = dialysis_doc()
+    doc["requests"][0]["excluded_volunteers"] = ["driver-1"]
+    doc["requests"][0]["preferred_volunteers"] = ["driver-0"]
+    solution = solve_doc(doc)
+    assert solution.signals is not None
+    assert "dialysis-0" in {m.request_id for m in solution.signals.near_misses}
+    verify_near_misses(doc, solution)
+
+
+def test_no_near_miss_when_pins_and_not_the_funnel_keep_a_request_out() -> None:
+    doc = dialysis_doc()
+    doc["volunteers"] = doc["volunteers"][:1]
+    doc["volunteers"][0]["max_distance_km"] = 20
+    for r in doc["requests"][:2]:
+        r["window"] = {"start": at("09:00"), "end": at("09:30")}
+    doc["requests"] = doc["requests"][:2]
+    doc["assignments"] = [{"request_id": "dialysis-0", "volunteer_ids": ["driver-0"]}]
+    solution = solve_doc(doc)
+    (left,) = solution.unassigned
+    assert left.request_id == "dialysis-1" and left.reason is Reason.NOT_AVAILABLE
+    assert funnel_passes(doc, "dialysis-1")  # the funnel passes: the pin takes the time
+    assert solution.signals is not None and solution.signals.near_misses == ()

@@ -289,6 +289,8 @@ def near_misses(
         if time.perf_counter() > deadline:
             return tuple(out), False
         around = _Around.of(problem, problem.request_index[u.request_id])
+        if around.passes(around.req):
+            continue  # pinned commitments keep it out, not the funnel: no change of ours helps
         for found in (_widen_window(around), _extend_range(around), _raise_max_tasks(around)):
             if found is not None:
                 out.append(found)
