@@ -433,6 +433,18 @@ class _Checker:
                         f"is {got_f:g}; the plan gives {want_f:g}",
                     )
 
+    def check_referred(self, path: tuple[PathSegment, ...], rid: str, reason: Any) -> None:
+        """Reason ``referred`` belongs to ``refer_only`` requests, and only to them."""
+        if rid not in self.problem.request_index or rid in self.served:
+            return
+        refer_only = self.problem.requests[self.problem.request_index[rid]].refer_only
+        if refer_only != (reason == "referred"):
+            self.add(
+                (*path, "reason"),
+                "unassigned_mismatch",
+                f"is {reason}; request {rid} is {'' if refer_only else 'not '}refer_only",
+            )
+
     def check_unassigned(self, value: Any) -> None:
         items = j.read_list(value, ("unassigned",))
         listed: set[str] = set()
@@ -453,6 +465,7 @@ class _Checker:
                     f"lists request {rid}, which assignments[{self.served[rid]}] serves",
                 )
             listed.add(rid)
+            self.check_referred(path, rid, item.get("reason"))
         for req in self.problem.requests:
             if req.id not in self.served and req.id not in listed:
                 self.add(

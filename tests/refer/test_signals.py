@@ -299,3 +299,20 @@ def test_no_near_miss_when_pins_and_not_the_funnel_keep_a_request_out() -> None:
     assert left.request_id == "dialysis-1" and left.reason is Reason.NOT_AVAILABLE
     assert funnel_passes(doc, "dialysis-1")  # the funnel passes: the pin takes the time
     assert solution.signals is not None and solution.signals.near_misses == ()
+
+
+def test_the_checker_holds_reason_referred_to_refer_only() -> None:
+    doc = dialysis_doc()
+    doc["requests"][0]["refer_only"] = True
+    problem = Problem.from_dict(doc)
+    plan = matchcore.solve(problem).to_dict()
+    assert check(problem, plan).ok
+    assert plan["stats"]["phases"]["advice"] >= 0
+    wrong = copy.deepcopy(plan)
+    wrong["unassigned"][0]["reason"] = "not_available"
+    wrong["unassigned"][1]["reason"] = "referred"
+    found = [(v.path, v.rule) for v in check(problem, wrong).violations]
+    assert found == [
+        ("unassigned[0].reason", "unassigned_mismatch"),
+        ("unassigned[1].reason", "unassigned_mismatch"),
+    ]

@@ -63,13 +63,21 @@ def solve_and_annotate(
     def resolve(more: Problem, seconds: float) -> Solution:
         return plan(_without_referred(more), time_limit_s=seconds, executor=executor, advise=False)
 
-    return annotate(
+    planned = time.perf_counter()
+    annotated = annotate(
         problem,
         solution,
         directory if directory is not None else problem.directory,
         deadline_s=deadline - time.perf_counter(),
         resolve=resolve,
     )
+    done = time.perf_counter()
+    stats = replace(
+        annotated.stats,
+        wall_seconds=round(done - started, 4),
+        phases={**annotated.stats.phases, "advice": round(done - planned, 4)},
+    )
+    return replace(annotated, stats=stats)
 
 
 def annotate(
