@@ -103,8 +103,8 @@ def solve(
         several sizeable parts use a process pool over the machine's cores,
         and small ones are solved in this process.
     advise
-        Leave ``refer_only`` requests out, and add referrals and signals
-        (:mod:`matchcore.refer`) within the same time budget; ``False`` plans only.
+        Add referrals and signals (:mod:`matchcore.refer`) within the same time
+        budget; ``False`` plans only. ``refer_only`` requests are never planned.
 
     Returns
     -------
@@ -122,10 +122,10 @@ def solve(
     budget = problem.options.time_limit_seconds if time_limit_s is None else time_limit_s
     if not budget > 0:
         raise ValueError("time_limit_s must be greater than 0")
-    if advise:  # referral and signals (issue 11): one hook, the engines never see it
-        from matchcore.refer import solve_and_annotate
+    if advise or any(r.refer_only for r in problem.requests):  # issue 11: referral, signals
+        from matchcore.refer import solve_and_annotate  # the engines never see refer_only
 
-        return solve_and_annotate(problem, _SOLVE, time_limit_s=budget, executor=executor)
+        return solve_and_annotate(problem, _SOLVE, budget, executor=executor, advise=advise)
     deadline = started + budget
     phases: dict[str, float] = {}
 

@@ -316,3 +316,15 @@ def test_the_checker_holds_reason_referred_to_refer_only() -> None:
         ("unassigned[0].reason", "unassigned_mismatch"),
         ("unassigned[1].reason", "unassigned_mismatch"),
     ]
+
+
+def test_without_advice_refer_only_requests_are_still_never_planned() -> None:
+    doc = dialysis_doc()
+    for r in doc["requests"]:
+        r["window"] = {"start": at("09:00"), "end": at("11:00")}
+    doc["requests"][1]["refer_only"] = True
+    problem = Problem.from_dict(doc)
+    plain = matchcore.solve(problem, advise=False)
+    assert plain.signals is None and check(problem, plain).ok
+    assert [u.request_id for u in plain.unassigned] == ["dialysis-1"]
+    assert plain.unassigned[0].reason is Reason.REFERRED and plain.unassigned[0].referrals is None

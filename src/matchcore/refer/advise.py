@@ -39,26 +39,29 @@ PlanFn = Callable[..., Solution]
 def solve_and_annotate(
     problem: Problem,
     plan: PlanFn,
-    *,
     time_limit_s: float,
+    *,
     executor: Executor | None = None,
     directory: Directory | None = None,
+    advise: bool = True,
 ) -> Solution:
     """Plan without ``refer_only`` requests, add them back, then :func:`annotate`.
 
     ``plan(problem, time_limit_s=..., executor=..., advise=False)`` is the
-    library's ``solve``. The whole call keeps to ``time_limit_s``.
+    library's ``solve``. The whole call keeps to ``time_limit_s``. Without
+    ``advise`` the plan has the whole budget and no referrals or signals.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
     matched = _without_referred(problem)
+    share = time_limit_s * (1 - ADVICE_SHARE) if advise else time_limit_s
     if matched.requests:
-        solution = plan(
-            matched, time_limit_s=time_limit_s * (1 - ADVICE_SHARE), executor=executor, advise=False
-        )
+        solution = plan(matched, time_limit_s=share, executor=executor, advise=False)
     else:
         solution = _empty_plan(problem)
     solution = _with_referred(problem, solution)
+    if not advise:
+        return solution
 
     def resolve(more: Problem, seconds: float) -> Solution:
         return plan(_without_referred(more), time_limit_s=seconds, executor=executor, advise=False)
