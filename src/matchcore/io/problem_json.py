@@ -197,8 +197,9 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         },
         "seed": opt.seed,
         "workers": opt.workers,
-        "referral_max_km": opt.referral_max_km,
     }
+    if opt.referral_max_km != Options.referral_max_km:  # existing documents stay as they were
+        out["options"]["referral_max_km"] = opt.referral_max_km
     if problem.directory is not None:
         out["directory"] = problem.directory.to_native()
     return out

@@ -76,7 +76,7 @@ def zorgpad_text(args: argparse.Namespace, problem: Problem | None) -> str:
     return format_zorgpad(rows)
 
 
-_SHOWN = 8  # groups and near misses listed in a summary
+_SHOWN = 4  # groups and near misses listed in a summary: the largest first
 
 
 def signal_lines(solution: Solution) -> list[str]:
@@ -114,5 +114,5 @@ def signal_lines(solution: Solution) -> list[str]:
         out += ["", "Signals: zorgpad gaps (theme, place: requests without a service)"]
         out += [f"  {g.theme}, {g.place.label()}: {g.requests}" for g in s.zorgpad_gaps]
     if not s.complete:
-        out += ["", "  (advice cut short by the time limit)"]
+        out.append("  (advice cut short by the time limit)")
     return out
