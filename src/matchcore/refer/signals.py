@@ -27,7 +27,7 @@ from matchcore import geo
 from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
 from matchcore.refer.directory import Directory, normal
 from matchcore.refer.referral import fit
-from matchcore.solution import Reason, Solution, Unassigned
+from matchcore.solution import Reason, Solution, Status, Unassigned
 
 #: Size of a grid cell when a request names no municipality.
 CELL_KM = 5.0
@@ -506,7 +506,7 @@ def recruit(
             problem.options,
         )
         result = resolve(more, share)
-        if result.status.value != "optimal":
+        if result.status is not Status.OPTIMAL:
             complete = False  # figures would not be exact: no advice from this profile
             continue
         extra_p = result.objective.served_priority - base.served_priority
