@@ -126,9 +126,9 @@ def annotate(
     elif any(r.themes for r in problem.requests):
         notes.append("no directory given: no referrals and no zorgpad gaps")
     groups = unmet_groups(problem, unassigned)
-    # Near misses may use half the time left; the recruitment re-solves the rest.
+    # Near misses may use a third of the time left; the recruitment re-solves the rest.
     now = time.perf_counter()
-    misses, misses_done = near_misses(problem, unassigned, now + (deadline - now) / 2)
+    misses, misses_done = near_misses(problem, unassigned, now + (deadline - now) / 3)
     if not misses_done:
         notes.append("near misses cut short by the time limit")
     recruits: tuple[Recruit, ...] = ()
