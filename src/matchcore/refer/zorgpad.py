@@ -49,7 +49,6 @@ class ZorgpadRow:
             out["informal"] = {
                 "volunteer_ids": list(self.volunteer_ids),
                 "reach": self.reach,
-                "groups": [],
             }
         return out
 
