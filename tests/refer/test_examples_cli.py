@@ -157,3 +157,27 @@ def test_the_summary_shows_signals(
     text = format_summary(problem, solution)
     assert "Signals: recruit (verified by solving again)" in text
     assert re.search(r"widen the window of request dialyse-ma by 2 minutes", text)
+
+
+def test_zorgpad_informal_help_counts_volunteers_who_reach_the_municipality() -> None:
+    from matchcore.refer.directory import read_directory
+    from matchcore.refer.zorgpad import zorgpad
+
+    doc = {
+        "volunteers": [
+            {"id": "near", "location": {"lat": 50.89, "lon": 5.98}, "skills": ["Schulden"]},
+            {"id": "far", "location": {"lat": 51.40, "lon": 5.98}, "skills": ["schulden"]},
+            {"id": "other", "location": {"lat": 50.89, "lon": 5.98}, "skills": ["driving"]},
+        ],
+        "requests": [
+            {"id": "r", "location": {"lat": 50.888, "lon": 5.979}, "duration_minutes": 30,
+             "municipality": "Heerlen", "themes": ["schulden"]}
+        ],
+    }  # fmt: skip
+    directory = read_directory([{"id": "s", "name": "S", "themes": ["schulden"],
+                                 "municipalities": ["Heerlen", "Vaals"]}])  # fmt: skip
+    rows = {r.municipality: r for r in zorgpad(directory, problem=Problem.from_dict(doc))}
+    assert (rows["Heerlen"].volunteer_ids, rows["Heerlen"].reach) == (("near",), "municipality")
+    assert (rows["Vaals"].volunteer_ids, rows["Vaals"].reach) == (("near", "far"), "network")
+    assert zorgpad(directory)[0].volunteer_ids is None
+    assert [r.municipality for r in zorgpad(directory, municipality="Gulpen")] == ["Gulpen"]
