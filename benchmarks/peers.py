@@ -209,7 +209,8 @@ def run_matchcore(problem: Problem, graph: Path | None, settings: PeerSettings) 
     import matchcore
 
     started = time.perf_counter()
-    solution = matchcore.solve(problem, time_limit_s=settings.time_limit_s)
+    # The matcher alone: the advice (issue 11) would spend the rest of the budget re-solving.
+    solution = matchcore.solve(problem, time_limit_s=settings.time_limit_s, advise=False)
     solve_s = time.perf_counter() - started
     doc = solution.to_dict()
     wall = time.perf_counter() - started

@@ -70,9 +70,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["matchcore"] = st
 
     # one blueprint per resource, each in its own module beside this factory
-    from service import check, docs, health, jobs, match, report, schema
+    from service import check, docs, health, jobs, match, report, schema, zorgpad
 
-    for resource in (match, check, jobs, report, schema, health, docs):
+    for resource in (match, check, jobs, report, schema, zorgpad, health, docs):
         app.register_blueprint(resource.bp)
     register_error_handlers(app)
     app.before_request(_before_request)

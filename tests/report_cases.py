@@ -13,8 +13,7 @@ import copy
 from functools import cache
 from typing import Any
 
-from matchcore.solver import solve
-
+from matchcore import solve
 from matchcore.problem import Location, Problem
 
 NASTY_ID = '<script>alert("x")</script>&amp;'

@@ -128,7 +128,7 @@ def test_without_later_fields_their_sections_are_empty() -> None:
 
 
 def test_a_solution_object_and_its_document_give_the_same_report() -> None:
-    from matchcore.solver import solve
+    from matchcore import solve
 
     problem, _ = plan()
     solution = solve(problem)

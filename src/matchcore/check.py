@@ -24,6 +24,7 @@ The rules, as the checker applies them:
   ``duration + 2 * travel`` at most ``max_minutes``;
 - a request gets exactly ``volunteers_needed`` distinct volunteers, and a
   pinned request exactly its pinned volunteers (and start, when pinned).
+- a ``refer_only`` request is never assigned (it is for professionals alone).
 """
 
 from __future__ import annotations
@@ -241,6 +242,8 @@ class _Checker:
         self.served[rid] = i
         req = problem.requests[problem.request_index[rid]]
         self.priority += req.priority
+        if req.refer_only:
+            self.add((*path, "request_id"), "refer_only_assigned", f"request {rid} is refer_only")
 
         team = len(set(item.volunteer_ids))
         if team != req.volunteers_needed:
@@ -430,6 +433,18 @@ class _Checker:
                         f"is {got_f:g}; the plan gives {want_f:g}",
                     )
 
+    def check_referred(self, path: tuple[PathSegment, ...], rid: str, reason: Any) -> None:
+        """Reason ``referred`` belongs to ``refer_only`` requests, and only to them."""
+        if rid not in self.problem.request_index or rid in self.served:
+            return
+        refer_only = self.problem.requests[self.problem.request_index[rid]].refer_only
+        if refer_only != (reason == "referred"):
+            self.add(
+                (*path, "reason"),
+                "unassigned_mismatch",
+                f"is {reason}; request {rid} is {'' if refer_only else 'not '}refer_only",
+            )
+
     def check_unassigned(self, value: Any) -> None:
         items = j.read_list(value, ("unassigned",))
         listed: set[str] = set()
@@ -450,6 +465,7 @@ class _Checker:
                     f"lists request {rid}, which assignments[{self.served[rid]}] serves",
                 )
             listed.add(rid)
+            self.check_referred(path, rid, item.get("reason"))
         for req in self.problem.requests:
             if req.id not in self.served and req.id not in listed:
                 self.add(

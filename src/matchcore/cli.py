@@ -34,10 +34,10 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from matchcore.errors import ProblemError
 from matchcore.io import load_json, read_problem, read_problem_file
@@ -48,6 +48,7 @@ from matchcore.report.text import format_summary
 if TYPE_CHECKING:
     from matchcore.solution import Objective, Solution
 
+_T = TypeVar("_T")
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
@@ -95,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     from matchcore import __version__
+    from matchcore.refer.cli import add_directory_option, add_zorgpad_command
     from matchcore.synth.towns import REGIONS
 
     parser = argparse.ArgumentParser(
@@ -134,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         "(by default they appear only on a terminal)",
     )
     _report_arguments(solve, "also write a report of the plan here: .html, .xlsx or .csv")
+    add_directory_option(solve)
     solve.set_defaults(run=_cmd_solve)
 
     check = sub.add_parser(
@@ -232,6 +235,7 @@ def _parser() -> argparse.ArgumentParser:
         "--redact", action="store_true", help="replace ids by pseudonyms (e.g. V-3f2a)"
     )
     summary.set_defaults(run=_cmd_summary, quiet=True, verbose=False)
+    add_zorgpad_command(sub, _cmd_zorgpad)
     return parser
 
 
@@ -292,7 +296,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     report = _report_target(args.report)
     if report is not None and output is not None and report[0].resolve() == output.resolve():
         raise InputError(f"{args.report}: the report would overwrite the solution")
-    problem = _load_problem(args.problem)
+    from matchcore.refer.cli import with_directory
+
+    loaded = _load_problem(args.problem)
+    problem = _refer_call(lambda: with_directory(loaded, args.directory))
     log.info(
         "solving %d requests with %d volunteers (time limit %gs)",
         len(problem.requests),
@@ -307,6 +314,22 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         _write_report(report, problem, solution, args)
         log.info("wrote %s", report[0])
     return EXIT_OK
+
+
+def _cmd_zorgpad(args: argparse.Namespace) -> int:
+    from matchcore.refer.cli import zorgpad_text
+
+    problem = _load_problem(args.problem, name_file=True) if args.problem else None
+    print(_refer_call(lambda: zorgpad_text(args, problem)))
+    return EXIT_OK
+
+
+def _refer_call(work: Callable[[], _T]) -> _T:
+    """Run a matchcore.refer step; its ``ValueError`` (a bad directory) is bad input."""
+    try:
+        return work()
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -46,6 +46,10 @@ REASON_GLOSS: dict[Reason, dict[str, str]] = {
         "en": "the volunteers who could go are needed elsewhere",
         "nl": "de vrijwilligers die kunnen gaan, zijn elders nodig",
     },
+    Reason.REFERRED: {
+        "en": "for professionals alone: referred to a service",
+        "nl": "alleen voor professionals: doorverwezen naar een dienst",
+    },
 }
 
 
@@ -121,6 +125,8 @@ def reason_detail(
                 f"{_count(funnel.available, 'volunteer')} could do it, but the best plan "
                 f"needs them for other requests{team}."
             )
+        case Reason.REFERRED:
+            return "Marked refer_only: for professionals alone, never given to a volunteer."
 
 
 def pins_detail(funnel: Funnel, need: int) -> str:

@@ -21,10 +21,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from matchcore.errors import ErrorCollector, ProblemError
+
+if TYPE_CHECKING:
+    from matchcore.refer.directory import Directory
 
 FORMAT_VERSION = 1
 EARTH_RADIUS_KM = 6371.009  # mean radius, as geopy.distance.great_circle
@@ -223,6 +226,11 @@ class Request:
     preferred_volunteers: frozenset[str] = frozenset()
     excluded_volunteers: frozenset[str] = frozenset()
     spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # For referral to professional services (matchcore.refer): never matched on.
+    themes: frozenset[str] = frozenset()
+    municipality: str | None = None
+    age: float | None = None
+    refer_only: bool = False
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
@@ -238,6 +246,9 @@ class Request:
         object.__setattr__(self, "spelling", MappingProxyType(spelling))
         for name in ("preferred_volunteers", "excluded_volunteers"):
             object.__setattr__(self, name, _frozen_strings(getattr(self, name)))
+        object.__setattr__(self, "themes", _frozen_strings(self.themes))
+        if self.age is not None and not (math.isfinite(self.age) and self.age >= 0):
+            errors.add(ProblemError(("age",), "must be 0 or more"))
         if self.duration_minutes <= 0:
             errors.add(ProblemError(("duration_minutes",), "must be greater than 0"))
         if self.volunteers_needed < 1:
@@ -381,9 +392,12 @@ class Options:
     workers: int = 0
     timezone: str | None = None
     horizon: TimeWindow | None = None
+    referral_max_km: float = 15.0
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
+        if not (math.isfinite(self.referral_max_km) and self.referral_max_km > 0):
+            errors.add(ProblemError(("referral_max_km",), "must be greater than 0"))
         if not (math.isfinite(self.time_limit_seconds) and self.time_limit_seconds > 0):
             errors.add(ProblemError(("time_limit_seconds",), "must be greater than 0"))
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
@@ -424,6 +438,7 @@ class Problem:
     requests: tuple[Request, ...]
     assignments: tuple[PinnedAssignment, ...] = ()
     options: Options = field(default_factory=Options)
+    directory: Directory | None = None  # professional services to refer to
 
     def __post_init__(self) -> None:
         for name in ("volunteers", "requests", "assignments"):
@@ -453,6 +468,8 @@ class Problem:
             if vid not in self.volunteer_index:
                 errors.add(ProblemError(("volunteer_ids", i), "names an unknown volunteer"))
         req = self.requests[self.request_index[pin.request_id]]
+        if req.refer_only:
+            raise ProblemError(("request_id",), "names a refer_only request, never assigned")
         if len(pin.volunteer_ids) != req.volunteers_needed:
             errors.add(
                 ProblemError(
@@ -473,7 +490,8 @@ class Problem:
     def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
         # Pickle the fields only (so problems can go to process pools and Dask);
         # the cached indexes are rebuilt, and the problem revalidated, on load.
-        return (Problem, (self.volunteers, self.requests, self.assignments, self.options))
+        fields = (self.volunteers, self.requests, self.assignments, self.options, self.directory)
+        return (Problem, fields)
 
     @cached_property
     def volunteer_index(self) -> Mapping[str, int]:

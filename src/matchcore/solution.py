@@ -6,11 +6,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matchcore import _json as j
 from matchcore.errors import ProblemError
 from matchcore.warnings import InputWarning
+
+if TYPE_CHECKING:
+    from matchcore.refer.signals import Signals
 
 
 class Status(StrEnum):
@@ -38,6 +41,8 @@ class Reason(StrEnum):
     pinned commitments take every time it could be done).
     ``capacity``: enough volunteers pass every stage, and the request could be
     served on its own, but the optimal plan needs them for other requests.
+    ``referred``: a ``refer_only`` request, for professionals alone; it is
+    never assigned and gets its referrals.
     """
 
     NO_SKILL_MATCH = "no_skill_match"
@@ -45,6 +50,7 @@ class Reason(StrEnum):
     OUT_OF_RANGE = "out_of_range"
     NOT_AVAILABLE = "not_available"
     CAPACITY = "capacity"
+    REFERRED = "referred"
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,29 @@ class Funnel:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """A professional service an unserved request may be referred to."""
+
+    service_id: str
+    name: str
+    organization: str
+    distance_km: float | None
+    why: str
+
+
+@dataclass(frozen=True)
 class Unassigned:
-    """A request that was not served, with a truthful reason."""
+    """A request that was not served, with a truthful reason.
+
+    ``referrals`` is ``None`` when the request names no themes, else the
+    ranked services that fit (at most 5, possibly none).
+    """
 
     request_id: str
     reason: Reason
     detail: str
     funnel: Funnel
+    referrals: tuple[Referral, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,9 @@ class Solution:
     warnings
         What in the input is valid but probably not meant
         (:mod:`matchcore.warnings`); they never block a plan.
+    signals
+        What a coordinator can act on (unmet needs, recruitment, near
+        misses, zorgpad gaps); see :mod:`matchcore.refer.signals`.
     """
 
     status: Status
@@ -149,29 +174,37 @@ class Solution:
     bound: float
     stats: Stats = field(default_factory=Stats)
     warnings: tuple[InputWarning, ...] = ()
+    signals: Signals | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The solution as JSON-ready data."""
-        return {
+        out = {
             "status": self.status.value,
             "assignments": [_assignment_dict(a) for a in self.assignments],
-            "unassigned": [
-                {
-                    "request_id": u.request_id,
-                    "reason": u.reason.value,
-                    "detail": u.detail,
-                    "funnel": asdict(u.funnel),
-                }
-                for u in self.unassigned
-            ],
+            "unassigned": [_unassigned_dict(u) for u in self.unassigned],
             "objective": asdict(self.objective),
             "bound": self.bound,
             "stats": asdict(self.stats),
             "warnings": [asdict(w) for w in self.warnings],
         }
+        if self.signals is not None:
+            out["signals"] = self.signals.to_dict()
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def _unassigned_dict(u: Unassigned) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "request_id": u.request_id,
+        "reason": u.reason.value,
+        "detail": u.detail,
+        "funnel": asdict(u.funnel),
+    }
+    if u.referrals is not None:
+        d["referrals"] = [asdict(r) for r in u.referrals]
+    return d
 
 
 def _assignment_dict(a: Assignment) -> dict[str, Any]:

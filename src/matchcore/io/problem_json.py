@@ -10,6 +10,7 @@ an unknown volunteer) are found in the same run, pins once every item reads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path as FilePath
@@ -37,7 +38,7 @@ from matchcore.problem import (
     zone_named,
 )
 
-_TOP = {"version", "volunteers", "requests", "assignments", "options"}
+_TOP = {"version", "volunteers", "requests", "assignments", "options", "directory"}
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
     "availability", "unavailable", "max_tasks", "max_minutes", "excluded_clients",
@@ -45,11 +46,12 @@ _VOLUNTEER = {
 _REQUEST = {
     "id", "client_id", "location", "skills", "languages", "duration_minutes", "window",
     "volunteers_needed", "priority", "preferred_volunteers", "excluded_volunteers",
+    "themes", "municipality", "age", "refer_only",
 }  # fmt: skip
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
     "time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers",
-    "timezone", "horizon",
+    "timezone", "horizon", "referral_max_km",
 }  # fmt: skip
 _WINDOW = {"start", "end"}
 _WEEKLY_ENTRY = {"weekly", "from", "until"}
@@ -128,12 +130,19 @@ class _Reader:
                 self.cross_check(volunteers, requests, pending, options)
             self.raise_in_document_order()
         pinned = [self.pin(p, ("assignments", i)) for i, p in enumerate(pins)]
+        directory = None
+        if top.get("directory") is not None:
+            from matchcore.refer.directory import read_directory
+
+            with errs.catching():
+                directory = read_directory(top["directory"], ("directory",))
         self.raise_in_document_order()
         return Problem(
             tuple(v for v in volunteers if v is not None),
             tuple(r for r in requests if r is not None),
             tuple(p for p in pinned if p is not None),
             options,
+            directory,
         )
 
     def raise_in_document_order(self) -> None:
@@ -379,6 +388,7 @@ class _Reader:
         if "priority" in obj:
             with errs.catching():
                 kw["priority"] = j.read_number(obj["priority"], (*path, "priority"))
+        self.referral_fields(obj, path, kw)
         failed = [e.path for e in errs.errors[before:]]
         if failed:
             defaults = {"id": _placeholder_id(kw, path), "location": Location(0, 0)}
@@ -390,6 +400,22 @@ class _Reader:
         with errs.catching(*path):
             return Request(**kw)
         return None
+
+    def referral_fields(self, obj: Mapping[str, Any], path: j.Path, kw: dict[str, Any]) -> None:
+        """A request's fields for referral to professional services (:mod:`matchcore.refer`)."""
+        errs = self.errors
+        if "themes" in obj:
+            with errs.catching():
+                kw["themes"] = j.read_strings(obj["themes"], (*path, "themes"))
+        if obj.get("municipality") is not None:
+            with errs.catching():
+                kw["municipality"] = j.read_string(obj["municipality"], (*path, "municipality"))
+        if obj.get("age") is not None:
+            with errs.catching():
+                kw["age"] = j.read_number(obj["age"], (*path, "age"))
+        if "refer_only" in obj:
+            with errs.catching():
+                kw["refer_only"] = j.read_bool(obj["refer_only"], (*path, "refer_only"))
 
     def partial(self, cls: Any, kw: dict[str, Any], path: j.Path, failed: list[j.Path]) -> Any:
         """An item built from the fields that read, for its other errors and for references.
@@ -474,7 +500,7 @@ class _Reader:
                 name = j.read_string(obj["timezone"], ("timezone",))
                 self.zone = zone_named(name)
                 kw["timezone"] = name
-        for name in ("time_limit_seconds", "default_max_distance_km"):
+        for name in ("time_limit_seconds", "default_max_distance_km", "referral_max_km"):
             if name in obj:
                 with errs.catching():
                     kw[name] = j.read_number(obj[name], (name,))
@@ -556,6 +582,10 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         out["options"]["timezone"] = opt.timezone
     if opt.horizon is not None:
         out["options"]["horizon"] = _window_dict(opt.horizon)
+    if opt.referral_max_km != Options.referral_max_km:  # existing documents stay as they were
+        out["options"]["referral_max_km"] = opt.referral_max_km
+    if problem.directory is not None:
+        out["directory"] = problem.directory.to_native()
     return out
 
 
@@ -596,6 +626,13 @@ def _request_dict(r: Request) -> dict[str, Any]:
         d["preferred_volunteers"] = sorted(r.preferred_volunteers)
     if r.excluded_volunteers:
         d["excluded_volunteers"] = sorted(r.excluded_volunteers)
+    if r.themes:
+        d["themes"] = sorted(r.themes)
+    for name in ("municipality", "age"):
+        if getattr(r, name) is not None:
+            d[name] = getattr(r, name)
+    if r.refer_only:
+        d["refer_only"] = True
     return d
 
 

@@ -19,6 +19,7 @@ step after the engines is linear in the problem's size.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -61,6 +62,7 @@ def solve(
     time_limit_s: float | None = None,
     executor: Executor | None = None,
     params: SolveParams = DEFAULT_PARAMS,
+    advise: bool = True,
 ) -> Solution:
     """Assign volunteers to all requests at once.
 
@@ -79,6 +81,9 @@ def solve(
     params
         Tuning constants (:class:`~matchcore.params.SolveParams`); the
         measured defaults unless given.
+    advise
+        Add referrals and signals (:mod:`matchcore.refer`) within the same time
+        budget; ``False`` plans only. ``refer_only`` requests are never planned.
 
     Returns
     -------
@@ -97,6 +102,11 @@ def solve(
     budget = problem.options.time_limit_seconds if time_limit_s is None else time_limit_s
     if not budget > 0:
         raise ValueError("time_limit_s must be greater than 0")
+    if advise or any(r.refer_only for r in problem.requests):  # referral and signals
+        from matchcore.refer import solve_and_annotate  # the engines never see refer_only
+
+        plan = functools.partial(_SOLVE, params=params)
+        return solve_and_annotate(problem, plan, budget, executor=executor, advise=advise)
     deadline = Deadline.after(budget)
     phases: dict[str, float] = {}
 
@@ -161,6 +171,9 @@ def solve(
         stats,
     )
     return finish_solution(problem, solution)  # warnings, and times in options.timezone
+
+
+_SOLVE = solve  # the real one, also when a test swaps ``solve`` for a spy
 
 
 def prepare(

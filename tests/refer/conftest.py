@@ -1,0 +1,8 @@
+"""The shared Hypothesis strategies live one folder up (tests/strategies.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
