@@ -192,6 +192,8 @@ _SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": _STATUSES},
             "bound": {"type": "number"},
             "stats": {"type": "object"},
+            "warnings": {"type": "array", "description": "Informative; not checked."},
+            "signals": {"type": "object", "description": "Informative; not checked."},
             "assignments": {"type": "array", "items": _ref("PlannedAssignment")},
             "objective": {
                 "type": ["object", "null"],

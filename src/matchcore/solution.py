@@ -243,6 +243,8 @@ SOLUTION_FIELDS: tuple[str, ...] = (
     "objective",
     "bound",
     "stats",
+    "warnings",
+    "signals",
 )
 #: The fields a complete solution document must have (``stats`` are informative only).
 REQUIRED_SOLUTION_FIELDS: tuple[str, ...] = (
