@@ -50,7 +50,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"matchcore service: {err}", file=sys.stderr)
         return 2
-    base = f"http://{'[::1]' if args.host == '::1' else args.host}:{args.port}"
+    _print_banner(f"http://{'[::1]' if args.host == '::1' else args.host}:{args.port}", key)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        # werkzeug's serve loop ends quietly on KeyboardInterrupt (Ctrl-C, or SIGTERM here)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        app.extensions["matchcore"].close()  # the job runner and its solver processes
+    print("matchcore service stopped", flush=True)
+    return 0
+
+
+def _print_banner(base: str, key: str | None) -> None:
     print(f"matchcore service (development) on {base}   docs: {base}/docs", flush=True)
     if key is not None:
         print(
@@ -61,14 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--data @service/example_problem.json {base}/v1/match",
             flush=True,
         )
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        # werkzeug's serve loop ends quietly on KeyboardInterrupt (Ctrl-C, or SIGTERM here)
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
-    finally:
-        app.extensions["matchcore"].close()  # the job runner and its solver processes
-    print("matchcore service stopped", flush=True)
-    return 0
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -490,6 +490,9 @@ def test_check_names_a_missing_solution_field(
     [
         ("plan", [], "plan: unknown field"),
         ("status", "done", "status: must be optimal or feasible"),
+        ("status", {}, "status: must be optimal or feasible"),
+        ("status", None, "status: must be optimal or feasible"),
+        ("status", ["optimal"], "status: must be optimal or feasible"),
         ("bound", "high", "bound: must be a number"),
         ("unassigned", {}, "unassigned: must be a list"),
         ("objective", [], "objective: must be an object"),

@@ -293,8 +293,7 @@ def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, An
     for name in required:
         j.require(data, name, ())
     j.read_object(data, (), SOLUTION_FIELDS)
-    status = data.get("status")
-    if status is not None and status not in {s.value for s in Status}:
+    if "status" in data and data["status"] not in [s.value for s in Status]:  # {} unhashable
         known = " or ".join(s.value for s in Status)
         raise ProblemError(("status",), f"must be {known}")
     if "bound" in data:

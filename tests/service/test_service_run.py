@@ -134,6 +134,10 @@ def _shields_sigint(pid: int) -> bool:
     return any(mask & bit for mask in masks.values())
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def long_problem(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A timed week large enough that its job is still solving when the server stops."""
@@ -177,6 +181,9 @@ def test_stopping_the_dev_server_ends_its_solver_processes(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group, as a shell job has
+        # Ctrl-C as in a terminal, even when this suite runs where SIGINT is ignored (a
+        # background job of a script): Python keeps an inherited "ignore" for SIGINT
+        preexec_fn=_default_sigint,
     )
     lines: list[str] = []
     assert proc.stdout is not None
