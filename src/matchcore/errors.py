@@ -111,6 +111,7 @@ class ErrorCollector:
 
     def __init__(self) -> None:
         self.errors: list[ProblemError] = []
+        self._here = _Catching(self, ())  # reused: readers enter one per field
 
     def add(self, err: ProblemError) -> None:
         self.errors.extend(err.errors)
@@ -119,7 +120,7 @@ class ErrorCollector:
 
     def catching(self, *prefix: PathSegment) -> _Catching:
         """Collect a :class:`ProblemError` raised in the block (under ``prefix``)."""
-        return _Catching(self, prefix)
+        return _Catching(self, prefix) if prefix else self._here
 
     def __bool__(self) -> bool:
         return bool(self.errors)

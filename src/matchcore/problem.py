@@ -98,12 +98,16 @@ class Location:
     lon: float
 
     def __post_init__(self) -> None:
-        errors = ErrorCollector()
-        if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
-            errors.add(ProblemError(("lat",), "must be a latitude between -90 and 90"))
-        if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
-            errors.add(ProblemError(("lon",), "must be a longitude between -180 and 180"))
-        errors.raise_if_any()
+        lat_ok = math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0
+        lon_ok = math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0
+        if lat_ok and lon_ok:
+            return
+        found = []
+        if not lat_ok:
+            found.append(ProblemError(("lat",), "must be a latitude between -90 and 90"))
+        if not lon_ok:
+            found.append(ProblemError(("lon",), "must be a longitude between -180 and 180"))
+        raise ProblemError.collect(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +118,13 @@ class TimeWindow:
     end: datetime
 
     def __post_init__(self) -> None:
-        errors = ErrorCollector()
-        for name in ("start", "end"):
-            moment = getattr(self, name)
-            if moment.tzinfo is None or moment.utcoffset() is None:
-                errors.add(ProblemError((name,), "has no UTC offset"))
-        errors.raise_if_any()
+        naive = [
+            ProblemError((name,), "has no UTC offset")
+            for name, moment in (("start", self.start), ("end", self.end))
+            if moment.tzinfo is None or moment.utcoffset() is None
+        ]
+        if naive:
+            raise ProblemError.collect(naive)
         if self.end <= self.start:
             raise ProblemError(("end",), "must be later than start")
 

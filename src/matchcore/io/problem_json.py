@@ -54,6 +54,7 @@ _OPTIONS = {
     "timezone", "horizon", "referral_max_km",
 }  # fmt: skip
 _WINDOW = {"start", "end"}
+_LOCATION = {"lat", "lon"}
 _WEEKLY_ENTRY = {"weekly", "from", "until"}
 _WEEKLY = {"days", "start", "end"}
 _RRULE_ENTRY = {"rrule", "start", "end", "from", "until"}
@@ -458,7 +459,15 @@ class _Reader:
     # -- values -----------------------------------------------------------------
 
     def location(self, value: Any, path: j.Path) -> Location:
-        obj = j.read_object(value, path, {"lat", "lon"})
+        obj = j.read_object(value, path, _LOCATION)
+        try:  # the common case in one go; on an error, read again to collect them all
+            lat = j.read_number(j.require(obj, "lat", path), (*path, "lat"))
+            lon = j.read_number(j.require(obj, "lon", path), (*path, "lon"))
+        except ProblemError:
+            pass
+        else:
+            with at(*path):
+                return Location(lat, lon)
         errs = ErrorCollector()
         lat = lon = 0.0
         with errs.catching():
@@ -474,6 +483,14 @@ class _Reader:
 
     def window(self, value: Any, path: j.Path) -> TimeWindow:
         obj = j.read_object(value, path, _WINDOW)
+        try:  # the common case in one go; on an error, read again to collect them all
+            start = self.datetime(j.require(obj, "start", path), (*path, "start"))
+            end = self.datetime(j.require(obj, "end", path), (*path, "end"))
+        except ProblemError:
+            pass
+        else:
+            with at(*path):
+                return TimeWindow(start, end)
         errs = ErrorCollector()
         moments = {}
         for name in ("start", "end"):
