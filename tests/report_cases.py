@@ -67,9 +67,15 @@ def problem_doc() -> dict[str, Any]:
 
 @cache
 def plan() -> tuple[Problem, dict[str, Any]]:
-    """The problem and its solution document (solved once per test session)."""
+    """The problem and its plan without advice (solved once per test session)."""
     problem = Problem.from_dict(problem_doc())
-    return problem, solve(problem).to_dict()
+    return problem, solve(problem, advise=False).to_dict()
+
+
+def bare() -> tuple[Problem, dict[str, Any]]:
+    """The plan without any of the later, optional members (its input warnings dropped)."""
+    problem, doc = plan()
+    return problem, {k: v for k, v in doc.items() if k != "warnings"}
 
 
 def with_extras() -> tuple[Problem, dict[str, Any]]:
@@ -138,11 +144,13 @@ def with_extras() -> tuple[Problem, dict[str, Any]]:
             {
                 "reason": "no_skill_match",
                 "skills": ["nursing"],
-                "municipality": "Brugge",
+                "languages": [],
+                "place": {"municipality": "Brugge"},
                 "weekday": "tue",
                 "part_of_day": "morning",
-                "count": 1,
+                "requests": 1,
                 "priority": 1.0,
+                "request_ids": ["req-skill"],
             }
         ],
         "recruit": [

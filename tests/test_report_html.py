@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from report_cases import NASTY_ID, plan, with_extras
+from report_cases import NASTY_ID, bare, plan, with_extras
 
 from matchcore.explain import reason_gloss
 from matchcore.report import render_html
@@ -172,10 +172,10 @@ def test_no_inline_style_attributes_or_event_handlers() -> None:
 
 
 def test_sections_for_later_fields_appear_only_with_their_data() -> None:
-    problem, doc = plan()
-    _, bare = _page(problem, doc)
+    problem, doc = bare()
+    _, page = _page(problem, doc)
     for section in ("referrals", "groups", "signals", "warnings"):
-        assert section not in bare.sections
+        assert section not in page.sections
     problem, doc = with_extras()
     text, full = _page(problem, doc, lang="en")
     for section in ("referrals", "groups", "signals", "warnings"):

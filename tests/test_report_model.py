@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from report_cases import NASTY_ID, plan, with_extras
+from report_cases import NASTY_ID, bare, plan, with_extras
 
 from matchcore.errors import ProblemError
 from matchcore.report.model import MAP_HEIGHT, MAP_WIDTH, build_report, day_key, reason_text
@@ -120,7 +120,7 @@ def test_later_fields_fill_their_sections() -> None:
 
 
 def test_without_later_fields_their_sections_are_empty() -> None:
-    problem, doc = plan()
+    problem, doc = bare()
     report = build_report(problem, doc)
     assert not report.has_rides and not report.has_roles
     assert report.groups == report.closed_groups == report.unplaced == ()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from report_cases import plan, with_extras
+import re
+
+from report_cases import bare, plan, with_extras
 
 from matchcore.explain import reason_gloss
 from matchcore.report.text import format_summary
@@ -10,7 +12,7 @@ from matchcore.solution import Reason
 
 
 def test_summary_totals_and_reasons() -> None:
-    problem, doc = plan()
+    problem, doc = bare()
     text = format_summary(problem, doc, title="Plan")
     served = len(doc["assignments"])
     assert text.startswith("Plan: 3 volunteers, 7 open requests")
@@ -25,8 +27,11 @@ def test_summary_shows_groups_signals_and_warnings_when_there() -> None:
     problem, doc = with_extras()
     text = format_summary(problem, doc, title="Plan")
     assert "Groups      1 open, 1 not opened; 2 participants placed, 1 not placed" in text
-    assert "Signals: unmet (1)" in text
-    assert "Signals: recruit (1)\n  one more volunteer with nursing skills" in text
+    assert re.search(
+        r"Signals: unmet needs .*\n  no_skill_match +nursing +Brugge +tue morning +1", text
+    )
+    assert "Signals: recruit (verified by solving again)\n  one more volunteer with nursing" in text
+    assert "Signals: near misses (one change serves the request)\n  a range of 60 km" in text
     assert "Warnings: 1\n  unknown_skill /requests/3/skills/0: no volunteer has nursing" in text
 
 

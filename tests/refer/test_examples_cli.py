@@ -15,8 +15,8 @@ import pytest
 
 import matchcore
 from matchcore import Problem, Reason, check, cli
-from matchcore.refer.cli import signal_lines
 from matchcore.refer.directory import load_directory
+from matchcore.report.signal_text import signal_lines
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples" / "refer"
@@ -151,7 +151,7 @@ def test_solve_directory_option_replaces_the_problem_directory(run_main: Any) ->
 def test_the_summary_shows_signals(
     week: tuple[dict[str, Any], Problem, matchcore.Solution],
 ) -> None:
-    from matchcore.cli import format_summary
+    from matchcore.report.text import format_summary
 
     _, problem, solution = week
     text = format_summary(problem, solution)

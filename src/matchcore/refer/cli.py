@@ -12,13 +12,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from matchcore.errors import ProblemError
-
-if TYPE_CHECKING:
-    from matchcore.problem import Problem
 from matchcore.refer.directory import Directory, load_directory
 
 if TYPE_CHECKING:
-    from matchcore.solution import Solution
+    from matchcore.problem import Problem
 
 
 def add_zorgpad_command(sub: Any, run: Any) -> None:
@@ -74,45 +71,3 @@ def zorgpad_text(args: argparse.Namespace, problem: Problem | None) -> str:
     if args.json:
         return json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False)
     return format_zorgpad(rows)
-
-
-_SHOWN = 4  # groups and near misses listed in a summary: the largest first
-
-
-def signal_lines(solution: Solution) -> list[str]:
-    """The signals of a plan as a coordinator reads them (empty without signals)."""
-    from matchcore.refer.signals import Signals
-
-    s = solution.signals
-    if not isinstance(s, Signals):
-        return []
-    out: list[str] = []
-    if s.unmet:
-        out += ["", "Signals: unmet needs (reason, needs, place, when: requests, priority)"]
-        for g in s.unmet[:_SHOWN]:
-            needs = "+".join(g.skills) or ("" if g.reason.value == "referred" else "any help")
-            if g.reason.value == "referred":
-                needs = (needs + " " if needs else "") + "(professional)"
-            if g.languages:
-                needs += f" in {'/'.join(g.languages)}"
-            when = f"{g.weekday} {g.part_of_day}" if g.weekday else "any time"
-            out.append(
-                f"  {g.reason.value:<15} {needs:<26} {g.place.label():<18} {when:<18}"
-                f" {g.requests:>3}  {g.priority:g}"
-            )
-        if len(s.unmet) > _SHOWN:
-            out.append(f"  ... and {len(s.unmet) - _SHOWN} more groups")
-    if s.recruit:
-        out += ["", "Signals: recruit (verified by solving again)"]
-        out += [f"  {r.summary}" for r in s.recruit]
-    if s.near_misses:
-        out += ["", "Signals: near misses (one change serves the request)"]
-        out += [f"  {m.summary}" for m in s.near_misses[:_SHOWN]]
-        if len(s.near_misses) > _SHOWN:
-            out.append(f"  ... and {len(s.near_misses) - _SHOWN} more")
-    if s.zorgpad_gaps:
-        out += ["", "Signals: zorgpad gaps (theme, place: requests without a service)"]
-        out += [f"  {g.theme}, {g.place.label()}: {g.requests}" for g in s.zorgpad_gaps]
-    if not s.complete:
-        out.append("  (advice cut short by the time limit)")
-    return out

@@ -28,6 +28,7 @@ from typing import Any
 
 from matchcore.errors import ProblemError
 from matchcore.problem import Problem
+from matchcore.report.signal_text import signal_lines
 from matchcore.solution import Reason
 
 # Colour of each reason on the map and in the charts (served is green). Codes
@@ -260,6 +261,8 @@ class Report:
     closed_groups: tuple[Outcome, ...] = ()
     unplaced: tuple[Outcome, ...] = ()
     signals: tuple[Signal, ...] = ()
+    signal_lines: tuple[str, ...] = ()
+    """The signals as a coordinator reads them in a text summary (``refer.cli.signal_lines``)."""
     warnings: tuple[Warning, ...] = ()
     redacted: bool = False
     reason_colours: Mapping[str, str] = field(default_factory=dict)
@@ -376,6 +379,7 @@ def build_report(problem: Problem, solution: Any, *, redact: bool = False) -> Re
         closed_groups=closed,
         unplaced=unplaced,
         signals=_read_signals(doc.get("signals"), text),
+        signal_lines=tuple(text(line) for line in signal_lines(doc.get("signals"))),
         warnings=_read_warnings(doc.get("warnings"), text),
         redacted=redact,
         reason_colours=colours,

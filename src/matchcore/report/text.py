@@ -67,7 +67,11 @@ def render_text(report: Report, title: str = "matchcore", rows: int = 8, details
         lines += ["", *_unserved_lines(report, details)]
     else:
         lines += ["", "Every request is served."]
+    lines += [_one_line(line) for line in report.signal_lines]
+    shown = {"unmet", "recruit", "near_misses", "zorgpad_gaps"}  # by signal_lines
     for signal in report.signals:
+        if signal.kind in shown:
+            continue
         lines += ["", f"Signals: {signal.kind} ({len(signal.table.rows)})"]
         column = "summary" if "summary" in signal.table.columns else None
         for row in signal.table.rows[:details]:
