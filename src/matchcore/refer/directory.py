@@ -152,14 +152,15 @@ class DirectoryError(ProblemError):
     """
 
     def __init__(self, errors: Sequence[ProblemError]) -> None:
-        self.errors = tuple(errors)
-        first = self.errors[0]
-        shown = "; ".join(f"{e.location}: {e.message}" for e in self.errors[:_SHOWN_ERRORS])
-        more = len(self.errors) - _SHOWN_ERRORS
+        found = tuple(e for err in errors for e in err.errors)
+        first = found[0]
+        shown = "; ".join(f"{e.location}: {e.message}" for e in found[:_SHOWN_ERRORS])
+        more = len(found) - _SHOWN_ERRORS
         if more > 0:
             shown += f"; and {more} more"
-        total = len(self.errors)
-        super().__init__(first.path, first.message if total == 1 else f"{total} errors: {shown}")
+        message = first.message if len(found) == 1 else f"{len(found)} errors: {shown}"
+        # ``errors`` holds each one alone, so a reader collecting them reports every one
+        super().__init__(first.path, message, errors=found if len(found) > 1 else ())
 
     def under(self, *prefix: PathSegment) -> ProblemError:
         return DirectoryError([e.under(*prefix) for e in self.errors])
