@@ -17,6 +17,7 @@ import copy
 from typing import Any
 
 from matchcore import Reason, Status
+from matchcore.explain import REASON_GLOSS
 from matchcore.io.schema import openapi_components
 from service.config import Settings
 from service.core import (
@@ -375,6 +376,15 @@ def _ok(description: str, schema: str, example: Any | None = None) -> dict[str, 
 _BODY_ERRORS = ("400", "401", "413", "415", "422", "429", "503")
 
 
+def _with_reason_glosses(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The published schema with each reason's gloss, from the library's one table."""
+    glosses = "; ".join(f"`{reason.value}`: {REASON_GLOSS[reason]['en']}" for reason in Reason)
+    schemas["Unassigned"]["properties"]["reason"]["description"] = (
+        f"Why it was not served. {glosses}."
+    )
+    return schemas
+
+
 def _service_bounds(schemas: dict[str, Any]) -> dict[str, Any]:
     """The published schema with the bounds this service adds (``service.core``)."""
 
@@ -633,6 +643,9 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 },
             },
             "responses": copy.deepcopy(_RESPONSES),
-            "schemas": {**_service_bounds(openapi_components()), **copy.deepcopy(_SCHEMAS)},
+            "schemas": {
+                **_with_reason_glosses(_service_bounds(openapi_components())),
+                **copy.deepcopy(_SCHEMAS),
+            },
         },
     }

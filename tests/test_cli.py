@@ -499,6 +499,8 @@ def test_check_names_a_missing_solution_field(
         ("objective", None, "objective: must be an object, not null"),
         ("unassigned", None, "unassigned: must be a list, not null"),
         ("stats", [], "stats: must be an object"),
+        ("signals", [None, None], "signals: must be an object"),
+        ("warnings", {}, "warnings: must be a list"),
     ],
 )
 def test_check_refuses_a_solution_of_the_wrong_shape(

@@ -298,8 +298,11 @@ def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, An
         raise ProblemError(("status",), f"must be {known}")
     if "bound" in data:
         j.read_number(data["bound"], ("bound",))
-    if "stats" in data and not isinstance(data["stats"], dict):
-        raise ProblemError(("stats",), f"must be an object, not {j.json_type(data['stats'])}")
+    for name in ("stats", "signals"):  # informative members: only their kind is checked
+        if name in data and not isinstance(data[name], dict):
+            raise ProblemError((name,), f"must be an object, not {j.json_type(data[name])}")
+    if "warnings" in data:
+        j.read_list(data["warnings"], ("warnings",))
     if complete:  # a drafted plan may leave these null; a solution file has them
         if not isinstance(data["objective"], dict):
             raise ProblemError(
