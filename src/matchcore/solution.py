@@ -321,6 +321,7 @@ SOLUTION_FIELDS: tuple[str, ...] = (
     "objective",
     "bound",
     "stats",
+    "warnings",
     "groups",
     "unplaced",
     "closed_groups",
