@@ -7,11 +7,14 @@ Reasons are truthful by construction:
   every stage, ``capacity`` if one of them is open (it is full, or its
   sessions clash with their other groups: else the optimum would place
   them), else ``group_not_opened``;
-* a closed group is ``no_facilitators`` when fewer trained facilitators in
-  range are free for every session (free: available, and in the plan not
-  busy at any session block and within their task and minute limits) than it
-  needs, else ``too_few_participants``, with the count of participants who
-  could come (on topic, in range, available, and with room left in the plan).
+* a closed group is, first by what holds whatever the plan: ``no_facilitators``
+  when fewer trained facilitators in range are available for every session
+  than it needs, else ``too_few_participants`` when fewer participants could
+  come (on topic, in range, available) than its minimum; then by what the
+  plan's other choices leave: ``no_facilitators`` when fewer of those
+  facilitators are free (not busy at any session block, within their task
+  and minute limits), else ``too_few_participants``, counting those who could
+  come and have room left (``max_groups``, no clash with their groups).
 
 Details hold counts and distances only, never names or places.
 """
@@ -203,16 +206,21 @@ def _closed(
             sessions_overlap(gc.sessions[g], gc.sessions[int(gc.q_group[j])]) for j in mine
         )
         could += room
-    if free < need:
+    static_free = int(gc.f_funnel[g, 2])
+    static_could = int((gc.q_group == g).sum())
+    # What holds whatever the plan comes first; then what the plan's other choices leave.
+    if static_free < need or (static_could >= group.min_participants and free < need):
+        shown = static_free if static_free < need else free
         return ClosedGroup(
             group.id,
             GroupReason.NO_FACILITATORS,
-            f"{free} of {need} trained facilitators free ({trained} trained)",
+            f"{shown} of {need} trained facilitators free ({trained} trained)",
         )
+    shown = static_could if static_could < group.min_participants else could
     return ClosedGroup(
         group.id,
         GroupReason.TOO_FEW_PARTICIPANTS,
-        f"{could} of at least {group.min_participants} could come",
+        f"{shown} of at least {group.min_participants} could come",
     )
 
 
