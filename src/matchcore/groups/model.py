@@ -30,6 +30,7 @@ from ortools.sat.python import cp_model
 
 from matchcore.engines import objective
 from matchcore.engines.cpsat import SharedVolunteers, build_shared
+from matchcore.engines.greedy import solve_greedy
 from matchcore.errors import ProblemError
 from matchcore.groups.candidates import GroupCandidates, build_group_candidates
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
@@ -90,6 +91,7 @@ def solve_with_groups(
         ):
             results[i] = res
     model = _JointModel(problem, gc, arrays, [parts[i] for i in linked])
+    model.hint([solve_greedy(parts[i], params, deadline) for i in linked])
     solved = model.solve(
         deadline, problem.options.workers or params.cpsat.default_workers, problem.options.seed
     )
@@ -235,6 +237,22 @@ class _JointModel:
             [c * w_prio for c, _ in prio] + [w_pref] * len(cont) + [-(c // unit) for c, _ in travel]
         )
         self.model.maximize(cp_model.LinearExpr.weighted_sum(lits, coefs))
+
+    def hint(self, plans: list[PartResult]) -> None:
+        """Start from the tasks' greedy plans with every group closed (always feasible)."""
+        model = self.model
+        for part, x, y, s, plan in zip(self.parts, self.x, self.y, self.s, plans, strict=True):
+            served = np.zeros(part.n_requests, dtype=bool)
+            served[part.p_req[plan.chosen]] = True
+            for p, var in enumerate(x):
+                model.add_hint(var, bool(plan.chosen[p]))
+            for r, var in enumerate(y):
+                model.add_hint(var, bool(served[r]))
+            for r, var in s.items():
+                if plan.start[r] != NO_START:
+                    model.add_hint(var, int(plan.start[r]))
+        for var in (*self.open, *self.f, *self.q):
+            model.add_hint(var, False)
 
     def solve(
         self, deadline: Deadline, workers: int, seed: int

@@ -119,6 +119,9 @@ def solve(
     if problem.groups:  # groups and the parts that share their volunteers: one model
         parts = split_parts(cand, arrays)
         results, groups = _solve_groups(problem, arrays, parts, engines_deadline, executor, params)
+        if cand.is_pruned:  # no pricing beside groups: the plans stand, the proofs go
+            results = pricing.unproven(parts, results)
+            groups = replace(groups, optimal=False)
     elif cand.is_pruned and pricing.applies(cand, arrays):
         # Pruned graph: one priced flow re-establishes optimality for the full graph.
         priced = pricing.solve_pruned(cand, arrays, params, engines_deadline)
