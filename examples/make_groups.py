@@ -63,7 +63,10 @@ def _tasks(rnd: random.Random, n: int) -> list[dict[str, Any]]:
                 "location": _place(rnd, rnd.choice(list(TOWNS))),
                 "skills": [kind],
                 "duration_minutes": rnd.choice([45, 60, 90]),
-                "window": {"start": f"2026-03-0{day}T{hour:02d}:00", "end": f"2026-03-0{day}T{hour + 2:02d}:00"},
+                "window": {
+                    "start": f"2026-03-0{day}T{hour:02d}:00",
+                    "end": f"2026-03-0{day}T{hour + 2:02d}:00",
+                },
                 "priority": rnd.choice([1, 1, 2, 3]),
             }
         )
@@ -150,7 +153,9 @@ def parents() -> dict[str, Any]:
                 "skills": skills,
                 "languages": ["nl"] + (["ar"] if v % 5 == 0 else []),
                 "max_distance_km": 15,
-                "availability": [{"weekly": {"days": ["di", "do"], "start": "09:00", "end": "13:00"}}],
+                "availability": [
+                    {"weekly": {"days": ["di", "do"], "start": "09:00", "end": "13:00"}}
+                ],
             }
         )
     groups = []
@@ -195,7 +200,13 @@ def parents() -> dict[str, Any]:
                 "travel_mode": rnd.choice(["walk", "bike", "transit"]),
             }
         )
-    return {"volunteers": volunteers, "requests": [], "groups": groups, "participants": people, "options": OPTIONS}
+    return {
+        "volunteers": volunteers,
+        "requests": [],
+        "groups": groups,
+        "participants": people,
+        "options": OPTIONS,
+    }
 
 
 def mezzo() -> dict[str, Any]:
@@ -237,7 +248,13 @@ def mezzo() -> dict[str, Any]:
                 "max_distance_km": 25,
             }
         )
-    return {"volunteers": coaches, "requests": [], "groups": groups, "participants": learners, "options": OPTIONS}
+    return {
+        "volunteers": coaches,
+        "requests": [],
+        "groups": groups,
+        "participants": learners,
+        "options": OPTIONS,
+    }
 
 
 def mixed() -> dict[str, Any]:
@@ -249,7 +266,9 @@ def mixed() -> dict[str, Any]:
             "location": _place(rnd, towns[v % 4]),
             "skills": ["driving"] + (["ervaringsdeskundige"] if v < 4 else []),
             "max_distance_km": 15,
-            "availability": [{"weekly": {"days": ["ma", "di", "wo"], "start": "08:00", "end": "22:00"}}],
+            "availability": [
+                {"weekly": {"days": ["ma", "di", "wo"], "start": "08:00", "end": "22:00"}}
+            ],
             "max_tasks": 3,
         }
         for v in range(6)
@@ -260,7 +279,10 @@ def mixed() -> dict[str, Any]:
             "location": _place(rnd, towns[r % 4]),
             "skills": ["driving"],
             "duration_minutes": 90,
-            "window": {"start": f"2026-03-0{2 + r % 3}T18:30", "end": f"2026-03-0{2 + r % 3}T21:00"},
+            "window": {
+                "start": f"2026-03-0{2 + r % 3}T18:30",
+                "end": f"2026-03-0{2 + r % 3}T21:00",
+            },
             "priority": 2 if r % 4 == 0 else 1,
         }
         for r in range(9)
@@ -286,7 +308,13 @@ def mixed() -> dict[str, Any]:
         }
         for i in range(20)
     ]
-    return {"volunteers": volunteers, "requests": rides, "groups": groups, "participants": people, "options": OPTIONS}
+    return {
+        "volunteers": volunteers,
+        "requests": rides,
+        "groups": groups,
+        "participants": people,
+        "options": OPTIONS,
+    }
 
 
 def main() -> None:
