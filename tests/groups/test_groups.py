@@ -406,3 +406,20 @@ def test_new_reasons_have_words_in_both_languages() -> None:
     for reason in GroupReason:
         assert reason_gloss(reason, "en") and reason_gloss(reason, "nl")
     assert GroupReason.NO_FACILITATORS in REASON_GLOSS
+
+
+def test_participants_without_any_group_are_all_unplaced_on_topic() -> None:
+    data = _network()
+    data["groups"] = []
+    doc = solve(Problem.from_dict(data)).to_dict()
+    assert doc["groups"] == [] and doc["closed_groups"] == []
+    assert {u["reason"] for u in doc["unplaced"]} == {"no_group_on_topic"}
+    (proposal,) = doc["group_proposals"]
+    assert proposal["count"] == 3 and proposal["topic"] == "schulden"
+    assert "ben" in proposal["facilitators"]  # no group says what it takes: anyone in reach
+
+
+def test_a_problem_without_groups_has_no_group_fields() -> None:
+    data = _network()
+    del data["groups"], data["participants"]
+    assert "groups" not in solve(Problem.from_dict(data)).to_dict()

@@ -116,7 +116,7 @@ def solve(
     engines_deadline = deadline.cap(left - min(keep, left / 2))
     tick = time.perf_counter()
     groups = None
-    if problem.groups:  # groups and the parts that share their volunteers: one model
+    if problem.groups or problem.participants:  # groups and the parts sharing their volunteers
         parts = split_parts(cand, arrays)
         results, groups = _solve_groups(problem, arrays, parts, engines_deadline, executor, params)
         if cand.is_pruned:  # no pricing beside groups: the plans stand, the proofs go
