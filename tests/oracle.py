@@ -405,3 +405,75 @@ def _linked_groups(
                 rest.append((gv, gi))
         groups = [*rest, (merged_vols, merged_items)]
     return [items for _, items in groups]
+
+
+# -- groups (issue 10) -------------------------------------------------------------
+
+
+def group_oracle(problem: Problem) -> tuple[float, int] | None:
+    """The best (priority, continuity) of any plan of a tiny problem with groups.
+
+    Every combination is enumerated: per request unserved or one team (at the
+    earliest minute of its window, so only requests whose window fits exactly
+    one start are allowed), per group closed or one set of facilitators, per
+    participant no group or one of the open groups. Feasibility is decided by
+    :func:`matchcore.check.check`, the independent checker, and nothing else;
+    priority counts served requests and placed participants' group priority,
+    continuity preferred pairs and participants on their first topic.
+    ``None`` when the enumeration would be too large.
+    """
+    from matchcore.check import check
+
+    vols = [v.id for v in problem.volunteers]
+    teams: list[list[tuple[str, ...] | None]] = []
+    for req in problem.requests:
+        if req.window is not None and req.latest_start_minute != req.earliest_start_minute:
+            raise ValueError("the group oracle needs requests with one possible start")
+        teams.append([None, *itertools.combinations(vols, req.volunteers_needed)])
+    leads: list[list[tuple[str, ...] | None]] = [
+        [None, *itertools.combinations(vols, g.facilitators_needed)] for g in problem.groups
+    ]
+    size = math.prod(len(t) for t in teams) * math.prod(len(x) for x in leads)
+    if size * (len(problem.groups) + 1) ** len(problem.participants) > 400_000:
+        return None
+    best: tuple[float, int] | None = None
+    for task_choice in itertools.product(*teams):
+        assignments = []
+        prio, cont = 0.0, 0
+        for req, team in zip(problem.requests, task_choice, strict=True):
+            if team is None:
+                continue
+            item: dict[str, Any] = {"request_id": req.id, "volunteer_ids": list(team)}
+            if req.window is not None:
+                item["start"] = req.window.start.isoformat()
+            assignments.append(item)
+            prio += req.priority
+            cont += sum(v in req.preferred_volunteers for v in team)
+        for lead_choice in itertools.product(*leads):
+            open_groups = [g for g, lead in enumerate(lead_choice) if lead is not None]
+            options: list[list[int | None]] = [[None, *open_groups] for _ in problem.participants]
+            for place in itertools.product(*options):
+                members: dict[int, list[str]] = {g: [] for g in open_groups}
+                p_prio, p_cont = 0.0, 0
+                for person, g in zip(problem.participants, place, strict=True):
+                    if g is not None:
+                        members[g].append(person.id)
+                        p_prio += problem.groups[g].priority
+                        p_cont += problem.groups[g].topic == person.topics[0]
+                key = (round(prio + p_prio, 6), cont + p_cont)
+                if best is not None and key <= best:
+                    continue
+                doc = {
+                    "assignments": assignments,
+                    "groups": [
+                        {
+                            "group_id": problem.groups[g].id,
+                            "participants": members[g],
+                            "facilitators": list(lead_choice[g] or ()),
+                        }
+                        for g in open_groups
+                    ],
+                }
+                if check(problem, doc).ok:
+                    best = key
+    return best

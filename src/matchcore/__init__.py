@@ -14,8 +14,10 @@ from matchcore.check import CheckReport, Violation, check
 from matchcore.errors import ProblemError
 from matchcore.io import read_problem, read_problem_file
 from matchcore.problem import (
+    Group,
     Location,
     Options,
+    Participant,
     PinnedAssignment,
     Problem,
     Request,
@@ -28,6 +30,8 @@ from matchcore.solution import (
     AssignedVolunteer,
     Assignment,
     Funnel,
+    GroupPlan,
+    GroupReason,
     Objective,
     Reason,
     Solution,
@@ -44,9 +48,13 @@ __all__ = [
     "Assignment",
     "CheckReport",
     "Funnel",
+    "Group",
+    "GroupPlan",
+    "GroupReason",
     "Location",
     "Objective",
     "Options",
+    "Participant",
     "PinnedAssignment",
     "Problem",
     "ProblemError",

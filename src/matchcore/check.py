@@ -38,6 +38,7 @@ from typing import Any
 from geopy.distance import great_circle
 
 from matchcore import _json as j
+from matchcore.check_groups import check_groups
 from matchcore.errors import PathSegment, ProblemError
 from matchcore.problem import Problem, Request, Volunteer
 from matchcore.solution import Objective, PlannedAssignment, Solution, read_planned_assignments
@@ -155,6 +156,13 @@ def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckRepo
         checker.check_objective(doc["objective"], objective)
     if doc.get("unassigned") is not None:
         checker.check_unassigned(doc["unassigned"])
+    check_groups(  # the group rules (matchcore.check_groups), beside the tasks' time and load
+        problem,
+        doc,
+        checker.add,
+        {vid: [(b.start, b.end) for b in load.blocks] for vid, load in checker.loads.items()},
+        {vid: (load.tasks, load.minutes) for vid, load in checker.loads.items()},
+    )
     return CheckReport(tuple(checker.violations), objective)
 
 

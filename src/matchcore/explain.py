@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from matchcore import geo
 from matchcore.errors import ProblemError
 from matchcore.problem import Problem, Request, Volunteer
-from matchcore.solution import AssignedVolunteer, Funnel, Reason
+from matchcore.solution import AssignedVolunteer, Funnel, GroupReason, Reason
 
 if TYPE_CHECKING:
     from matchcore.tasks.candidates import Candidates
@@ -25,7 +25,7 @@ _STAGES = (Reason.NO_SKILL_MATCH, Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.N
 
 # The one place where a reason is put in words, for the CLI, the reports and the
 # service: a short gloss per language. New reasons add a row here.
-REASON_GLOSS: dict[Reason, dict[str, str]] = {
+REASON_GLOSS: dict[Reason | GroupReason, dict[str, str]] = {
     Reason.NO_SKILL_MATCH: {
         "en": "nobody has the skills or a shared language",
         "nl": "niemand heeft de vaardigheden of een gedeelde taal",
@@ -50,10 +50,28 @@ REASON_GLOSS: dict[Reason, dict[str, str]] = {
         "en": "for professionals alone: referred to a service",
         "nl": "alleen voor professionals: doorverwezen naar een dienst",
     },
+    # Groups (matchcore.groups). out_of_range, not_available and capacity are
+    # spelled as for requests and share their rows above.
+    GroupReason.NO_GROUP_ON_TOPIC: {
+        "en": "no group on their topic in a language they share",
+        "nl": "geen groep over hun onderwerp in een taal die ze delen",
+    },
+    GroupReason.GROUP_NOT_OPENED: {
+        "en": "the groups that fit them did not open",
+        "nl": "de groepen die bij hen passen, gingen niet van start",
+    },
+    GroupReason.TOO_FEW_PARTICIPANTS: {
+        "en": "too few participants could come",
+        "nl": "te weinig deelnemers konden komen",
+    },
+    GroupReason.NO_FACILITATORS: {
+        "en": "too few trained facilitators are free",
+        "nl": "te weinig getrainde gespreksleiders zijn vrij",
+    },
 }
 
 
-def reason_gloss(reason: Reason, lang: str = "en") -> str:
+def reason_gloss(reason: Reason | GroupReason, lang: str = "en") -> str:
     """The short gloss of ``reason`` in ``lang`` (``en`` or ``nl``)."""
     return REASON_GLOSS[reason][lang]
 

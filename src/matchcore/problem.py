@@ -307,6 +307,128 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A group that meets in sessions: a self-help group, a mamacafé, a coaching trajectory.
+
+    The group is open when it has between ``min_participants`` and
+    ``max_participants`` participants and exactly ``facilitators_needed``
+    facilitators (volunteers with ``facilitator_skills`` and
+    ``facilitator_credentials`` who attend every session), else closed and
+    empty. ``languages`` are any-of: a participant must share one when the
+    group lists any. ``priority`` counts per placed participant. ``topic``,
+    skills, credentials and languages hold comparison keys, as in
+    :class:`Volunteer`.
+    """
+
+    id: str
+    topic: str
+    location: Location
+    sessions: tuple[TimeWindow, ...]
+    max_participants: int
+    min_participants: int = 1
+    facilitators_needed: int = 2
+    facilitator_skills: frozenset[str] = frozenset()
+    facilitator_credentials: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    priority: float = 1.0
+    spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        errors = ErrorCollector()
+        with errors.catching():
+            _check_id(self.id)
+        spelling = dict(self.spelling)
+        spelling.setdefault(normal_term(self.topic), self.topic)
+        object.__setattr__(self, "topic", normal_term(self.topic))
+        for name in ("facilitator_skills", "facilitator_credentials"):
+            object.__setattr__(self, name, _normalised(getattr(self, name), normal_term, spelling))
+        object.__setattr__(
+            self, "languages", _normalised(self.languages, normal_language, spelling)
+        )
+        object.__setattr__(self, "spelling", MappingProxyType(spelling))
+        object.__setattr__(self, "sessions", merge_windows(self.sessions))
+        if not self.topic:
+            errors.add(ProblemError(("topic",), "must be a non-empty string"))
+        if not self.sessions:
+            errors.add(ProblemError(("sessions",), "must give at least one session"))
+        if self.min_participants < 0:
+            errors.add(ProblemError(("min_participants",), "must be 0 or more"))
+        if self.max_participants < 1:
+            errors.add(ProblemError(("max_participants",), "must be 1 or more"))
+        elif self.min_participants > self.max_participants:
+            errors.add(ProblemError(("min_participants",), "must not exceed max_participants"))
+        if self.facilitators_needed < 0:
+            errors.add(ProblemError(("facilitators_needed",), "must be 0 or more"))
+        if not (math.isfinite(self.priority) and MIN_PRIORITY <= self.priority <= MAX_PRIORITY):
+            errors.add(
+                ProblemError(("priority",), f"must be between {MIN_PRIORITY} and {MAX_PRIORITY}")
+            )
+        errors.raise_if_any()
+
+    def as_written(self, key: str) -> str:
+        """The input's spelling of a topic, skill, credential or language key."""
+        return self.spelling.get(key, key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        state["spelling"] = dict(self.spelling)
+        return (_rebuild, (Group, state))
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone who wants to join a group on one of ``topics`` (in order of preference).
+
+    ``availability`` of ``None`` means any time; ``max_distance_km`` of
+    ``None`` takes ``Options.default_max_distance_km``.
+    """
+
+    id: str
+    location: Location
+    topics: tuple[str, ...] = ()
+    languages: frozenset[str] = frozenset()
+    max_distance_km: float | None = None
+    travel_mode: TravelMode = TravelMode.CAR
+    availability: tuple[TimeWindow, ...] | None = None
+    max_groups: int = 1
+    excluded_groups: frozenset[str] = frozenset()
+    spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        errors = ErrorCollector()
+        with errors.catching():
+            _check_id(self.id)
+        spelling = dict(self.spelling)
+        topics: dict[str, None] = {}
+        for topic in self.topics:
+            spelling.setdefault(normal_term(topic), topic)
+            topics.setdefault(normal_term(topic), None)
+        object.__setattr__(self, "topics", tuple(topics))
+        object.__setattr__(
+            self, "languages", _normalised(self.languages, normal_language, spelling)
+        )
+        object.__setattr__(self, "spelling", MappingProxyType(spelling))
+        object.__setattr__(self, "excluded_groups", _frozen_strings(self.excluded_groups))
+        object.__setattr__(self, "travel_mode", TravelMode(self.travel_mode))
+        if not self.topics:
+            errors.add(ProblemError(("topics",), "must name at least one topic"))
+        if self.max_distance_km is not None and not (
+            math.isfinite(self.max_distance_km) and self.max_distance_km > 0
+        ):
+            errors.add(ProblemError(("max_distance_km",), "must be greater than 0"))
+        if self.availability is not None:
+            object.__setattr__(self, "availability", merge_windows(self.availability))
+        if self.max_groups < 1:
+            errors.add(ProblemError(("max_groups",), "must be 1 or more"))
+        errors.raise_if_any()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        state["spelling"] = dict(self.spelling)
+        return (_rebuild, (Participant, state))
+
+
+@dataclass(frozen=True)
 class PinnedAssignment:
     """An existing commitment the solver must keep as given."""
 
@@ -444,9 +566,11 @@ class Problem:
     assignments: tuple[PinnedAssignment, ...] = ()
     options: Options = field(default_factory=Options)
     directory: Directory | None = None  # professional services to refer to
+    groups: tuple[Group, ...] = ()
+    participants: tuple[Participant, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("volunteers", "requests", "assignments"):
+        for name in ("volunteers", "requests", "assignments", "groups", "participants"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         errors = ErrorCollector()
         _check_unique(self.volunteers, "volunteers", errors)
@@ -460,6 +584,14 @@ class Problem:
         for p, pin in enumerate(self.assignments):
             with errors.catching("assignments", p):
                 self._check_pin(pin, pinned)
+        _check_unique(self.groups, "groups", errors)
+        _check_unique(self.participants, "participants", errors)
+        group_ids = {g.id for g in self.groups}
+        for i, person in enumerate(self.participants):
+            if any(gid not in group_ids for gid in person.excluded_groups):
+                errors.add(
+                    ProblemError(("participants", i, "excluded_groups"), "names an unknown group")
+                )
         errors.raise_if_any()
 
     def _check_pin(self, pin: PinnedAssignment, pinned: set[str]) -> None:
@@ -495,8 +627,18 @@ class Problem:
     def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
         # Pickle the fields only (so problems can go to process pools and Dask);
         # the cached indexes are rebuilt, and the problem revalidated, on load.
-        fields = (self.volunteers, self.requests, self.assignments, self.options, self.directory)
-        return (Problem, fields)
+        return (
+            Problem,
+            (
+                self.volunteers,
+                self.requests,
+                self.assignments,
+                self.options,
+                self.directory,
+                self.groups,
+                self.participants,
+            ),
+        )
 
     @cached_property
     def volunteer_index(self) -> Mapping[str, int]:
@@ -593,7 +735,9 @@ def _check_id(value: str) -> None:
         raise ProblemError(("id",), "must be a non-empty string")
 
 
-def _check_unique(items: Sequence[Volunteer | Request], name: str, errors: ErrorCollector) -> None:
+def _check_unique(
+    items: Sequence[Volunteer | Request | Group | Participant], name: str, errors: ErrorCollector
+) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
         if item.id in seen:
@@ -604,8 +748,10 @@ def _check_unique(items: Sequence[Volunteer | Request], name: str, errors: Error
 __all__ = [
     "EARTH_RADIUS_KM",
     "FORMAT_VERSION",
+    "Group",
     "Location",
     "Options",
+    "Participant",
     "PinnedAssignment",
     "Problem",
     "Request",

@@ -53,6 +53,112 @@ class Reason(StrEnum):
     REFERRED = "referred"
 
 
+class GroupReason(StrEnum):
+    """Why a participant was not placed, or why a group did not open.
+
+    Participants, the first stage of their funnel that leaves no group:
+    ``no_group_on_topic`` (no group on one of their topics that they did not
+    exclude and whose languages, if any, they share), ``out_of_range``
+    (farther than their ``max_distance_km``), ``not_available`` (some session
+    outside their availability), ``group_not_opened`` (every group left is
+    closed), ``capacity`` (an open group is left, but it is full or its
+    sessions clash with their other groups). Groups: ``too_few_participants``
+    (fewer than ``min_participants`` could come) or ``no_facilitators`` (fewer
+    than ``facilitators_needed`` trained facilitators in range are free).
+    """
+
+    NO_GROUP_ON_TOPIC = "no_group_on_topic"
+    OUT_OF_RANGE = "out_of_range"
+    NOT_AVAILABLE = "not_available"
+    GROUP_NOT_OPENED = "group_not_opened"
+    CAPACITY = "capacity"
+    TOO_FEW_PARTICIPANTS = "too_few_participants"
+    NO_FACILITATORS = "no_facilitators"
+
+
+@dataclass(frozen=True)
+class OpenGroup:
+    """An open group: who takes part and who leads it."""
+
+    group_id: str
+    participants: tuple[str, ...]
+    facilitators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A participant placed in no group, with a truthful reason."""
+
+    participant_id: str
+    reason: GroupReason
+    detail: str
+
+
+@dataclass(frozen=True)
+class ClosedGroup:
+    """A group that did not open, with a truthful reason and counts."""
+
+    group_id: str
+    reason: GroupReason
+    detail: str
+
+
+@dataclass(frozen=True)
+class GroupProposal:
+    """Unplaced demand on a topic with no group within reach, clustered by place."""
+
+    topic: str
+    count: int
+    place: tuple[float, float]
+    radius_km: float
+    facilitators: tuple[str, ...]
+    detail: str
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """The groups' part of a plan (present when the problem has groups)."""
+
+    groups: tuple[OpenGroup, ...]
+    unplaced: tuple[Unplaced, ...]
+    closed_groups: tuple[ClosedGroup, ...]
+    group_proposals: tuple[GroupProposal, ...]
+    placed_participants: int = 0
+    group_priority: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The four solution fields of groups, as JSON-ready data."""
+        return {
+            "groups": [
+                {
+                    "group_id": g.group_id,
+                    "participants": list(g.participants),
+                    "facilitators": list(g.facilitators),
+                }
+                for g in self.groups
+            ],
+            "unplaced": [
+                {"participant_id": u.participant_id, "reason": u.reason.value, "detail": u.detail}
+                for u in self.unplaced
+            ],
+            "closed_groups": [
+                {"group_id": c.group_id, "reason": c.reason.value, "detail": c.detail}
+                for c in self.closed_groups
+            ],
+            "group_proposals": [
+                {
+                    "topic": p.topic,
+                    "count": p.count,
+                    "place": {"lat": p.place[0], "lon": p.place[1]},
+                    "radius_km": p.radius_km,
+                    "facilitators": list(p.facilitators),
+                    "detail": p.detail,
+                }
+                for p in self.group_proposals
+            ],
+        }
+
+
 @dataclass(frozen=True)
 class AssignedVolunteer:
     """One volunteer on an assignment, with their travel."""
@@ -165,6 +271,9 @@ class Solution:
     signals
         What a coordinator can act on (unmet needs, recruitment, near
         misses, zorgpad gaps); see :mod:`matchcore.refer.signals`.
+    group_plan
+        Open groups, unplaced participants, closed groups and group
+        proposals, when the problem has groups (:mod:`matchcore.groups`).
     """
 
     status: Status
@@ -175,6 +284,7 @@ class Solution:
     stats: Stats = field(default_factory=Stats)
     warnings: tuple[InputWarning, ...] = ()
     signals: Signals | None = None
+    group_plan: GroupPlan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The solution as JSON-ready data."""
@@ -186,6 +296,7 @@ class Solution:
             "bound": self.bound,
             "stats": asdict(self.stats),
             "warnings": [asdict(w) for w in self.warnings],
+            **(self.group_plan.to_dict() if self.group_plan is not None else {}),
         }
         if self.signals is not None:
             out["signals"] = self.signals.to_dict()
@@ -245,6 +356,10 @@ SOLUTION_FIELDS: tuple[str, ...] = (
     "stats",
     "warnings",
     "signals",
+    "groups",
+    "unplaced",
+    "closed_groups",
+    "group_proposals",
 )
 #: The fields a complete solution document must have (``stats`` are informative only).
 REQUIRED_SOLUTION_FIELDS: tuple[str, ...] = (

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -209,8 +209,32 @@ def can_serve(part: Part, request: int, settings: CpSatSettings) -> bool | None:
     return None
 
 
-def _build(part: Part) -> _Model:
-    model = cp_model.CpModel()
+@dataclass
+class SharedVolunteers:
+    """Blocks another model puts on a part's volunteers (group sessions, :mod:`matchcore.groups`).
+
+    ``blocks[v]`` join local volunteer ``v``'s no-overlap. Task and minute
+    limits are the other model's to add: a volunteer may be in several parts.
+    """
+
+    model: cp_model.CpModel
+    blocks: dict[int, list[cp_model.IntervalVar]] = field(default_factory=dict)
+
+
+def build_shared(
+    part: Part, shared: SharedVolunteers
+) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar], dict[int, cp_model.IntVar]]:
+    """The part's exact model built into ``shared.model``, with ``shared.blocks``.
+
+    Returns the pair literals ``x``, the request literals ``y`` and the start
+    variables ``s`` (by local request), as :func:`solve_cpsat` uses them.
+    """
+    m = _build(part, shared)
+    return m.x, m.y, m.s
+
+
+def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
+    model = cp_model.CpModel() if shared is None else shared.model
     x = [model.new_bool_var(f"x{p}") for p in range(part.n_pairs)]
     y = [model.new_bool_var(f"y{r}") for r in range(part.n_requests)]
     s: dict[int, cp_model.IntVar] = {}
@@ -228,6 +252,9 @@ def _build(part: Part) -> _Model:
             s[r] = _start_var(model, part, r, pairs, x, intervals, windows)
     load = pair_load(part)
     tasks_bind, minutes_bind = limits_bind(part)
+    if shared is not None:
+        for v, blocks in shared.blocks.items():
+            intervals[v].extend(blocks)
     for v in range(part.n_volunteers):
         if len(intervals[v]) > 1:
             model.add_no_overlap(intervals[v])

@@ -3,9 +3,18 @@
 A plan is better than another when it is better on the first level where
 they differ, levels in this order:
 
-1. ``priority``: the served requests' priority (scaled integers), more is better;
-2. ``continuity``: preferred pairs used, more is better;
-3. ``travel``: metres travelled one way by every used pair, less is better.
+1. ``priority``: the served requests' priority (scaled integers), plus, when
+   the problem has groups, each placed participant's group ``priority``;
+   more is better;
+2. ``continuity``: preferred pairs used, plus participants placed on their
+   first-choice topic; more is better;
+3. ``travel``: metres travelled one way by every used pair, plus, per
+   session, every facilitator's and participant's one-way metres to their
+   group; less is better.
+
+Groups enter the same three levels (:func:`group_weights`), so a week's tasks
+and its groups are one plan with one order: a placed participant weighs as
+much as a served request of the same priority.
 
 Engines that need one number (the min-cost flow, CP-SAT's weighted
 objective, the LNS sub-model, pricing) use weights that cannot trade: one
@@ -93,3 +102,21 @@ def plan_key(part: Part, chosen: BOOL, pairs: I64 | None = None) -> tuple[int, i
         int(part.preferred[used].sum()),
         -int(part.dist_m[used].sum()),
     )
+
+
+def group_weights(
+    most_priority: int, most_continuity: int, most_travel: int
+) -> tuple[int, int, int]:
+    """``(w_prio, w_pref, unit)`` for one weighted sum over tasks and groups together.
+
+    The levels' weights of :func:`level_weights` over travel counted in
+    ``unit`` metres: 1 while the weighted sum fits in one number, else 10,
+    100, ... until it does (the travel level is then exact to ``unit``
+    metres; the first two levels stay exact).
+    """
+    unit = 1
+    while True:
+        w_prio, w_pref = level_weights(most_continuity, most_travel // unit + 1)
+        if fits(most_priority, w_prio) or unit >= 10**9:
+            return w_prio, w_pref, unit
+        unit *= 10

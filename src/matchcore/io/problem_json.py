@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from matchcore import _json as j
 from matchcore.errors import ErrorCollector, PathSegment, ProblemError, at
+from matchcore.io.groups_json import groups_to_dict, read_groups
 from matchcore.io.json_text import load_json
 from matchcore.io.localtime import read_clock, read_date, read_local_datetime
 from matchcore.io.recurring import Recurring, check_rule, expand, subtract, weekly_rule
@@ -38,7 +39,10 @@ from matchcore.problem import (
     zone_named,
 )
 
-_TOP = {"version", "volunteers", "requests", "assignments", "options", "directory"}
+_TOP = {
+    "version", "volunteers", "requests", "assignments", "options", "directory", "groups",
+    "participants",
+}  # fmt: skip
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
     "availability", "unavailable", "max_tasks", "max_minutes", "excluded_clients",
@@ -126,6 +130,7 @@ class _Reader:
         requests = [self.request(r, ("requests", i)) for i, r in enumerate(reqs or [])]
         horizon = self.horizon(options, requests)
         volunteers = [self.build_volunteer(p, horizon) for p in pending]
+        groups, participants = read_groups(self, top, horizon)
         if errs:
             if vols is not None and reqs is not None:  # else every id would look unknown
                 self.cross_check(volunteers, requests, pending, options)
@@ -144,6 +149,8 @@ class _Reader:
             tuple(p for p in pinned if p is not None),
             options,
             directory,
+            groups,
+            participants,
         )
 
     def raise_in_document_order(self) -> None:
@@ -153,7 +160,10 @@ class _Reader:
         (their recurring availability needs the horizon); a reader of the
         errors wants them item by item, as the document lists them.
         """
-        rank = {"version": 0, "volunteers": 1, "requests": 2, "assignments": 3, "options": 4}
+        rank = {
+            "version": 0, "volunteers": 1, "requests": 2, "assignments": 3, "options": 4,
+            "groups": 5, "participants": 6,
+        }  # fmt: skip
 
         def key(err: ProblemError) -> tuple[int, int]:
             path = err.path
@@ -603,6 +613,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         out["options"]["referral_max_km"] = opt.referral_max_km
     if problem.directory is not None:
         out["directory"] = problem.directory.to_native()
+    out.update(groups_to_dict(problem))
     return out
 
 

@@ -147,7 +147,7 @@ def _without_referred(problem: Problem) -> Problem:
     if not any(r.refer_only for r in problem.requests):
         return problem
     keep = tuple(r for r in problem.requests if not r.refer_only)
-    return Problem(problem.volunteers, keep, problem.assignments, problem.options)
+    return replace(problem, requests=keep)  # every other member (groups...) stays
 
 
 def _with_referred(problem: Problem, solution: Solution) -> Solution:

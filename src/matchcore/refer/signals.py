@@ -499,12 +499,7 @@ def recruit(
         if share < max(MIN_RESOLVE_SECONDS, solution.stats.wall_seconds):
             complete = False
             break
-        more = Problem(
-            (*problem.volunteers, profile.volunteer),
-            problem.requests,
-            problem.assignments,
-            problem.options,
-        )
+        more = replace(problem, volunteers=(*problem.volunteers, profile.volunteer))
         result = resolve(more, share)
         if result.status is not Status.OPTIMAL:
             complete = False  # figures would not be exact: no advice from this profile

@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -41,9 +42,11 @@ from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.lns import solve_lns, use_lns
 from matchcore.errors import ProblemError
 from matchcore.explain import funnel_of
+from matchcore.groups.model import GroupChoice, solve_with_groups
+from matchcore.groups.outcome import group_plan
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.problem import Problem
-from matchcore.solution import Funnel, Solution, Stats
+from matchcore.solution import Funnel, Solution, Stats, Status
 from matchcore.tasks import pricing
 from matchcore.tasks.arrays import TaskArrays, task_arrays
 from matchcore.tasks.assemble import assemble
@@ -122,7 +125,14 @@ def solve(
     )
     engines_deadline = deadline.cap(left - min(keep, left / 2))
     tick = time.perf_counter()
-    if cand.is_pruned and pricing.applies(cand, arrays):
+    groups = None
+    if problem.groups or problem.participants:  # groups and the parts sharing their volunteers
+        parts = split_parts(cand, arrays)
+        results, groups = _solve_groups(problem, arrays, parts, engines_deadline, executor, params)
+        if cand.is_pruned:  # no pricing beside groups: the plans stand, the proofs go
+            results = pricing.unproven(parts, results)
+            groups = replace(groups, optimal=False)
+    elif cand.is_pruned and pricing.applies(cand, arrays):
         # Pruned graph: one priced flow re-establishes optimality for the full graph.
         priced = pricing.solve_pruned(cand, arrays, params, engines_deadline)
         cand, arrays, parts, results = priced.cand, priced.arrays, priced.parts, priced.results
@@ -137,9 +147,10 @@ def solve(
 
     tick = time.perf_counter()
     seed = problem.options.seed
+    joint = frozenset() if groups is None else groups.joint_parts  # starts beside sessions
     results = [
-        canonical_starts(part, res, deadline, seed, params)
-        for part, res in zip(parts, results, strict=True)
+        res if i in joint else canonical_starts(part, res, deadline, seed, params)
+        for i, (part, res) in enumerate(zip(parts, results, strict=True))
     ]
     pins = PinCheck(cand, arrays, deadline, params)
     solution = assemble(problem, cand, arrays, parts, results, pins)
@@ -170,10 +181,35 @@ def solve(
         solution.bound,
         stats,
     )
+    if groups is not None:
+        solution = _with_groups(problem, solution, groups)
     return finish_solution(problem, solution)  # warnings, and times in options.timezone
 
 
 _SOLVE = solve  # the real one, also when a test swaps ``solve`` for a spy
+
+
+def _solve_groups(
+    problem: Problem,
+    arrays: TaskArrays,
+    parts: list[Part],
+    deadline: Deadline,
+    executor: Executor | None,
+    params: SolveParams,
+) -> tuple[list[PartResult], GroupChoice]:
+    """Groups with the parts that share a potential facilitator (:mod:`matchcore.groups`)."""
+
+    def rest(some: list[Part], until: Deadline) -> list[PartResult]:
+        return solve_parts(problem, some, until, executor, arrays.scale, params)
+
+    return solve_with_groups(problem, arrays, parts, deadline, rest, params)
+
+
+def _with_groups(problem: Problem, solution: Solution, groups: GroupChoice) -> Solution:
+    """The solution with its groups; not optimal unless the groups' model is proven too."""
+    plan = group_plan(problem, groups, solution.assignments)
+    status = solution.status if groups.optimal else Status.FEASIBLE
+    return replace(solution, status=status, group_plan=plan)
 
 
 def prepare(

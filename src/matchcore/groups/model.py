@@ -1,0 +1,306 @@
+"""The exact model of groups, solved together with the task parts they share volunteers with.
+
+One CP-SAT model holds, for every group ``g``, a literal ``open[g]``; for
+every facilitator pair ``k`` a literal ``f[k]`` with one optional fixed
+interval per session (the session with travel from home and back) in that
+volunteer's no-overlap; for every participant pair a literal ``q``. Every
+task part that has a potential facilitator among its volunteers is built
+into the same model (:func:`matchcore.engines.cpsat.build_shared`), so a
+volunteer's group sessions never overlap their tasks, and each group counts
+once towards their ``max_tasks`` and its minutes towards ``max_minutes``.
+Parts with no potential facilitator are solved as always, on their own.
+
+Rules: ``sum f[g] == facilitators_needed * open[g]``;
+``min_participants * open[g] <= sum q[g] <= max_participants * open[g]``;
+``q <= open[g]``; each participant in at most ``max_groups`` groups whose
+sessions do not overlap. The objective is the lexicographic one of
+:mod:`matchcore.engines.objective`, tasks and groups in one weighted sum.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from matchcore.engines import objective
+from matchcore.engines.cpsat import SharedVolunteers, build_shared
+from matchcore.engines.greedy import solve_greedy
+from matchcore.errors import ProblemError
+from matchcore.groups.candidates import GroupCandidates, build_group_candidates
+from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.problem import Problem
+from matchcore.tasks.arrays import NO_START, TaskArrays, priority_scale
+from matchcore.tasks.parts import Part, PartResult, pair_load
+
+log = logging.getLogger(__name__)
+BOOL = NDArray[np.bool_]
+
+SolveRest = Callable[[list[Part], Deadline], list[PartResult]]
+"""How the pipeline solves parts without a potential facilitator (its ``solve_parts``)."""
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """The groups' side of the plan, over :class:`GroupCandidates` pairs."""
+
+    cand: GroupCandidates
+    opened: BOOL  # per group
+    f_chosen: BOOL  # per facilitator pair
+    q_chosen: BOOL  # per participant pair
+    optimal: bool
+    joint_parts: frozenset[int]  # parts solved in the joint model (their starts are final)
+
+
+def solve_with_groups(
+    problem: Problem,
+    arrays: TaskArrays,
+    parts: list[Part],
+    deadline: Deadline,
+    solve_rest: SolveRest,
+    params: SolveParams = DEFAULT_PARAMS,
+) -> tuple[list[PartResult], GroupChoice]:
+    """Every part's result and the groups' choice, tasks and groups in one plan.
+
+    Parts without a potential facilitator go to ``solve_rest`` with a share of
+    the time by size; the rest, with every group, to one CP-SAT model.
+
+    Raises
+    ------
+    ProblemError
+        When pinned commitments cannot all be kept beside the groups' rules
+        (they always can: a closed group takes nobody's time).
+    """
+    gc = build_group_candidates(problem)
+    facilitators = np.unique(gc.f_vol)
+    linked = [i for i, p in enumerate(parts) if np.isin(p.volunteers, facilitators).any()]
+    joint = set(linked)
+    rest = [i for i in range(len(parts)) if i not in joint]
+    size_rest = sum(parts[i].n_pairs for i in rest)
+    size_joint = sum(parts[i].n_pairs for i in linked) + gc.f_group.size + gc.q_group.size
+    results: dict[int, PartResult] = {}
+    if rest:
+        share = size_rest / max(size_rest + size_joint, 1)
+        for i, res in zip(
+            rest, solve_rest([parts[i] for i in rest], deadline.share(share)), strict=True
+        ):
+            results[i] = res
+    model = _JointModel(problem, gc, arrays, [parts[i] for i in linked])
+    model.hint([solve_greedy(parts[i], params, deadline) for i in linked])
+    solved = model.solve(
+        deadline, problem.options.workers or params.cpsat.default_workers, problem.options.seed
+    )
+    if solved is None:  # nothing found in time: groups stay closed, the parts as always
+        log.info("groups: no plan within the time limit; every group stays closed")
+        for i, res in zip(linked, solve_rest([parts[i] for i in linked], deadline), strict=True):
+            results[i] = res
+        closed = np.zeros(gc.n_groups, dtype=bool)
+        choice = GroupChoice(
+            gc, closed, np.zeros(gc.f_group.size, bool), np.zeros(gc.q_group.size, bool), False,
+            frozenset(),
+        )  # fmt: skip
+        return [results[i] for i in range(len(parts))], choice
+    part_results, choice = solved
+    for i, res in zip(linked, part_results, strict=True):
+        results[i] = res
+    choice = GroupChoice(
+        gc, choice.opened, choice.f_chosen, choice.q_chosen, choice.optimal, frozenset(linked)
+    )
+    return [results[i] for i in range(len(parts))], choice
+
+
+class _JointModel:
+    """The CP-SAT model of the groups and the task parts that share their volunteers."""
+
+    def __init__(
+        self, problem: Problem, gc: GroupCandidates, arrays: TaskArrays, parts: list[Part]
+    ) -> None:
+        self.problem, self.gc, self.parts = problem, gc, parts
+        self.model = model = cp_model.CpModel()
+        groups = problem.groups
+        n_f, n_q = gc.f_group.size, gc.q_group.size
+        self.open = [model.new_bool_var(f"open{g}") for g in range(gc.n_groups)]
+        self.f = [model.new_bool_var(f"f{k}") for k in range(n_f)]
+        self.q = [model.new_bool_var(f"q{k}") for k in range(n_q)]
+        blocks: dict[int, list[cp_model.IntervalVar]] = {}
+        for k in range(n_f):
+            g, v, t = int(gc.f_group[k]), int(gc.f_vol[k]), int(gc.f_travel[k])
+            for s, e in gc.sessions[g]:
+                block = model.new_optional_fixed_size_interval_var(
+                    s - t, e - s + 2 * t, self.f[k], f"g{k}"
+                )
+                blocks.setdefault(v, []).append(block)
+        for g, group in enumerate(groups):
+            fs = [self.f[k] for k in np.flatnonzero(gc.f_group == g).tolist()]
+            qs = [self.q[k] for k in np.flatnonzero(gc.q_group == g).tolist()]
+            model.add(sum(fs) == group.facilitators_needed * self.open[g])
+            model.add(sum(qs) >= group.min_participants * self.open[g])
+            model.add(sum(qs) <= group.max_participants * self.open[g])
+            for lit in qs:
+                model.add_implication(lit, self.open[g])
+        self._participants()
+        # the task parts, with the session blocks in their volunteers' no-overlap
+        self.x: list[list[cp_model.IntVar]] = []
+        self.y: list[list[cp_model.IntVar]] = []
+        self.s: list[dict[int, cp_model.IntVar]] = []
+        in_parts: set[int] = set()
+        for part in parts:
+            local = {int(v): i for i, v in enumerate(part.volunteers.tolist())}
+            shared = SharedVolunteers(model, {local[v]: b for v, b in blocks.items() if v in local})
+            x, y, starts = build_shared(part, shared)
+            self.x.append(x)
+            self.y.append(y)
+            self.s.append(starts)
+            in_parts.update(local)
+        for v, own in blocks.items():
+            if v not in in_parts and len(own) > 1:
+                model.add_no_overlap(own)
+        self._limits(arrays)
+        self._objective(arrays)
+
+    def _participants(self) -> None:
+        gc, model = self.gc, self.model
+        people = self.problem.participants
+        for i, person in enumerate(people):
+            mine = np.flatnonzero(gc.q_person == i).tolist()
+            if len(mine) > person.max_groups:
+                model.add(sum(self.q[k] for k in mine) <= person.max_groups)
+            for a_idx, a in enumerate(mine):  # groups whose sessions overlap exclude each other
+                for b in mine[a_idx + 1 :]:
+                    if sessions_overlap(
+                        gc.sessions[int(gc.q_group[a])], gc.sessions[int(gc.q_group[b])]
+                    ):
+                        model.add_bool_or([self.q[a].Not(), self.q[b].Not()])
+
+    def _limits(self, arrays: TaskArrays) -> None:
+        """``max_tasks`` and ``max_minutes`` over every part and group of a facilitator."""
+        gc, model, vols = self.gc, self.model, self.problem.volunteers
+        for v in np.unique(gc.f_vol).tolist():
+            vol = vols[v]
+            if vol.max_tasks is None and vol.max_minutes is None:
+                continue
+            mine = np.flatnonzero(gc.f_vol == v).tolist()
+            count = [self.f[k] for k in mine]
+            minutes = [(gc.session_load(k), self.f[k]) for k in mine]
+            for part, x in zip(self.parts, self.x, strict=True):
+                hit = np.flatnonzero(part.volunteers == v)
+                if not hit.size:
+                    continue
+                load = pair_load(part)
+                for p in np.flatnonzero(part.p_vol == int(hit[0])).tolist():
+                    count.append(x[p])
+                    minutes.append((int(load[p]), x[p]))
+            if vol.max_tasks is not None:
+                model.add(sum(count) <= vol.max_tasks)
+            if vol.max_minutes is not None:
+                model.add(sum(size * lit for size, lit in minutes) <= vol.max_minutes)
+
+    def _objective(self, arrays: TaskArrays) -> None:
+        gc, groups = self.gc, self.problem.groups
+        common = priority_scale(
+            [r.priority for r in self.problem.requests] + [g.priority for g in groups]
+        )
+        factor = max(common // arrays.scale, 1)
+        n_sess = np.array([len(s) for s in gc.sessions], dtype=np.int64)
+        prio: list[tuple[int, cp_model.IntVar]] = []
+        cont: list[cp_model.IntVar] = []
+        travel: list[tuple[int, cp_model.IntVar]] = []
+        for part, x, y in zip(self.parts, self.x, self.y, strict=True):
+            prio += [
+                (int(p) * factor, lit) for p, lit in zip(part.priority.tolist(), y, strict=True)
+            ]
+            cont += [x[p] for p in np.flatnonzero(part.preferred).tolist()]
+            travel += [(int(d), lit) for d, lit in zip(part.dist_m.tolist(), x, strict=True)]
+        g_prio = [round(g.priority * common) for g in groups]
+        prio += [(g_prio[int(g)], lit) for g, lit in zip(gc.q_group.tolist(), self.q, strict=True)]
+        cont += [self.q[k] for k in np.flatnonzero(gc.q_first).tolist()]
+        travel += [
+            (int(d * n_sess[g]), lit)
+            for d, g, lit in zip(gc.f_dist_m.tolist(), gc.f_group.tolist(), self.f, strict=True)
+        ]
+        travel += [
+            (int(d * n_sess[g]), lit)
+            for d, g, lit in zip(gc.q_dist_m.tolist(), gc.q_group.tolist(), self.q, strict=True)
+        ]
+        most_prio = sum(c for c, _ in prio)
+        most_cont = sum(objective.most_continuity(p) for p in self.parts) + int(gc.q_first.sum())
+        most_travel = sum(c for c, _ in travel)
+        w_prio, w_pref, unit = objective.group_weights(most_prio, most_cont, most_travel)
+        self.w_prio, self.w_pref, self.factor = w_prio, w_pref, factor
+        lits = [lit for _, lit in prio] + cont + [lit for _, lit in travel]
+        coefs = (
+            [c * w_prio for c, _ in prio] + [w_pref] * len(cont) + [-(c // unit) for c, _ in travel]
+        )
+        self.model.maximize(cp_model.LinearExpr.weighted_sum(lits, coefs))
+
+    def hint(self, plans: list[PartResult]) -> None:
+        """Start from the tasks' greedy plans with every group closed (always feasible)."""
+        model = self.model
+        for part, x, y, s, plan in zip(self.parts, self.x, self.y, self.s, plans, strict=True):
+            served = np.zeros(part.n_requests, dtype=bool)
+            served[part.p_req[plan.chosen]] = True
+            for p, var in enumerate(x):
+                model.add_hint(var, bool(plan.chosen[p]))
+            for r, var in enumerate(y):
+                model.add_hint(var, bool(served[r]))
+            for r, var in s.items():
+                if plan.start[r] != NO_START:
+                    model.add_hint(var, int(plan.start[r]))
+        for var in (*self.open, *self.f, *self.q):
+            model.add_hint(var, False)
+
+    def solve(
+        self, deadline: Deadline, workers: int, seed: int
+    ) -> tuple[list[PartResult], GroupChoice] | None:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(deadline.remaining(), 0.01)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        solver.parameters.catch_sigint_signal = False
+        status = solver.solve(self.model)
+        log.debug("groups cp-sat: %s in %.2fs", solver.status_name(status), solver.wall_time)
+        if status == cp_model.INFEASIBLE:
+            raise ProblemError(
+                ("assignments",),
+                "the pinned commitments cannot all be kept together "
+                "(their volunteers' times, task or minute limits clash)",
+            )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        optimal = status == cp_model.OPTIMAL
+        # objective = P * w_prio + C * w_pref - T, where -w_pref < C * w_pref - T < w_prio
+        bound = math.floor((solver.best_objective_bound + self.w_pref - 1 + 1e-6) / self.w_prio)
+        results = []
+        for part, x, s in zip(self.parts, self.x, self.s, strict=True):
+            chosen = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+            start = np.full(part.n_requests, NO_START, dtype=np.int64)
+            served = np.zeros(part.n_requests, dtype=bool)
+            served[part.p_req[chosen]] = True
+            for r, var in s.items():
+                if served[r]:
+                    start[r] = solver.value(var)
+            achieved = int(part.priority[served].sum())
+            total = int(part.priority.sum())
+            results.append(
+                PartResult(chosen, start, optimal, achieved if optimal else total, "cp-sat+groups")
+            )
+        log.debug("groups: proven bound on priority %d (common scale)", bound)
+        choice = GroupChoice(
+            self.gc,
+            np.array([solver.boolean_value(v) for v in self.open], dtype=bool),
+            np.array([solver.boolean_value(v) for v in self.f], dtype=bool),
+            np.array([solver.boolean_value(v) for v in self.q], dtype=bool),
+            optimal,
+            frozenset(),
+        )
+        return results, choice
+
+
+def sessions_overlap(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
+    """Whether any session of ``a`` overlaps any session of ``b`` (half-open minutes)."""
+    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in b)
