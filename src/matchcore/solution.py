@@ -30,7 +30,8 @@ class Reason(StrEnum):
     """Why a request was not served: the first funnel stage that left too few.
 
     The stages, in order: ``no_skill_match`` (skills and a shared language),
-    ``excluded`` (the request excludes the volunteer or the volunteer the
+    ``no_valid_credential`` (a credential the request requires is missing, or
+    not valid over the whole task), ``excluded`` (the request excludes the volunteer or the volunteer the
     client), ``out_of_range`` (farther than the volunteer's max distance),
     ``not_available`` (no start in the window fits their availability with
     travel, or their task/minute limits cannot hold the task at all; for a
@@ -41,6 +42,7 @@ class Reason(StrEnum):
     """
 
     NO_SKILL_MATCH = "no_skill_match"
+    NO_VALID_CREDENTIAL = "no_valid_credential"
     EXCLUDED = "excluded"
     OUT_OF_RANGE = "out_of_range"
     NOT_AVAILABLE = "not_available"
@@ -78,7 +80,10 @@ class Funnel:
     """How many volunteers remain after each stage of the candidate funnel.
 
     For a request needing several volunteers, ``available`` counts the most
-    volunteers available together at one start.
+    volunteers available together at one start. ``credentials`` is the stage
+    between ``skills`` and ``not_excluded`` (volunteers with the skills and
+    every required credential valid; equal to ``skills`` when the request
+    requires none); ``None`` when the solution does not say.
     """
 
     volunteers: int
@@ -86,6 +91,7 @@ class Funnel:
     not_excluded: int
     in_range: int
     available: int
+    credentials: int | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ class Solution:
                     "request_id": u.request_id,
                     "reason": u.reason.value,
                     "detail": u.detail,
-                    "funnel": asdict(u.funnel),
+                    "funnel": {k: v for k, v in asdict(u.funnel).items() if v is not None},
                 }
                 for u in self.unassigned
             ],
@@ -210,6 +216,7 @@ SOLUTION_FIELDS: tuple[str, ...] = (
     "objective",
     "bound",
     "stats",
+    "warnings",
 )
 #: The fields a complete solution document must have (``stats`` are informative only).
 REQUIRED_SOLUTION_FIELDS: tuple[str, ...] = (
