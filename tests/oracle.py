@@ -79,8 +79,9 @@ def skills_ok(vol: Volunteer, req: Request) -> bool:
 def credential_spans(vol: Volunteer, key: str) -> list[tuple[int, int]]:
     """Closed minute intervals where a credential of comparison key ``key`` is valid
     (renewals that touch or overlap joined)."""
+    never = -(2**40)
     spans = sorted(
-        (-(2**40) if c.valid_from is None else ceil_minute(c.valid_from), floor_minute(c.valid_until))
+        (never if c.valid_from is None else ceil_minute(c.valid_from), floor_minute(c.valid_until))
         for c in vol.credentials
         if normal_term(c.name) == key
     )

@@ -84,9 +84,7 @@ _DEFAULT_RANGE = st.sampled_from((10.0, 10.0, 6.0))
 _CREDENTIAL_UNTIL = st.sampled_from((10 * 60, 13 * 60, 16 * 60, 3 * 24 * 60))
 _CREDENTIAL_FROM = st.sampled_from((None, None, None, 9 * 60, 12 * 60))
 _CREDENTIAL_NAME = st.sampled_from(("vog", "VOG", "first aid"))
-_REQUEST_CREDENTIALS = st.sampled_from(
-    ((),) * 6 + (("vog",), ("vog",), ("Vog", "first aid"))
-)
+_REQUEST_CREDENTIALS = st.sampled_from(((),) * 6 + (("vog",), ("vog",), ("Vog", "first aid")))
 
 
 def _subset(draw: st.DrawFn, pool: Sequence[str], max_size: int) -> frozenset[str]:

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 _STAGES = (
     Reason.NO_SKILL_MATCH,
     Reason.NO_VALID_CREDENTIAL,
-    Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE)
+    Reason.EXCLUDED,
+    Reason.OUT_OF_RANGE,
+    Reason.NOT_AVAILABLE,
+)
 
 # The one place where a reason is put in words, for the CLI, the reports and the
 # service: a short gloss per language. New reasons add a row here.

@@ -622,8 +622,8 @@ def _check_unique(items: Sequence[Volunteer | Request], name: str, errors: Error
 
 __all__ = [
     "EARTH_RADIUS_KM",
-    "Credential",
     "FORMAT_VERSION",
+    "Credential",
     "Location",
     "Options",
     "PinnedAssignment",

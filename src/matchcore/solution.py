@@ -31,8 +31,9 @@ class Reason(StrEnum):
 
     The stages, in order: ``no_skill_match`` (skills and a shared language),
     ``no_valid_credential`` (a credential the request requires is missing, or
-    not valid over the whole task), ``excluded`` (the request excludes the volunteer or the volunteer the
-    client), ``out_of_range`` (farther than the volunteer's max distance),
+    not valid over the whole task), ``excluded`` (the request excludes the
+    volunteer or the volunteer the client), ``out_of_range`` (farther than the
+    volunteer's max distance),
     ``not_available`` (no start in the window fits their availability with
     travel, or their task/minute limits cannot hold the task at all; for a
     request needing several volunteers: not enough of them at one start; or
