@@ -164,7 +164,12 @@ def workbook(monday: date) -> Workbook:
     sheet(
         "credentials",
         [
-            [vid, name, None if a is None else monday + timedelta(days=a), monday + timedelta(days=b)]
+            [
+                vid,
+                name,
+                None if a is None else monday + timedelta(days=a),
+                monday + timedelta(days=b),
+            ]
             for vid, name, a, b in CREDENTIALS
         ],
     )

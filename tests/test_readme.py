@@ -77,7 +77,7 @@ def _clock(minutes: int) -> str:
 
 
 def test_task_mix_table_is_the_generators() -> None:
-    from matchcore.generate import TASK_TYPES
+    from matchcore.synth.generate import TASK_TYPES
 
     header = "| kind | share | skills | minutes | days | part of the day |"
     table = README.split(header, 1)[1].split("\n\n", 1)[0].strip().splitlines()[1:]
