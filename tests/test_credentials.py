@@ -267,3 +267,19 @@ def test_problem_type_is_unchanged_without_credentials() -> None:
     assert isinstance(problem, Problem)
     assert problem.volunteers[0].credentials == ()
     assert "credentials" not in problem.to_dict()["volunteers"][0]
+
+
+def test_a_credential_no_volunteer_holds_is_a_warning_with_the_closest_spelling() -> None:
+    doc = week([{"name": "VOG", "valid_until": "2027-12-02"}], ["vogg"])
+    problem = problem_from_dict(doc)
+    warnings = [(w.code, w.pointer, w.message) for w in solve(problem, time_limit_s=5).warnings]
+    assert warnings == [
+        (
+            "unknown_credential",
+            "/requests/0/credentials",
+            "no volunteer has the credential 'vogg'; did you mean 'VOG'?",
+        )
+    ]
+    assert (
+        solve(problem_from_dict(week(doc["volunteers"][0]["credentials"], ["vog"]))).warnings == ()
+    )
