@@ -1,7 +1,8 @@
 """Write the West-Flemish example weeks: a workbook each, and the JSON the workbook reads as.
 
 A zorgnetwerk between Brugge and Roeselare: 15 volunteers, 30 requests, weekly
-availability with holidays, in local time (Europe/Brussels). Two weeks:
+availability with holidays, certificates of conduct (one lapses on Wednesday),
+in local time (Europe/Brussels). Two weeks:
 
 - ``west_flanders_week``: Monday 7 to Sunday 13 December 2026, no clock change;
 - ``west_flanders_dst_week``: Monday 22 to Sunday 28 March 2027; the clocks go
@@ -73,6 +74,12 @@ AVAILABILITY: list[tuple[str, str | int, str, str]] = [
 
 # volunteer_id, first day offset, last day offset (inclusive): holidays and a hospital stay
 UNAVAILABLE = [("vol-05", 2, 3), ("vol-10", 1, 1)]
+
+# volunteer_id, valid_from (day offset or None), valid_until (day offset, inclusive): a
+# certificate of conduct (VOG / uittreksel strafregister). vol-11's lapses on Wednesday.
+CREDENTIALS: list[tuple[str, str, int | None, int]] = [("vol-11", "VOG", -340, 2)]
+# Requests that need a certificate of conduct: homework help at the El Amrani family.
+REQUEST_CREDENTIALS = {"req-13": "vog", "req-14": "vog"}
 
 # id, client, lat, lon, skills, languages, minutes, day offset, start, end, needed, priority,
 # preferred volunteers. Rides to AZ Sint-Jan Brugge and AZ Delta Roeselare are driving tasks
@@ -154,7 +161,18 @@ def workbook(monday: date) -> Workbook:
         for vid, a, b in UNAVAILABLE
     ]
     sheet("unavailable", away)
-    sheet("credentials", [])
+    sheet(
+        "credentials",
+        [
+            [
+                vid,
+                name,
+                None if a is None else monday + timedelta(days=a),
+                monday + timedelta(days=b),
+            ]
+            for vid, name, a, b in CREDENTIALS
+        ],
+    )
     reqs = []
     for (
         rid,
@@ -173,7 +191,7 @@ def workbook(monday: date) -> Workbook:
     ) in REQUESTS:
         when = monday + timedelta(days=day)
         reqs.append(
-            [rid, client, lat, lon, None, None, skills, langs, None, minutes,
+            [rid, client, lat, lon, None, None, skills, langs, REQUEST_CREDENTIALS.get(rid), minutes,
              when.isoformat(), start, end, need, prio, pref, ""]
         )  # fmt: skip
     sheet("requests", reqs)

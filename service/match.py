@@ -85,6 +85,7 @@ def funnel_report(problem: Problem, funnels: tuple[Funnel, ...]) -> dict[str, An
                     "not_excluded": funnel.not_excluded,
                     "in_range": funnel.in_range,
                     "available": funnel.available,
+                    **({} if funnel.credentials is None else {"credentials": funnel.credentials}),
                 },
                 "blocked_at": None if blocked is None else blocked.value,
             }

@@ -40,7 +40,14 @@ from typing import Any
 
 from geopy.distance import great_circle
 
-from matchcore.problem import Problem, Request, Volunteer, ceil_minute, floor_minute
+from matchcore.problem import (
+    Problem,
+    Request,
+    Volunteer,
+    ceil_minute,
+    floor_minute,
+    normal_term,
+)
 from matchcore.solution import Objective
 
 ALWAYS: frozenset[int] = frozenset()  # start set of an untimed pair (no start at all)
@@ -67,6 +74,50 @@ def travel_minutes(problem: Problem, vol: Volunteer, km: float) -> int:
 def skills_ok(vol: Volunteer, req: Request) -> bool:
     """Stage 1: every request skill, and a shared language when it lists any."""
     return req.skills <= vol.skills and (not req.languages or bool(req.languages & vol.languages))
+
+
+def credential_spans(vol: Volunteer, key: str) -> list[tuple[int, int]]:
+    """Closed minute intervals where a credential of comparison key ``key`` is valid
+    (renewals that touch or overlap joined)."""
+    never = -(2**40)
+    spans = sorted(
+        (never if c.valid_from is None else ceil_minute(c.valid_from), floor_minute(c.valid_until))
+        for c in vol.credentials
+        if normal_term(c.name) == key
+    )
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        elif a <= b:
+            out.append((a, b))
+    return out
+
+
+def credentials_cover(vol: Volunteer, req: Request, first: int, last: int) -> bool:
+    """Every required credential is valid from minute ``first`` to ``last``."""
+    return all(
+        any(a <= first and last <= b for a, b in credential_spans(vol, key))
+        for key in req.credentials
+    )
+
+
+def credentials_ok(problem: Problem, vol: Volunteer, req: Request) -> bool:
+    """The credential stage (after skills): a timed request's task itself (travel
+    left to the availability stage) fits their validity at some start in the
+    window; an untimed request's credentials are valid at the horizon's end."""
+    if not req.credentials:
+        return True
+    if req.window is None:
+        horizon = problem.horizon
+        if horizon is None:
+            return all(credential_spans(vol, key) for key in req.credentials)
+        end = floor_minute(horizon.end)
+        return credentials_cover(vol, req, end, end)
+    return any(
+        credentials_cover(vol, req, s, s + req.duration_minutes)
+        for s in range(req.earliest_start_minute, req.latest_start_minute + 1)
+    )
 
 
 def not_excluded(vol: Volunteer, req: Request) -> bool:
@@ -97,19 +148,29 @@ def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozense
         return ALWAYS
     lo, hi = req.earliest_start_minute, req.latest_start_minute
     if vol.availability is None:
-        return frozenset(range(lo, hi + 1))
-    starts: set[int] = set()
-    for w in vol.availability:
-        # (s - t) * 60 >= w.start and (s + dur + t) * 60 <= w.end, s whole.
-        a = max(lo, ceil_minute(w.start) + t)
-        b = min(hi, floor_minute(w.end) - req.duration_minutes - t)
-        starts.update(range(a, b + 1))
+        starts = set(range(lo, hi + 1))
+    else:
+        starts = set()
+        for w in vol.availability:
+            # (s - t) * 60 >= w.start and (s + dur + t) * 60 <= w.end, s whole.
+            a = max(lo, ceil_minute(w.start) + t)
+            b = min(hi, floor_minute(w.end) - req.duration_minutes - t)
+            starts.update(range(a, b + 1))
+    if req.credentials:  # the whole block, travel included, inside the validity
+        starts = {
+            s for s in starts if credentials_cover(vol, req, s - t, s + req.duration_minutes + t)
+        }
     return frozenset(starts) or None
 
 
 def pair_starts(problem: Problem, vol: Volunteer, req: Request) -> frozenset[int] | None:
-    """All four stages: the pair's start minutes, or ``None`` if it is no candidate."""
-    if not (skills_ok(vol, req) and not_excluded(vol, req) and in_range(problem, vol, req)):
+    """All five stages: the pair's start minutes, or ``None`` if it is no candidate."""
+    if not (
+        skills_ok(vol, req)
+        and credentials_ok(problem, vol, req)
+        and not_excluded(vol, req)
+        and in_range(problem, vol, req)
+    ):
         return None
     return available_starts(problem, vol, req)
 

@@ -22,6 +22,7 @@ from oracle import pair_starts
 
 from matchcore.check import check
 from matchcore.problem import (
+    Credential,
     Location,
     Options,
     PinnedAssignment,
@@ -78,6 +79,12 @@ _REQUEST_LANGUAGES = st.sampled_from(((), (), ("nl",), ("fr",), ("nl", "fr"), ("
 _DETOUR = st.sampled_from((1.3, 1.3, 1.0, 1.5))
 _COIN = st.booleans()
 _DEFAULT_RANGE = st.sampled_from((10.0, 10.0, 6.0))
+# Credentials: a certificate of conduct that lapses during the day (or holds),
+# spelled as coordinators do; a first-aid course some have.
+_CREDENTIAL_UNTIL = st.sampled_from((10 * 60, 13 * 60, 16 * 60, 3 * 24 * 60))
+_CREDENTIAL_FROM = st.sampled_from((None, None, None, 9 * 60, 12 * 60))
+_CREDENTIAL_NAME = st.sampled_from(("vog", "VOG", "first aid"))
+_REQUEST_CREDENTIALS = st.sampled_from(((),) * 6 + (("vog",), ("vog",), ("Vog", "first aid")))
 
 
 def _subset(draw: st.DrawFn, pool: Sequence[str], max_size: int) -> frozenset[str]:
@@ -129,6 +136,21 @@ def _window(draw: st.DrawFn, duration: int) -> TimeWindow:
     return TimeWindow(begin, begin + timedelta(minutes=duration + slack))
 
 
+def _credentials(draw: st.DrawFn) -> tuple[Credential, ...]:
+    out = []
+    for _ in range(draw(st.sampled_from((0, 0, 1, 1, 2)))):
+        until = draw(_CREDENTIAL_UNTIL)
+        start = draw(_CREDENTIAL_FROM)
+        out.append(
+            Credential(
+                draw(_CREDENTIAL_NAME),
+                _moment(until, 0, CET),
+                None if start is None or start >= until else _moment(start, 0, UTC),
+            )
+        )
+    return tuple(out)
+
+
 def _volunteer(draw: st.DrawFn, vid: str, centre: Centre, clients: Sequence[str]) -> Volunteer:
     return Volunteer(
         id=vid,
@@ -141,6 +163,7 @@ def _volunteer(draw: st.DrawFn, vid: str, centre: Centre, clients: Sequence[str]
         max_tasks=draw(_MAX_TASKS),
         max_minutes=draw(_MAX_MINUTES),
         excluded_clients=_subset(draw, clients, 1) if draw(st.integers(0, 3)) == 3 else frozenset(),
+        credentials=_credentials(draw),
     )
 
 
@@ -170,6 +193,7 @@ def _request(
         priority=draw(_PRIORITY),
         preferred_volunteers=preferred,
         excluded_volunteers=excluded,
+        credentials=frozenset(draw(_REQUEST_CREDENTIALS)),
     )
 
 

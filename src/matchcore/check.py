@@ -20,6 +20,10 @@ The rules, as the checker applies them:
   availability windows, and one volunteer's blocks never overlap (touching
   is fine); an untimed request has no start;
 - a volunteer whose availability is empty (never available) serves nothing;
+- a volunteer holds every credential the request requires (names compared
+  as skills are): for a timed request, credentials of that name (renewals
+  that touch count as one) cover the whole block, travel included; for an
+  untimed one, one is valid at the end of the planning horizon;
 - per volunteer, the number of tasks is at most ``max_tasks`` and the sum of
   ``duration + 2 * travel`` at most ``max_minutes``;
 - a request gets exactly ``volunteers_needed`` distinct volunteers, and a
@@ -40,7 +44,7 @@ from geopy.distance import great_circle
 from matchcore import _json as j
 from matchcore.check_groups import check_groups
 from matchcore.errors import PathSegment, ProblemError
-from matchcore.problem import Problem, Request, Volunteer
+from matchcore.problem import Problem, Request, Volunteer, normal_term
 from matchcore.solution import Objective, PlannedAssignment, Solution, read_planned_assignments
 
 __all__ = ["CheckReport", "Violation", "check"]
@@ -70,7 +74,7 @@ class Violation:
     rule
         A short code: ``unknown_request``, ``duplicate_request``,
         ``unknown_volunteer``, ``duplicate_volunteer``, ``wrong_team_size``,
-        ``skills``, ``languages``, ``excluded``, ``out_of_range``,
+        ``skills``, ``languages``, ``credential``, ``excluded``, ``out_of_range``,
         ``start_missing``, ``start_not_allowed``, ``start_not_whole_minute``,
         ``outside_window``, ``not_available``, ``overlap``, ``max_tasks``,
         ``max_minutes``, ``pin_broken``, ``objective_mismatch`` or
@@ -187,6 +191,23 @@ def travel_minutes(problem: Problem, volunteer: Volunteer, km: float) -> int:
     travel = problem.options.travel
     exact = km * travel.detour_factor / travel.speeds_kmh[volunteer.travel_mode] * 60.0
     return math.ceil(exact - _MINUTE_EPS)
+
+
+def _merged_validity(vol: Volunteer, name: str) -> list[tuple[datetime, datetime]]:
+    """The validity of a volunteer's credentials of one name, touching ones merged."""
+    never = datetime.min.replace(tzinfo=UTC)
+    spans = sorted(
+        (c.valid_from or never, c.valid_until)
+        for c in vol.credentials
+        if normal_term(c.name) == name
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 @dataclass
@@ -311,6 +332,7 @@ class _Checker:
             self.add(slot, "languages", f"{who} speaks none of the languages of request {req.id}")
         if vol.id in req.excluded_volunteers:
             self.add(slot, "excluded", f"request {req.id} excludes {who}")
+        self.check_credentials(slot, req, vol, start)
         if req.client_id in vol.excluded_clients:
             self.add(slot, "excluded", f"{who} excludes the client of request {req.id}")
         km = distance_km(vol, req)
@@ -365,6 +387,35 @@ class _Checker:
 
         self.continuity += vol.id in req.preferred_volunteers
         self.travel_km += 2.0 * km
+
+    def check_credentials(
+        self, slot: tuple[PathSegment, ...], req: Request, vol: Volunteer, start: datetime | None
+    ) -> None:
+        """Each required credential valid over the block (timed) or at the horizon's end."""
+        if not req.credentials:
+            return
+        block: tuple[datetime, datetime] | None = None
+        if start is not None:
+            away = timedelta(minutes=travel_minutes(self.problem, vol, distance_km(vol, req)))
+            block = (start - away, start + timedelta(minutes=req.duration_minutes) + away)
+        else:
+            horizon = self.problem.horizon
+            if horizon is not None:
+                block = (horizon.end, horizon.end)
+        for name in sorted(req.credentials):
+            spans = _merged_validity(vol, name)
+            if block is None:
+                valid = bool(spans)
+            else:
+                valid = any(a <= block[0] and block[1] <= b for a, b in spans)
+            if not valid:
+                self.add(
+                    slot,
+                    "credential",
+                    f"volunteer {vol.id} holds no valid credential that request {req.id} "
+                    "requires, over the whole task",
+                )
+                return
 
     def load(self, vid: str) -> _Load:
         return self.loads.setdefault(vid, _Load())

@@ -21,7 +21,13 @@ from matchcore.solution import AssignedVolunteer, Funnel, GroupReason, Reason
 if TYPE_CHECKING:
     from matchcore.tasks.candidates import Candidates
 
-_STAGES = (Reason.NO_SKILL_MATCH, Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE)
+_STAGES = (
+    Reason.NO_SKILL_MATCH,
+    Reason.NO_VALID_CREDENTIAL,
+    Reason.EXCLUDED,
+    Reason.OUT_OF_RANGE,
+    Reason.NOT_AVAILABLE,
+)
 
 # The one place where a reason is put in words, for the CLI, the reports and the
 # service: a short gloss per language. New reasons add a row here.
@@ -29,6 +35,10 @@ REASON_GLOSS: dict[Reason | GroupReason, dict[str, str]] = {
     Reason.NO_SKILL_MATCH: {
         "en": "nobody has the skills or a shared language",
         "nl": "niemand heeft de vaardigheden of een gedeelde taal",
+    },
+    Reason.NO_VALID_CREDENTIAL: {
+        "en": "nobody with the skills has every required credential, valid at that time",
+        "nl": "niemand met de vaardigheden heeft elk vereist attest, geldig op dat moment",
     },
     Reason.EXCLUDED: {
         "en": "only excluded volunteers qualify",
@@ -82,7 +92,8 @@ def funnel_of(cand: Candidates, r: int) -> Funnel:
 
 def reason_for(funnel: Funnel, need: int) -> Reason:
     """The first funnel stage that leaves fewer than ``need`` volunteers."""
-    counts = (funnel.skills, funnel.not_excluded, funnel.in_range, funnel.available)
+    credentials = funnel.skills if funnel.credentials is None else funnel.credentials
+    counts = (funnel.skills, credentials, funnel.not_excluded, funnel.in_range, funnel.available)
     for reason, count in zip(_STAGES, counts, strict=True):
         if count < need:
             return reason
@@ -90,7 +101,11 @@ def reason_for(funnel: Funnel, need: int) -> Reason:
 
 
 def reason_detail(
-    funnel: Funnel, need: int, reason: Reason, limits: tuple[int, int] = (0, 0)
+    funnel: Funnel,
+    need: int,
+    reason: Reason,
+    limits: tuple[int, int] = (0, 0),
+    holders: int = 0,
 ) -> str:
     """One human sentence for a coordinator, from counts only.
 
@@ -98,6 +113,8 @@ def reason_detail(
     give (``max_tasks`` 0) and those, of the others, whose ``max_minutes``
     cannot hold the task with travel (``Candidates.limits``): the
     ``not_available`` sentence names them apart from the time window.
+    ``holders`` counts the volunteers with the skills who hold every required
+    credential whatever its dates (``Candidates.cred_holders``).
     """
     team = "" if need == 1 else f" (the request needs {need} together)"
     match reason:
@@ -105,6 +122,14 @@ def reason_detail(
             return (
                 f"{funnel.skills} of {funnel.volunteers} volunteers "
                 f"{_has(funnel.skills)} every required skill and a shared language{team}."
+            )
+        case Reason.NO_VALID_CREDENTIAL:
+            valid = funnel.skills if funnel.credentials is None else funnel.credentials
+            return (
+                f"{_count(funnel.skills, 'volunteer')} {_has(funnel.skills)} the skills; "
+                f"{holders} {_has(holders)} every required credential, of whom "
+                f"{holders - valid} not valid over the whole task (expired or not yet "
+                f"valid), leaving {valid}{team}."
             )
         case Reason.EXCLUDED:
             return (
@@ -184,6 +209,8 @@ def pin_rejection(problem: Problem, r: int, v: int) -> str:
     req, vol = problem.requests[r], problem.volunteers[v]
     if not _skills_match(req, vol):
         return "lacks a required skill or a shared language"
+    if not req.credentials <= {c.key for c in vol.credentials}:
+        return "lacks a required credential"
     if vol.id in req.excluded_volunteers or req.client_id in vol.excluded_clients:
         return "is excluded for this request"
     dist = float(
@@ -191,6 +218,11 @@ def pin_rejection(problem: Problem, r: int, v: int) -> str:
     )
     if dist > problem.max_distance_km(vol):
         return "lives beyond their travel range"
+    if req.credentials:
+        return (
+            "is not available for it (window, travel time, their task and minute limits, "
+            "or the validity of a required credential)"
+        )
     return "is not available for it (window, travel time, or their task and minute limits)"
 
 

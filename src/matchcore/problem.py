@@ -148,12 +148,46 @@ def merge_windows(windows: Iterable[TimeWindow]) -> tuple[TimeWindow, ...]:
     return tuple(merged)
 
 
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A volunteer's credential (a certificate of conduct, a first-aid course) and its validity.
+
+    ``name`` keeps the input's spelling; :attr:`key` is the comparison key
+    (:func:`normal_term`). The credential counts from ``valid_from`` (``None``:
+    since ever) up to ``valid_until``; the reader turns a date into the whole
+    day in ``options.timezone`` (else UTC).
+    """
+
+    name: str
+    valid_until: datetime
+    valid_from: datetime | None = None
+
+    def __post_init__(self) -> None:
+        errors = ErrorCollector()
+        if not isinstance(self.name, str) or not normal_term(self.name):
+            errors.add(ProblemError(("name",), "must be a non-empty string"))
+        for name in ("valid_from", "valid_until"):
+            moment = getattr(self, name)
+            if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+                errors.add(ProblemError((name,), "has no UTC offset"))
+        errors.raise_if_any()
+        if self.valid_from is not None and self.valid_until <= self.valid_from:
+            errors.add(ProblemError(("valid_until",), "must be later than valid_from"))
+        errors.raise_if_any()
+
+    @property
+    def key(self) -> str:
+        """The comparison key of the name."""
+        return normal_term(self.name)
+
+
 @dataclass(frozen=True)
 class Volunteer:
     """Someone who can help, where they live and what they can do.
 
     ``availability`` of ``None`` means available at any time; an empty tuple
     means never available. Overlapping or touching windows are merged.
+    ``credentials`` are dated :class:`Credential` items (renewals may repeat a name).
     ``max_distance_km`` of ``None`` takes ``Options.default_max_distance_km``.
 
     ``skills`` and ``languages`` hold comparison keys (:func:`normal_term`,
@@ -173,6 +207,7 @@ class Volunteer:
     max_minutes: int | None = None
     excluded_clients: frozenset[str] = frozenset()
     spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    credentials: tuple[Credential, ...] = ()
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
@@ -184,6 +219,7 @@ class Volunteer:
             self, "languages", _normalised(self.languages, normal_language, spelling)
         )
         object.__setattr__(self, "spelling", MappingProxyType(spelling))
+        object.__setattr__(self, "credentials", tuple(self.credentials))
         object.__setattr__(self, "excluded_clients", _frozen_strings(self.excluded_clients))
         object.__setattr__(self, "travel_mode", TravelMode(self.travel_mode))
         if self.max_distance_km is not None and not (
@@ -216,7 +252,9 @@ class Request:
     ``window`` of ``None`` means the request has no time constraint: it gets
     no start time and takes part in no overlap check. ``volunteers_needed``
     volunteers serve it together, starting at the same time, or none does.
-    ``skills``, ``languages`` and ``spelling`` as in :class:`Volunteer`.
+    ``skills``, ``languages`` and ``spelling`` as in :class:`Volunteer`;
+    ``credentials`` are the comparison keys of the credentials every helper
+    needs, valid over the whole block (:class:`Credential`).
     """
 
     id: str
@@ -236,6 +274,7 @@ class Request:
     municipality: str | None = None
     age: float | None = None
     refer_only: bool = False
+    credentials: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
@@ -247,6 +286,9 @@ class Request:
         object.__setattr__(self, "skills", _normalised(self.skills, normal_term, spelling))
         object.__setattr__(
             self, "languages", _normalised(self.languages, normal_language, spelling)
+        )
+        object.__setattr__(
+            self, "credentials", _normalised(self.credentials, normal_term, spelling)
         )
         object.__setattr__(self, "spelling", MappingProxyType(spelling))
         for name in ("preferred_volunteers", "excluded_volunteers"):
@@ -748,6 +790,7 @@ def _check_unique(
 __all__ = [
     "EARTH_RADIUS_KM",
     "FORMAT_VERSION",
+    "Credential",
     "Group",
     "Location",
     "Options",

@@ -33,8 +33,10 @@ class Reason(StrEnum):
     """Why a request was not served: the first funnel stage that left too few.
 
     The stages, in order: ``no_skill_match`` (skills and a shared language),
-    ``excluded`` (the request excludes the volunteer or the volunteer the
-    client), ``out_of_range`` (farther than the volunteer's max distance),
+    ``no_valid_credential`` (a credential the request requires is missing, or
+    not valid over the whole task), ``excluded`` (the request excludes the
+    volunteer or the volunteer the client), ``out_of_range`` (farther than the
+    volunteer's max distance),
     ``not_available`` (no start in the window fits their availability with
     travel, or their task/minute limits cannot hold the task at all; for a
     request needing several volunteers: not enough of them at one start; or
@@ -46,6 +48,7 @@ class Reason(StrEnum):
     """
 
     NO_SKILL_MATCH = "no_skill_match"
+    NO_VALID_CREDENTIAL = "no_valid_credential"
     EXCLUDED = "excluded"
     OUT_OF_RANGE = "out_of_range"
     NOT_AVAILABLE = "not_available"
@@ -190,7 +193,10 @@ class Funnel:
     """How many volunteers remain after each stage of the candidate funnel.
 
     For a request needing several volunteers, ``available`` counts the most
-    volunteers available together at one start.
+    volunteers available together at one start. ``credentials`` is the stage
+    between ``skills`` and ``not_excluded`` (volunteers with the skills and
+    every required credential valid; equal to ``skills`` when the request
+    requires none); ``None`` when the solution does not say.
     """
 
     volunteers: int
@@ -198,6 +204,7 @@ class Funnel:
     not_excluded: int
     in_range: int
     available: int
+    credentials: int | None = None
 
 
 @dataclass(frozen=True)
@@ -311,7 +318,7 @@ def _unassigned_dict(u: Unassigned) -> dict[str, Any]:
         "request_id": u.request_id,
         "reason": u.reason.value,
         "detail": u.detail,
-        "funnel": asdict(u.funnel),
+        "funnel": {k: v for k, v in asdict(u.funnel).items() if v is not None},
     }
     if u.referrals is not None:
         d["referrals"] = [asdict(r) for r in u.referrals]

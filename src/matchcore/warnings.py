@@ -3,9 +3,10 @@
 They never block a solve; the solution lists them under ``warnings``, each
 ``{code, pointer, message}``:
 
-``unknown_skill`` / ``unknown_language``
-    A request needs a skill (or speaks only languages) that no volunteer has,
-    with the closest spelling a volunteer does have ("did you mean").
+``unknown_skill`` / ``unknown_language`` / ``unknown_credential``
+    A request needs a skill or a credential (or speaks only languages) that
+    no volunteer has, with the closest spelling a volunteer does have ("did
+    you mean").
 ``far_location``
     A location more than :data:`FAR_KM` from the median of all locations:
     often latitude and longitude swapped, or a typo in a coordinate.
@@ -58,6 +59,7 @@ def problem_warnings(problem: Problem) -> tuple[InputWarning, ...]:
     for found in (
         _capped(_unknown_terms(problem, "skills", "unknown_skill", "skill")),
         _capped(_unknown_terms(problem, "languages", "unknown_language", "language")),
+        _capped(_unknown_terms(problem, "credentials", "unknown_credential", "credential")),
         _capped(_far_locations(problem)),
         _capped(_unavailable_volunteers(problem)),
         _capped(_offsets_not_in_zone(problem)),
@@ -101,6 +103,10 @@ def _capped(found: Iterable[InputWarning]) -> list[InputWarning]:
 def _unknown_terms(problem: Problem, field: str, code: str, noun: str) -> Iterator[InputWarning]:
     spelled: dict[str, str] = {}
     for vol in problem.volunteers:
+        if field == "credentials":  # dated items, each with its own spelling
+            for cred in vol.credentials:
+                spelled.setdefault(cred.key, cred.name)
+            continue
         for key in getattr(vol, field):
             spelled.setdefault(key, vol.as_written(key))
     known = sorted(spelled)

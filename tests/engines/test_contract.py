@@ -89,6 +89,33 @@ CASES: dict[str, dict[str, Any]] = {
         "volunteers": [_vol("v1", max_minutes=100)],
         "requests": [_req("r1", 50, priority=2), _req("r2", 50), _req("r3", 40)],
     },
+    "credential clips the start": {
+        # v1's certificate lapses at 10:00: only the 08:00 start fits (travel 2 min each way);
+        # the near v2 has none; r2 is untimed and v1's credential is gone by the horizon's end.
+        "volunteers": [
+            _vol(
+                "v1", FAR, credentials=[{"name": "VOG", "valid_until": "2026-03-02T10:00:00+01:00"}]
+            ),
+            _vol("v2", NEAR),
+        ],
+        "requests": [
+            _req("r1", window=_timed("2026-03-02T08:00:00+01:00", T12), credentials=["vog"]),
+            _req("r2", credentials=["vog"]),
+        ],
+    },
+    "credentials split the team": {
+        "volunteers": [
+            _vol("v1", credentials=[{"name": "vog", "valid_until": "2027-01-01T00:00:00+01:00"}]),
+            _vol(
+                "v2", FAR, credentials=[{"name": "vog", "valid_until": "2027-01-01T00:00:00+01:00"}]
+            ),
+            _vol("v3"),
+        ],
+        "requests": [
+            _req("r1", volunteers_needed=2, credentials=["vog"], priority=2),
+            _req("r2", window=_timed(T9, T12)),
+        ],
+    },
     "pin kept against the objective": {
         "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
         "requests": [_req("r1"), _req("r2")],

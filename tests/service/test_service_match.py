@@ -261,3 +261,20 @@ def test_location_to_pointer() -> None:
 def test_unknown_query_parameters_are_ignored(app: Flask, problem: Any) -> None:
     resp = app.test_client().post("/v1/match?foo=bar", json=copy.deepcopy(problem), headers=AUTH_A)
     assert resp.status_code == 200
+
+
+def test_a_lapsed_credential_is_the_reason_and_the_blocked_stage(
+    client: FlaskClient, problem: dict[str, Any]
+) -> None:
+    for vol in problem["volunteers"]:
+        vol["credentials"] = [{"name": "VOG", "valid_until": "2001-01-01"}]
+    problem["requests"][0]["credentials"] = ["vog"]
+    report = client.post("/v1/match?validate_only=true", json=problem, headers=AUTH_A).get_json()
+    first = report["funnels"][0]
+    assert first["blocked_at"] == "no_valid_credential"
+    assert first["funnel"]["credentials"] == 0 < first["funnel"]["skills"]
+    body = client.post("/v1/match", json=problem, headers=AUTH_A).get_json()
+    assert [(u["request_id"], u["reason"]) for u in body["unassigned"]] == [
+        ("r1", "no_valid_credential")
+    ]
+    assert matchcore.check(matchcore.Problem.from_dict(problem), body).ok

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
-from oracle import ALWAYS, in_range, not_excluded, pair_starts, skills_ok
+from oracle import ALWAYS, credentials_ok, in_range, not_excluded, pair_starts, skills_ok
 from strategies import small_problems
 
 from matchcore.params import DEFAULT_PARAMS, CandidateParams, SolveParams
@@ -29,18 +29,19 @@ def _most_together(starts: list[frozenset[int]]) -> int:
     return max(counts.values(), default=0)
 
 
-def _expected_funnel(problem: Problem, r: int) -> tuple[int, int, int, int, int]:
+def _expected_funnel(problem: Problem, r: int) -> tuple[int, int, int, int, int, int]:
     req = problem.requests[r]
     vols = problem.volunteers
     skilled = [v for v in vols if skills_ok(v, req)]
-    allowed = [v for v in skilled if not_excluded(v, req)]
+    credentialed = [v for v in skilled if credentials_ok(problem, v, req)]
+    allowed = [v for v in credentialed if not_excluded(v, req)]
     near = [v for v in allowed if in_range(problem, v, req)]
     starts = [s for v in near if (s := pair_starts(problem, v, req)) is not None]
     if req.window is not None and req.volunteers_needed > 1 and len(starts) >= 2:
         available = _most_together(starts)
     else:
         available = len(starts)
-    return len(vols), len(skilled), len(allowed), len(near), available
+    return len(vols), len(skilled), len(allowed), len(near), available, len(credentialed)
 
 
 @SETTINGS
@@ -87,4 +88,4 @@ def test_grid_path_equals_dense_path(problem: Problem) -> None:
 def test_empty_problem_has_no_pairs() -> None:
     cand = _candidates(Problem((), ()))
     assert cand.n_pairs == 0
-    assert cand.funnel.shape == (0, 5)
+    assert cand.funnel.shape == (0, 6)

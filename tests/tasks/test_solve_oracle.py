@@ -21,7 +21,14 @@ from collections import Counter
 
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from oracle import available_starts, in_range, not_excluded, skills_ok, solve_oracle
+from oracle import (
+    available_starts,
+    credentials_ok,
+    in_range,
+    not_excluded,
+    skills_ok,
+    solve_oracle,
+)
 from strategies import small_problems, tiny_problems
 
 from matchcore import solve
@@ -102,13 +109,20 @@ def test_shuffled_input_gives_the_same_result(problem: Problem, rnd: random.Rand
 
 # -- truthful reasons ------------------------------------------------------------------------
 
-_STAGES = (Reason.NO_SKILL_MATCH, Reason.EXCLUDED, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE)
+_STAGES = (
+    Reason.NO_SKILL_MATCH,
+    Reason.NO_VALID_CREDENTIAL,
+    Reason.EXCLUDED,
+    Reason.OUT_OF_RANGE,
+    Reason.NOT_AVAILABLE,
+)
 
 
 def spec_funnel(problem: Problem, req: Request) -> Funnel:
     """The funnel of one request, stage by stage, as the spec words it."""
     stage1 = [v for v in problem.volunteers if skills_ok(v, req)]
-    stage2 = [v for v in stage1 if not_excluded(v, req)]
+    valid = [v for v in stage1 if credentials_ok(problem, v, req)]
+    stage2 = [v for v in valid if not_excluded(v, req)]
     stage3 = [v for v in stage2 if in_range(problem, v, req)]
     starts = [s for s in (available_starts(problem, v, req) for v in stage3) if s is not None]
     if req.volunteers_needed > 1 and req.window is not None:
@@ -116,7 +130,9 @@ def spec_funnel(problem: Problem, req: Request) -> Funnel:
         available = max(together.values(), default=0)
     else:
         available = len(starts)
-    return Funnel(len(problem.volunteers), len(stage1), len(stage2), len(stage3), available)
+    return Funnel(
+        len(problem.volunteers), len(stage1), len(stage2), len(stage3), available, len(valid)
+    )
 
 
 def servable_next_to_pins(problem: Problem, req: Request) -> bool:
@@ -136,9 +152,10 @@ def assert_reasons_truthful(problem: Problem, solution: Solution) -> None:
         need = req.volunteers_needed
         want = spec_funnel(problem, req)
         got = u.funnel
-        assert (got.volunteers, got.skills, got.not_excluded, got.in_range) == (
+        assert (got.volunteers, got.skills, got.credentials, got.not_excluded, got.in_range) == (
             want.volunteers,
             want.skills,
+            want.credentials,
             want.not_excluded,
             want.in_range,
         ), (u, want)
@@ -146,7 +163,7 @@ def assert_reasons_truthful(problem: Problem, solution: Solution) -> None:
             assert got.available == want.available, (u, want)
         else:  # how short a team falls may be counted per volunteer or together
             assert got.available < need, (u, want)
-        counts = (want.skills, want.not_excluded, want.in_range, want.available)
+        counts = (want.skills, want.credentials, want.not_excluded, want.in_range, want.available)
         first_short = next((r for r, n in zip(_STAGES, counts, strict=True) if n < need), None)
         if first_short is not None:
             assert u.reason is first_short, (u, want)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path as FilePath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,10 +21,11 @@ from matchcore import _json as j
 from matchcore.errors import ErrorCollector, PathSegment, ProblemError, at
 from matchcore.io.groups_json import groups_to_dict, read_groups
 from matchcore.io.json_text import load_json
-from matchcore.io.localtime import read_clock, read_date, read_local_datetime
+from matchcore.io.localtime import read_clock, read_date, read_local_datetime, wall_time
 from matchcore.io.recurring import Recurring, check_rule, expand, subtract, weekly_rule
 from matchcore.problem import (
     FORMAT_VERSION,
+    Credential,
     Location,
     Options,
     PinnedAssignment,
@@ -46,11 +47,14 @@ _TOP = {
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
     "availability", "unavailable", "max_tasks", "max_minutes", "excluded_clients",
+    "credentials",
 }  # fmt: skip
+_CREDENTIAL = {"name", "valid_from", "valid_until"}
 _REQUEST = {
     "id", "client_id", "location", "skills", "languages", "duration_minutes", "window",
     "volunteers_needed", "priority", "preferred_volunteers", "excluded_volunteers",
     "themes", "municipality", "age", "refer_only",
+    "credentials",
 }  # fmt: skip
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
@@ -257,6 +261,14 @@ class _Reader:
             if name in obj and obj[name] is not None:
                 with errs.catching():
                     kw[name] = j.read_integer(obj[name], (*path, name))
+        if "credentials" in obj:
+            cpath = (*path, "credentials")
+            with errs.catching():
+                items = j.read_list(obj["credentials"], cpath)
+                kw["credentials"] = []
+                for i, item in enumerate(items):
+                    with errs.catching():
+                        kw["credentials"].append(self.credential(item, (*cpath, i)))
         pending.failed = [e.path for e in errs.errors[before:]]
         pending.ok = not pending.failed
         return pending
@@ -388,6 +400,9 @@ class _Reader:
             if name in obj:
                 with errs.catching():
                     kw[name] = j.read_strings(obj[name], (*path, name), j.MAX_ID_CHARS)
+        if "credentials" in obj:
+            with errs.catching():
+                kw["credentials"] = j.read_strings(obj["credentials"], (*path, "credentials"))
         if "window" in obj and obj["window"] is not None:
             with errs.catching():
                 kw["window"] = self.window(obj["window"], (*path, "window"))
@@ -467,6 +482,34 @@ class _Reader:
         return None
 
     # -- values -----------------------------------------------------------------
+
+    def credential(self, value: Any, path: j.Path) -> Credential:
+        obj = j.read_object(value, path, _CREDENTIAL)
+        errs = ErrorCollector()
+        kw: dict[str, Any] = {}
+        with errs.catching():
+            kw["name"] = j.read_string(j.require(obj, "name", path), (*path, "name"))
+        for name, end_of_day in (("valid_from", False), ("valid_until", True)):
+            if name in obj or name == "valid_until":
+                with errs.catching():
+                    text = j.read_string(j.require(obj, name, path), (*path, name))
+                    kw[name] = self.day_or_moment(text, (*path, name), end_of_day)
+        errs.raise_if_any()
+        with at(*path):
+            return Credential(**kw)
+
+    def day_or_moment(self, text: str, path: j.Path, end_of_day: bool) -> datetime:
+        """A date-time, or a date read as the whole day in the zone (else UTC):
+        its first moment for ``valid_from``, the next day's first for ``valid_until``."""
+        if len(text.strip()) > 10:
+            return self.datetime(text, path)
+        day = read_date(text.strip(), path)
+        if end_of_day:
+            day += timedelta(days=1)
+        midnight = datetime(day.year, day.month, day.day)
+        if self.zone is None:
+            return midnight.replace(tzinfo=UTC)
+        return wall_time(midnight, self.zone, lenient=True)
 
     def location(self, value: Any, path: j.Path) -> Location:
         obj = j.read_object(value, path, _LOCATION)
@@ -634,6 +677,15 @@ def _volunteer_dict(v: Volunteer) -> dict[str, Any]:
             d[name] = getattr(v, name)
     if v.excluded_clients:
         d["excluded_clients"] = sorted(v.excluded_clients)
+    if v.credentials:
+        d["credentials"] = [_credential_dict(c) for c in v.credentials]
+    return d
+
+
+def _credential_dict(c: Credential) -> dict[str, str]:
+    d = {"name": c.name, "valid_until": c.valid_until.isoformat()}
+    if c.valid_from is not None:
+        d["valid_from"] = c.valid_from.isoformat()
     return d
 
 
@@ -661,6 +713,8 @@ def _request_dict(r: Request) -> dict[str, Any]:
             d[name] = getattr(r, name)
     if r.refer_only:
         d["refer_only"] = True
+    if r.credentials:
+        d["credentials"] = sorted(r.as_written(k) for k in r.credentials)
     return d
 
 

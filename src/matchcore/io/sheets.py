@@ -94,10 +94,13 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
            "2026-12-26"),
     ),
     "credentials": (
-        _c("volunteer_id", "id", "The volunteer holding the credential", None),
-        _c("name", "text", "The credential, e.g. vog (not read by this version yet)", None),
-        _c("valid_from", "date", "First day it is valid (optional)", None),
-        _c("valid_until", "date", "Last day it is valid", None),
+        _c("volunteer_id", "id", "The volunteer holding the credential", "vol-01"),
+        _c("name", "text", "The credential, e.g. vog (spelled as in the requests' "
+           "credentials)", "vog"),
+        _c("valid_from", "moment", "First day it is valid, or a date and time (optional)",
+           None),
+        _c("valid_until", "moment", "Last day it is valid (inclusive), or a date and time",
+           "2027-06-30"),
     ),
     "requests": (
         _c("id", "id", "Unique id of the request", "req-01"),
@@ -109,8 +112,8 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
         _c("destination_lon", "number", "Ride destination longitude (not read yet)", None),
         _c("skills", "list", "Skills every helper needs, comma-separated", "shopping"),
         _c("languages", "list", "Languages, one of which the helper must speak", "nl"),
-        _c("credentials", "list", "Credentials a helper needs (not read by this version yet)",
-           None),
+        _c("credentials", "list", "Credentials every helper needs, valid over the whole "
+           "task, comma-separated (e.g. vog)", None),
         _c("duration_minutes", "integer", "How long the task takes on site, minutes", 60),
         _c("date", "date", "The day (empty with empty times: any time)", "2026-12-01"),
         _c("window_start", "clock", "Earliest start (HH:MM, local time)", "09:00"),
@@ -146,7 +149,6 @@ REQUIRED_COLUMNS = {
 NOT_YET = {
     ("requests", "destination_lat"): "rides",
     ("requests", "destination_lon"): "rides",
-    ("requests", "credentials"): "credentials",
 }
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -492,6 +494,7 @@ class _Builder:
             out.append(vol)
         self.availability(out, index)
         self.unavailable(out, index)
+        self.credentials(out, index)
         return out
 
     def row_path(self, path: JsonPath, row: Row) -> None:
@@ -603,6 +606,26 @@ class _Builder:
                     )  # fmt: skip
             entries.append(entry)
 
+    def credentials(self, vols: list[dict[str, Any]], index: dict[str, int]) -> None:
+        table = self.tables.get("credentials")
+        for _, row in table.rows if table else []:
+            k = self.owner(row, "credentials", index)
+            if k is None:
+                continue
+            entries = vols[k].setdefault("credentials", [])
+            path: JsonPath = ("volunteers", k, "credentials", len(entries))
+            self.row_path(path, row)
+            entry: dict[str, Any] = {}
+            if "name" in row:
+                self.put(entry, "name", path, row["name"], cell_text(row["name"]))
+            for name in ("valid_from", "valid_until"):
+                if name in row:
+                    self.convert(
+                        entry, name, path, row[name],
+                        lambda c, end=name == "valid_until": cell_moment(c, end=end),
+                    )  # fmt: skip
+            entries.append(entry)
+
     def requests(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         table = self.tables.get("requests")
@@ -614,7 +637,10 @@ class _Builder:
                 if name in ("lat", "lon"):
                     loc = req.setdefault("location", {})
                     self.convert(loc, name, (*path, "location"), cell, cell_number)
-                elif name in ("skills", "languages", "preferred_volunteers", "excluded_volunteers"):
+                elif name in (
+                    "skills", "languages", "credentials", "preferred_volunteers",
+                    "excluded_volunteers",
+                ):  # fmt: skip
                     self.convert(req, name, path, cell, cell_list)
                 elif name in ("duration_minutes", "volunteers_needed"):
                     self.convert(req, name, path, cell, cell_integer)
@@ -665,16 +691,6 @@ class _Builder:
                     self.errors.add(
                         _fail(row[column], f"{feature} are not supported by this version yet")
                     )
-        table = self.tables.get("credentials")
-        for _, row in table.rows if table else []:
-            first = min(row.values(), key=lambda c: c.col)
-            self.errors.add(
-                ProblemError(
-                    (),
-                    "credentials are not supported by this version yet",
-                    place=f"credentials!{first.row}",
-                )
-            )
 
 
 def sheets_document(source: Path | bytes) -> SheetDocument:

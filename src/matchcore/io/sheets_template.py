@@ -204,7 +204,7 @@ def build_problem_workbook(problem: Problem) -> Workbook:
                 None,
                 ", ".join(sorted(r.as_written(k) for k in r.skills)),
                 ", ".join(sorted(r.as_written(k) for k in r.languages)),
-                None,
+                ", ".join(sorted(r.as_written(k) for k in r.credentials)),
                 r.duration_minutes,
                 *when,
                 r.volunteers_needed,
@@ -214,7 +214,28 @@ def build_problem_workbook(problem: Problem) -> Workbook:
             ]
         )
     _fill(book.create_sheet("requests"), [c.name for c in SHEETS["requests"]], req_rows)
+    cred_rows = [
+        [
+            v.id,
+            c.name,
+            None if c.valid_from is None else _day_or_moment(c.valid_from, zone, end=False),
+            _day_or_moment(c.valid_until, zone, end=True),
+        ]
+        for v in problem.volunteers
+        for c in v.credentials
+    ]
+    if cred_rows:
+        _fill(book.create_sheet("credentials"), [c.name for c in SHEETS["credentials"]], cred_rows)
     return book
+
+
+def _day_or_moment(moment: datetime, zone: ZoneInfo, *, end: bool) -> str:
+    """A local date when ``moment`` is a local midnight (for an end: the day before it,
+    the last day of validity), else the local date and time."""
+    local = moment.astimezone(zone)
+    if local.time() == time(0):
+        return (local.date() - timedelta(days=1 if end else 0)).isoformat()
+    return _local(moment, zone)
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from matchcore import geo
 from matchcore.params import DEFAULT_PARAMS, SolveParams
-from matchcore.problem import Problem, Request, Volunteer, floor_minute
+from matchcore.problem import Problem, Request, Volunteer, ceil_minute, floor_minute
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -68,6 +68,10 @@ class TaskArrays:
     against, the pairs a pinned commitment fixes; it is empty until the pins
     are checked (:func:`matchcore.tasks.pins.check_pins`), and replaced, with
     the rest shared, by :meth:`with_pins`.
+
+    ``creds`` holds the credentials requests require (``None`` when none
+    does); pairs that fail that stage are in ``ex_key`` and ``excluded`` too,
+    so that every later stage sees them gone (:class:`CredentialArrays`).
     """
 
     n_v: int
@@ -103,6 +107,7 @@ class TaskArrays:
     pinned: BOOL
     pin_start: I64
     pin_pair: BOOL = field(default_factory=_empty_bool)
+    creds: CredentialArrays | None = None
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -120,6 +125,10 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
     v_sig, v_sig_count, r_sig, compat = _signature_compatibility(vols, reqs)
     r_group, group_compat = _skill_groups(reqs, r_sig, compat, params.candidates.max_groups)
     ex_r, ex_v = _excluded_pairs(problem)
+    creds = credential_arrays(problem, compat, v_sig, r_sig)
+    if creds is not None:
+        ex_key = np.union1d(ex_r * n_v + ex_v, creds.fail_key)
+        ex_r, ex_v = ex_key // max(n_v, 1), ex_key % max(n_v, 1)
     pref_r, pref_v = _id_pairs(problem, (r.preferred_volunteers for r in reqs))
     speeds = problem.options.travel.speeds_kmh
     av_ptr, av_lo, av_hi = _availability_csr(problem)
@@ -166,6 +175,7 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
         priority=np.array([round(r.priority * scale) for r in reqs], dtype=np.int64),
         pinned=pinned,
         pin_start=pin_start,
+        creds=creds,
     )
 
 
@@ -341,3 +351,144 @@ def csr_rows(ptr: I64, select: I64) -> I64:
     total = int(counts.sum())
     skip = np.repeat(np.cumsum(counts) - counts - ptr[select], counts)
     return np.asarray(np.arange(total, dtype=np.int64) - skip, dtype=np.int64)
+
+
+# -- credentials ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CredentialArrays:
+    """The credential stage of the funnel, and the validity that clips start times.
+
+    ``r_set`` gives each request's set of required credential names (an id;
+    -1: none). For each set and each volunteer holding every name in it,
+    ``hold_key`` (sorted keys ``set * n_v + volunteer``) points to their
+    validity in CSR form: intervals ``lo[k]..hi[k]`` (minutes, closed) for
+    ``k`` in ``ptr[i]:ptr[i+1]`` where every named credential is valid
+    (possibly none). ``fail_key`` holds the sorted keys ``r * n_v + v`` of
+    the pairs with the skills that fail the stage, ``holders`` per request
+    how many volunteers with the skills hold every name whatever its dates.
+    """
+
+    r_set: I64
+    hold_key: I64
+    ptr: I64
+    lo: I64
+    hi: I64
+    fail_key: I64
+    holders: I64
+
+    def intervals(self, req: I64, vol: I64, n_v: int) -> tuple[I64, I64, I64]:
+        """Per pair of a request with credentials: (pair position, lo, hi) of each
+        validity interval (a pair without a holding volunteer has none)."""
+        keys = self.r_set[req] * max(n_v, 1) + vol
+        found = (self.r_set[req] >= 0) & isin_sorted(keys, self.hold_key)
+        at = np.searchsorted(self.hold_key, keys)
+        pos = np.flatnonzero(found)
+        rows = csr_rows(self.ptr, at[pos])
+        pair = np.repeat(pos, self.ptr[at[pos] + 1] - self.ptr[at[pos]])
+        return pair.astype(np.int64), self.lo[rows], self.hi[rows]
+
+
+def credential_arrays(
+    problem: Problem, compat: BOOL, v_sig: I64, r_sig: I64
+) -> CredentialArrays | None:
+    """The :class:`CredentialArrays` of ``problem`` (``None`` when no request needs one).
+
+    ``compat[v_sig[v], r_sig[r]]``: the pair passes the skills stage. A volunteer passes
+    the credential stage of a timed request when one interval of their
+    validity can hold the task at some start in the window (travel is added
+    at the availability stage, which clips the start times to the validity);
+    of an untimed request when it is valid at the end of the planning horizon.
+    """
+    reqs, vols = problem.requests, problem.volunteers
+    if not any(r.credentials for r in reqs):
+        return None
+    n_v, n_r = len(vols), len(reqs)
+    set_ids: dict[frozenset[str], int] = {}
+    r_set = np.array(
+        [set_ids.setdefault(r.credentials, len(set_ids)) if r.credentials else -1 for r in reqs],
+        dtype=np.int64,
+    )
+    hold_key: list[int] = []
+    ptr = [0]
+    lo: list[int] = []
+    hi: list[int] = []
+    by_name = [_validity_by_name(v) for v in vols]
+    for names, s in set_ids.items():
+        for v, valid in enumerate(by_name):
+            if names <= valid.keys():
+                spans = _intersect_all([valid[n] for n in sorted(names)])
+                hold_key.append(s * max(n_v, 1) + v)
+                lo.extend(a for a, _ in spans)
+                hi.extend(b for _, b in spans)
+                ptr.append(len(lo))
+    creds = CredentialArrays(
+        r_set,
+        np.array(hold_key, dtype=np.int64),
+        np.array(ptr, dtype=np.int64),
+        np.array(lo, dtype=np.int64),
+        np.array(hi, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(n_r, dtype=np.int64),
+    )
+    horizon = problem.horizon
+    end = None if horizon is None else floor_minute(horizon.end)
+    need_r = np.flatnonzero(r_set >= 0)
+    req = np.repeat(need_r, n_v)
+    vol = np.tile(np.arange(n_v, dtype=np.int64), need_r.size)
+    ok = compat[v_sig[vol], r_sig[req]]
+    req, vol = req[ok], vol[ok]
+    pair, a, b = creds.intervals(req, vol, n_v)
+    holds = np.zeros(req.size, dtype=bool)
+    holds[pair] = True
+    r = req[pair]
+    timed = np.array([x.window is not None for x in reqs], dtype=bool)[r]
+    r_lo = np.array([x.earliest_start_minute if x.window else 0 for x in reqs], np.int64)[r]
+    r_hi = np.array([x.latest_start_minute if x.window else 0 for x in reqs], np.int64)[r]
+    dur = np.array([x.duration_minutes for x in reqs], dtype=np.int64)[r]
+    first = np.maximum(a, r_lo)
+    fits = np.where(
+        timed,
+        (first <= r_hi) & (first + dur <= b),
+        True if end is None else (a <= end) & (end <= b),
+    )
+    passes = np.zeros(req.size, dtype=bool)
+    passes[pair[fits]] = True
+    return dataclasses.replace(
+        creds,
+        fail_key=np.unique(req[~passes] * max(n_v, 1) + vol[~passes]),
+        holders=np.bincount(req[holds], minlength=n_r).astype(np.int64),
+    )
+
+
+def _validity_by_name(volunteer: Volunteer) -> dict[str, list[tuple[int, int]]]:
+    """Each credential name's validity intervals (minutes, closed, merged)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for c in volunteer.credentials:
+        start = NO_LIMIT_LO if c.valid_from is None else ceil_minute(c.valid_from)
+        spans.setdefault(c.key, []).append((start, floor_minute(c.valid_until)))
+    return {name: _merge(items) for name, items in spans.items()}
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        elif a <= b:
+            out.append((a, b))
+    return out
+
+
+def _intersect_all(lists: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Where every list has an interval: the intersection of unions of intervals."""
+    current = lists[0]
+    for other in lists[1:]:
+        out = []
+        for a, b in current:
+            for c, d in other:
+                if max(a, c) <= min(b, d):
+                    out.append((max(a, c), min(b, d)))
+        current = _merge(out)
+    return current

@@ -163,4 +163,5 @@ def _unassigned(
         if taken is None:
             return Unassigned(req.id, reason, pins_unchecked_detail(funnel, need), funnel)
     limit = (int(limits[r, 0]), int(limits[r, 1]))
-    return Unassigned(req.id, reason, reason_detail(funnel, need, reason, limit), funnel)
+    holders = int(cand.cred_holders[r]) if cand.cred_holders.size else 0
+    return Unassigned(req.id, reason, reason_detail(funnel, need, reason, limit, holders), funnel)

@@ -1,8 +1,9 @@
 """Candidate pairs: which volunteer could serve which request, and the funnel.
 
 This is where candidates are made. A (request, volunteer) pair is a candidate
-when it passes four stages, in order: skills and a shared language; no
-exclusion either way; within the volunteer's range; available (some whole-
+when it passes five stages, in order: skills and a shared language; every
+credential the request requires, valid (:class:`~matchcore.tasks.arrays.CredentialArrays`);
+no exclusion either way; within the volunteer's range; available (some whole-
 minute start in the request's window lets the volunteer's block, travel
 included, fit one availability window, and their task and minute limits can
 hold the task). All stages work on numpy arrays; no Python loop runs over
@@ -81,13 +82,18 @@ class Candidates:
     start_hi: I64
     start_window: I64  # per CSR row: global id of the volunteer's availability window
     window_minutes: I64  # per global availability window: its length (NO_LIMIT_HI if unbounded)
-    funnel: I64  # shape (n_requests, 5): volunteers, skills, not_excluded, in_range, available
+    # shape (n_requests, 6): volunteers, skills, not_excluded, in_range, available,
+    # credentials (a stage between skills and not_excluded, kept last for the layout)
+    funnel: I64
     pruned: I64 = field(default_factory=_empty_i64)
     task_cap: I64 = field(default_factory=_empty_i64)
     # shape (n_requests, 2): of the volunteers in range, how many have no task to
     # give (``max_tasks`` 0), and how many others too few minutes for it, travel
     # included (``max_minutes``); the rest of stage 4 is the time window.
     limits: I64 = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    # per request: volunteers with the skills who hold every required credential,
+    # valid or not (empty when no request requires one)
+    cred_holders: I64 = field(default_factory=_empty_i64)
 
     @property
     def n_pairs(self) -> int:
@@ -117,9 +123,12 @@ def build_candidates(
     request, from its arrays ``arr``."""
     cp = params.candidates
     n_v, n_r = arr.n_v, arr.n_r
-    funnel = np.zeros((n_r, 5), dtype=np.int64)
+    funnel = np.zeros((n_r, 6), dtype=np.int64)
     funnel[:, 0] = n_v
     funnel[:, 1] = (arr.v_sig_count[:, None] * arr.compat).sum(axis=0)[arr.r_sig]
+    funnel[:, 5] = funnel[:, 1]  # credentials: after skills, before exclusions
+    if arr.creds is not None:
+        funnel[:, 5] -= np.bincount(arr.creds.fail_key // max(n_v, 1), minlength=n_r)
     ex_r = arr.ex_key // max(n_v, 1)
     ex_ok = arr.compat[arr.v_sig[arr.ex_key % max(n_v, 1)], arr.r_sig[ex_r]]
     funnel[:, 2] = funnel[:, 1] - np.bincount(ex_r[ex_ok], minlength=n_r)
@@ -179,6 +188,7 @@ def build_candidates(
         pruned,
         task_cap,
         limits,
+        _empty_i64() if arr.creds is None else arr.creds.holders,
     )
 
 
@@ -228,6 +238,7 @@ def add_pairs(cand: Candidates, arr: TaskArrays, req: I64, vol: I64, dist: F64) 
         pruned,
         cand.task_cap,
         cand.limits,
+        cand.cred_holders,
     )
 
 
@@ -654,8 +665,36 @@ def _fit_rows(arr: TaskArrays, req: I64, vol: I64, travel: I64) -> tuple[BOOL, I
     hi = np.minimum(arr.r_hi[rr], arr.av_hi[win] - dur[rr] - tt)
     fit = lo <= hi
     rows, lo, hi, win = rows[fit], lo[fit], hi[fit], win[fit]
+    if arr.creds is not None:
+        rows, lo, hi, win = _clip_to_credentials(arr, req, vol, travel, rows, lo, hi, win)
     keep[rows] = True
     return keep, rows, lo.astype(np.int64), hi.astype(np.int64), win
+
+
+def _clip_to_credentials(
+    arr: TaskArrays, req: I64, vol: I64, travel: I64, rows: I64, lo: I64, hi: I64, win: I64
+) -> tuple[I64, I64, I64, I64]:
+    """Start rows of requests that need credentials, cut to where the whole block,
+    travel included, lies inside the validity of every credential; rows stay
+    grouped by pair and sorted by start."""
+    assert arr.creds is not None
+    sub = np.flatnonzero(arr.creds.r_set[req[rows]] >= 0)
+    if sub.size == 0:
+        return rows, lo, hi, win
+    plain = np.flatnonzero(arr.creds.r_set[req[rows]] < 0)
+    s_rows = rows[sub]
+    pair, a, b = arr.creds.intervals(req[s_rows], vol[s_rows], arr.n_v)
+    c_rows = s_rows[pair]
+    tt = travel[c_rows]
+    c_lo = np.maximum(lo[sub][pair], a + tt)
+    c_hi = np.minimum(hi[sub][pair], b - arr.duration[req[c_rows]] - tt)
+    ok = c_lo <= c_hi
+    rows = np.concatenate((rows[plain], c_rows[ok]))
+    lo = np.concatenate((lo[plain], c_lo[ok]))
+    hi = np.concatenate((hi[plain], c_hi[ok]))
+    win = np.concatenate((win[plain], win[sub][pair][ok]))
+    order = np.lexsort((lo, rows))
+    return rows[order], lo[order], hi[order], win[order]
 
 
 def _available_pairs(
