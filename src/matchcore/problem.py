@@ -372,6 +372,10 @@ class Options:
         The planning horizon over which recurring availability is expanded;
         ``None`` takes the span of the requests' windows
         (:attr:`Problem.horizon`).
+    replan
+        How a ``previous_plan`` is used: ``"optimize"`` (default) ranks kept
+        assignments right after served priority; ``"freeze"`` pins every
+        previous assignment that is still feasible and plans only the rest.
     """
 
     time_limit_seconds: float = 10.0
@@ -381,9 +385,12 @@ class Options:
     workers: int = 0
     timezone: str | None = None
     horizon: TimeWindow | None = None
+    replan: str = "optimize"
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
+        if self.replan not in REPLAN_MODES:
+            errors.add(ProblemError(("replan",), "must be " + " or ".join(REPLAN_MODES)))
         if not (math.isfinite(self.time_limit_seconds) and self.time_limit_seconds > 0):
             errors.add(ProblemError(("time_limit_seconds",), "must be greater than 0"))
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
@@ -399,6 +406,10 @@ class Options:
     def zone(self) -> ZoneInfo | None:
         """The :class:`~zoneinfo.ZoneInfo` of ``timezone``, or ``None``."""
         return None if self.timezone is None else zone_named(self.timezone)
+
+
+REPLAN_MODES = ("optimize", "freeze")
+"""The values of ``options.replan``."""
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -418,14 +429,21 @@ class Problem:
     Construct it directly or with :meth:`from_dict` / :meth:`from_json`;
     either way it is validated, and a broken rule raises
     :class:`~matchcore.errors.ProblemError` naming its path.
+
+    ``previous_plan`` holds the assignments of an earlier plan of this
+    network (request, volunteers, start), or ``None``; they may name requests
+    and volunteers that are gone (see :mod:`matchcore.replan`).
     """
 
     volunteers: tuple[Volunteer, ...]
     requests: tuple[Request, ...]
     assignments: tuple[PinnedAssignment, ...] = ()
     options: Options = field(default_factory=Options)
+    previous_plan: tuple[PinnedAssignment, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.previous_plan is not None:
+            object.__setattr__(self, "previous_plan", tuple(self.previous_plan))
         for name in ("volunteers", "requests", "assignments"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         errors = ErrorCollector()
@@ -473,7 +491,10 @@ class Problem:
     def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
         # Pickle the fields only (so problems can go to process pools and Dask);
         # the cached indexes are rebuilt, and the problem revalidated, on load.
-        return (Problem, (self.volunteers, self.requests, self.assignments, self.options))
+        return (
+            Problem,
+            (self.volunteers, self.requests, self.assignments, self.options, self.previous_plan),
+        )
 
     @cached_property
     def volunteer_index(self) -> Mapping[str, int]:

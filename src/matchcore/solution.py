@@ -106,6 +106,16 @@ class Objective:
     served_priority: float
     continuity: int
     travel_km: float
+    kept: int = 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one request fared against the previous plan (:mod:`matchcore.replan`)."""
+
+    request_id: str
+    status: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,9 @@ class Solution:
     warnings
         What in the input is valid but probably not meant
         (:mod:`matchcore.warnings`); they never block a plan.
+    changes
+        With a previous plan: every request's change against it
+        (:mod:`matchcore.replan`); else ``None``.
     """
 
     status: Status
@@ -149,10 +162,11 @@ class Solution:
     bound: float
     stats: Stats = field(default_factory=Stats)
     warnings: tuple[InputWarning, ...] = ()
+    changes: tuple[Change, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The solution as JSON-ready data."""
-        return {
+        """The solution as JSON-ready data (``changes`` only with a previous plan)."""
+        out: dict[str, Any] = {
             "status": self.status.value,
             "assignments": [_assignment_dict(a) for a in self.assignments],
             "unassigned": [
@@ -169,6 +183,9 @@ class Solution:
             "stats": asdict(self.stats),
             "warnings": [asdict(w) for w in self.warnings],
         }
+        if self.changes is not None:
+            out["changes"] = [asdict(c) for c in self.changes]
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
@@ -210,6 +227,8 @@ SOLUTION_FIELDS: tuple[str, ...] = (
     "objective",
     "bound",
     "stats",
+    "warnings",
+    "changes",
 )
 #: The fields a complete solution document must have (``stats`` are informative only).
 REQUIRED_SOLUTION_FIELDS: tuple[str, ...] = (

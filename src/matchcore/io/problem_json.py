@@ -37,7 +37,7 @@ from matchcore.problem import (
     zone_named,
 )
 
-_TOP = {"version", "volunteers", "requests", "assignments", "options"}
+_TOP = {"version", "volunteers", "requests", "assignments", "options", "previous_plan"}
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
     "availability", "unavailable", "max_tasks", "max_minutes", "excluded_clients",
@@ -49,7 +49,7 @@ _REQUEST = {
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
     "time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers",
-    "timezone", "horizon",
+    "timezone", "horizon", "replan",
 }  # fmt: skip
 _WINDOW = {"start", "end"}
 _WEEKLY_ENTRY = {"weekly", "from", "until"}
@@ -128,13 +128,40 @@ class _Reader:
                 self.cross_check(volunteers, requests, pending, options)
             self.raise_in_document_order()
         pinned = [self.pin(p, ("assignments", i)) for i, p in enumerate(pins)]
+        previous = None
+        if top.get("previous_plan") is not None:
+            previous = self.previous_plan(top["previous_plan"])
         self.raise_in_document_order()
         return Problem(
             tuple(v for v in volunteers if v is not None),
             tuple(r for r in requests if r is not None),
             tuple(p for p in pinned if p is not None),
             options,
+            previous,
         )
+
+    def previous_plan(self, value: Any) -> tuple[PinnedAssignment, ...]:
+        """The assignments of a v1 solution document given as ``previous_plan``.
+
+        Only ``request_id``, ``volunteer_ids`` and ``start`` of each assignment
+        are read; the solution's other fields (objective, explanations, ...)
+        are the earlier plan's own and are ignored. Ids need not exist any more.
+        """
+        path: j.Path = ("previous_plan",)
+        out: list[PinnedAssignment] = []
+        with self.errors.catching():
+            if not isinstance(value, dict):
+                raise ProblemError(path, f"must be a solution object, not {j.json_type(value)}")
+            items = j.read_list(j.require(value, "assignments", path), (*path, "assignments"))
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    item = {
+                        k: item[k] for k in ("request_id", "volunteer_ids", "start") if k in item
+                    }
+                pin = self.pin(item, (*path, "assignments", i))
+                if pin is not None:
+                    out.append(pin)
+        return tuple(out)
 
     def raise_in_document_order(self) -> None:
         """Raise the errors (if any) by item: volunteers, requests, assignments, options.
@@ -488,6 +515,9 @@ class _Reader:
         if "horizon" in obj:
             with errs.catching():
                 kw["horizon"] = self.window(obj["horizon"], ("horizon",))
+        if "replan" in obj:
+            with errs.catching():
+                kw["replan"] = j.read_string(obj["replan"], ("replan",))
         errs.raise_if_any()
         return Options(**kw)
 
@@ -556,6 +586,10 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         out["options"]["timezone"] = opt.timezone
     if opt.horizon is not None:
         out["options"]["horizon"] = _window_dict(opt.horizon)
+    if opt.replan != "optimize":
+        out["options"]["replan"] = opt.replan
+    if problem.previous_plan is not None:
+        out["previous_plan"] = {"assignments": [_pin_dict(p) for p in problem.previous_plan]}
     return out
 
 

@@ -67,7 +67,9 @@ class TaskArrays:
     ``pin_pair`` marks, per pair of the candidate graph it was checked
     against, the pairs a pinned commitment fixes; it is empty until the pins
     are checked (:func:`matchcore.tasks.pins.check_pins`), and replaced, with
-    the rest shared, by :meth:`with_pins`.
+    the rest shared, by :meth:`with_pins`. ``keep_pair`` (per pair) and
+    ``keep_start`` (per request) mark still-feasible previous assignments
+    (:meth:`with_keep`); empty without a previous plan.
     """
 
     n_v: int
@@ -103,6 +105,8 @@ class TaskArrays:
     pinned: BOOL
     pin_start: I64
     pin_pair: BOOL = field(default_factory=_empty_bool)
+    keep_pair: BOOL = field(default_factory=_empty_bool)
+    keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -111,6 +115,11 @@ class TaskArrays:
     def with_pins(self, pin_pair: BOOL) -> TaskArrays:
         """The same arrays with ``pin_pair`` for another candidate graph."""
         return dataclasses.replace(self, pin_pair=pin_pair)
+
+    def with_keep(self, keep_pair: BOOL, keep_start: I64) -> TaskArrays:
+        """The same arrays with the still-feasible previous assignments
+        (:func:`matchcore.replan.assess`) for the same candidate graph."""
+        return dataclasses.replace(self, keep_pair=keep_pair, keep_start=keep_start)
 
 
 def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskArrays:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from matchcore import replan
 from matchcore.engines.cpsat import (
     CpSatSettings,
     NoSolutionInTimeError,
@@ -100,6 +101,9 @@ def solve(
     deadline = Deadline.after(budget)
     phases: dict[str, float] = {}
 
+    assessment = None
+    if problem.previous_plan is not None:
+        problem, assessment = _replan(problem, params)
     cand, arrays = prepare(problem, params)
     phases["candidates"] = time.perf_counter() - started
     log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
@@ -160,7 +164,19 @@ def solve(
         solution.bound,
         stats,
     )
-    return finish_solution(problem, solution)  # warnings, and times in options.timezone
+    solution = finish_solution(problem, solution)  # warnings, and times in options.timezone
+    if assessment is not None:
+        solution = replan.with_changes(problem, solution, assessment)
+    return solution
+
+
+def _replan(problem: Problem, params: SolveParams) -> tuple[Problem, replan.Assessment]:
+    """The problem to solve with a previous plan (pinned in "freeze" mode), and
+    what of that plan is still feasible."""
+    assessment = replan.assess(problem, build_candidates(problem, task_arrays(problem, params)))
+    if problem.options.replan == "freeze":
+        problem = replan.frozen(problem, assessment)
+    return problem, assessment
 
 
 def prepare(
@@ -175,7 +191,11 @@ def prepare(
     """
     arrays = task_arrays(problem, params)
     cand = build_candidates(problem, arrays, params)
-    return cand, check_pins(problem, cand, arrays)
+    arrays = check_pins(problem, cand, arrays)
+    if problem.previous_plan is not None:
+        keep = replan.assess(problem, cand)
+        arrays = arrays.with_keep(keep.keep_pair, keep.keep_start)
+    return cand, arrays
 
 
 def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:
