@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 from oracle import solve_oracle
 from strategies import problems
 
@@ -30,6 +33,7 @@ from matchcore.errors import ProblemError
 from matchcore.problem import Location, Options, PinnedAssignment, Problem, Request, Volunteer
 from matchcore.solution import Solution, Status
 
+ROOT = Path(__file__).resolve().parents[1]
 _SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TIME_LIMIT_S = 10.0
 
@@ -247,3 +251,49 @@ def test_previous_plan_is_read_from_a_solution_document() -> None:
     with pytest.raises(ProblemError) as err:
         Problem.from_dict(data)
     assert "previous_plan" in str(err.value)
+
+
+# -- the CLI and the published schema ------------------------------------------------
+
+
+def test_cli_solve_previous_lists_changes_valid_against_the_schema(tmp_path: Path) -> None:
+    from test_cli import run_main
+
+    from matchcore.io.schema import schema
+
+    problem_file = ROOT / "examples" / "small_network.json"
+    plan_file, again_file = tmp_path / "plan.json", tmp_path / "again.json"
+    assert run_main("solve", problem_file, "-o", plan_file, "-q").returncode == 0
+    plan = json.loads(plan_file.read_text())
+    busiest = Counter(v for a in plan["assignments"] for v in a["volunteer_ids"]).most_common(1)
+    gone = busiest[0][0]
+    week = Problem.from_json(problem_file.read_bytes())
+    later_file = tmp_path / "later.json"
+    later_file.write_text(json.dumps(without_volunteer(week, gone).to_dict()))
+    result = run_main("solve", later_file, "--previous", plan_file, "-o", again_file, "-q")
+    assert result.returncode == 0, result.stderr
+    again = json.loads(again_file.read_text())
+    served_before = {a["request_id"] for a in plan["assignments"]}
+    assert {c["request_id"] for c in again["changes"]} >= served_before
+    withdrawn = {a["request_id"] for a in plan["assignments"] if gone in a["volunteer_ids"]}
+    for change in again["changes"]:
+        if change["request_id"] in withdrawn:
+            assert change["reason"] == "volunteer_withdrawn"
+            assert change["status"] in ("reassigned", "dropped")
+    errors = Draft202012Validator(schema("solution")).iter_errors(again)
+    assert list(errors) == []
+    document = json.loads(later_file.read_text())
+    document["previous_plan"] = plan
+    assert list(Draft202012Validator(schema("problem")).iter_errors(document)) == []
+    assert check(Problem.from_dict(document), again).ok
+
+
+def test_cli_previous_that_is_no_solution_is_one_error_naming_the_file(tmp_path: Path) -> None:
+    from test_cli import run_main
+
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps({"assignments": [{"request_id": "r1"}]}))
+    result = run_main("solve", ROOT / "examples" / "small_network.json", "--previous", bad)
+    assert result.returncode == 2
+    assert "plan.json" in result.stderr and "volunteer_ids" in result.stderr
+    assert "Traceback" not in result.stderr

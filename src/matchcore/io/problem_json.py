@@ -522,6 +522,20 @@ class _Reader:
         return Options(**kw)
 
 
+def read_previous_plan(data: Any, zone: ZoneInfo | None = None) -> tuple[PinnedAssignment, ...]:
+    """The assignments of a solution document, as a problem's ``previous_plan``.
+
+    Date-times without an offset are read in ``zone``. Raises a
+    :class:`~matchcore.errors.ProblemError` naming the place (under
+    ``previous_plan``) when the document is not a solution's shape.
+    """
+    reader = _Reader()
+    reader.zone = zone
+    plan = reader.previous_plan(data)
+    reader.errors.raise_if_any()
+    return plan
+
+
 def _placeholder_id(fields: dict[str, Any], path: j.Path) -> str:
     """The item's id when it read, else one no document can contain (a NUL and the path)."""
     ident = fields.get("id")
