@@ -53,7 +53,7 @@ def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
     (tmp_path / "examples").mkdir()
     for example in [*(ROOT / "examples").glob("*.json"), *(ROOT / "examples").glob("*.xlsx")]:
         (tmp_path / "examples" / example.name).write_bytes(example.read_bytes())
-    if argv[1] in ("check", "report", "summary") and "plan.json" in argv:
+    if (argv[1] in ("check", "report", "summary") or "--previous" in argv) and "plan.json" in argv:
         solve = ["solve", "examples/small_network.json", "-o", "plan.json", "--quiet"]
         subprocess.run([sys.executable, "-m", "matchcore.cli", *solve], cwd=tmp_path, check=True)
     result = subprocess.run(
@@ -77,7 +77,7 @@ def _clock(minutes: int) -> str:
 
 
 def test_task_mix_table_is_the_generators() -> None:
-    from matchcore.generate import TASK_TYPES
+    from matchcore.synth.generate import TASK_TYPES
 
     header = "| kind | share | skills | minutes | days | part of the day |"
     table = README.split(header, 1)[1].split("\n\n", 1)[0].strip().splitlines()[1:]
