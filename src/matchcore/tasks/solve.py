@@ -101,10 +101,12 @@ def solve(
     deadline = Deadline.after(budget)
     phases: dict[str, float] = {}
 
-    assessment = None
-    if problem.previous_plan is not None:
-        problem, assessment = _replan(problem, params)
+    if problem.previous_plan is not None and problem.options.replan == "freeze":
+        problem = _frozen(problem, params)
     cand, arrays = prepare(problem, params)
+    assessment = None
+    if problem.previous_plan is not None:  # for the changes, against the final candidates
+        assessment = replan.assess(problem, cand)
     phases["candidates"] = time.perf_counter() - started
     log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
 
@@ -170,13 +172,10 @@ def solve(
     return solution
 
 
-def _replan(problem: Problem, params: SolveParams) -> tuple[Problem, replan.Assessment]:
-    """The problem to solve with a previous plan (pinned in "freeze" mode), and
-    what of that plan is still feasible."""
-    assessment = replan.assess(problem, build_candidates(problem, task_arrays(problem, params)))
-    if problem.options.replan == "freeze":
-        problem = replan.frozen(problem, assessment)
-    return problem, assessment
+def _frozen(problem: Problem, params: SolveParams) -> Problem:
+    """``problem`` with every still-feasible previous assignment pinned ("freeze")."""
+    cand = build_candidates(problem, task_arrays(problem, params), params)
+    return replan.frozen(problem, replan.assess(problem, cand))
 
 
 def prepare(
