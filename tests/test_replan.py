@@ -297,3 +297,22 @@ def test_cli_previous_that_is_no_solution_is_one_error_naming_the_file(tmp_path:
     assert result.returncode == 2
     assert "plan.json" in result.stderr and "volunteer_ids" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_previous_pairs_survive_pruning() -> None:
+    from matchcore.params import CandidateParams, SolveParams
+
+    near = tuple(Volunteer(f"near{i}", _HOME) for i in range(3))
+    far = Volunteer("far", Location(51.25, 3.2))  # about 5.6 km away, still in range
+    week = Problem((*near, far), (_req("r1"),))
+    previous = (PinnedAssignment("r1", ("far",), _MON),)
+    pruning = SolveParams(
+        candidates=CandidateParams(dense_cells=0, prune_above_pairs=1, keep_nearest=1)
+    )
+    later = dataclasses.replace(week, previous_plan=previous)
+    again = solve(later, time_limit_s=TIME_LIMIT_S, params=pruning)
+    assert again.changes is not None
+    assert [(c.status, c.reason) for c in again.changes] == [("kept", None)]
+    assert again.assignments[0].volunteer_ids == ("far",)
+    without = solve(week, time_limit_s=TIME_LIMIT_S, params=pruning)
+    assert without.assignments[0].volunteer_ids != ("far",)  # pruning did bite
