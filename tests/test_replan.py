@@ -247,6 +247,10 @@ def test_previous_plan_is_read_from_a_solution_document() -> None:
     assert read.previous_plan is not None
     assert [p.request_id for p in read.previous_plan] == ["r1"]
     assert Problem.from_dict(read.to_dict()).previous_plan == read.previous_plan
+    data["previous_plan"] = None  # as the schema says: an object, or no field at all
+    with pytest.raises(ProblemError) as err:
+        Problem.from_dict(data)
+    assert "previous_plan" in str(err.value)
     data["previous_plan"] = {"assignments": [{"request_id": 3}]}
     with pytest.raises(ProblemError) as err:
         Problem.from_dict(data)

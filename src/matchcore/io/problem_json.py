@@ -129,7 +129,7 @@ class _Reader:
             self.raise_in_document_order()
         pinned = [self.pin(p, ("assignments", i)) for i, p in enumerate(pins)]
         previous = None
-        if top.get("previous_plan") is not None:
+        if "previous_plan" in top:
             previous = self.previous_plan(top["previous_plan"])
         self.raise_in_document_order()
         return Problem(
