@@ -278,7 +278,8 @@ def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, An
         j.require(data, name, ())
     j.read_object(data, (), SOLUTION_FIELDS)
     status = data.get("status")
-    if status is not None and status not in {s.value for s in Status}:
+    known_status = {s.value for s in Status}
+    if status is not None and (not isinstance(status, str) or status not in known_status):
         known = " or ".join(s.value for s in Status)
         raise ProblemError(("status",), f"must be {known}")
     if "bound" in data:
