@@ -9,7 +9,9 @@ The search, in two levels:
    (skills, languages, exclusions, range, limits that can hold the task at
    all, some start in the window that fits their availability). A pinned
    request has only its pin. The objective (served priority, continuity,
-   round-trip km) depends on the skeleton only. Skeletons are enumerated
+   round-trip km; with a previous plan, kept assignments right after
+   priority: a request's previous team at its previous start is an option
+   of its own, worth one kept) depends on the skeleton only. Skeletons are enumerated
    depth first, each request's options best first, and a branch is cut when
    even the best options for the requests left cannot beat the best feasible
    skeleton found so far (lexicographic order is compatible with addition),
@@ -194,9 +196,9 @@ class OracleResult:
     unassigned: tuple[str, ...]
 
     @property
-    def key(self) -> tuple[float, int, float]:
+    def key(self) -> tuple[float, int, int, float]:
         o = self.objective
-        return (o.served_priority, o.continuity, o.travel_km)
+        return (o.served_priority, o.kept, o.continuity, o.travel_km)
 
     def to_document(self) -> dict[str, Any]:
         """The plan as a solution document (enough of one for ``check``)."""
@@ -229,7 +231,7 @@ class OracleResult:
 class _Option:
     """One way to treat a request: unserved (no volunteers) or served by a team."""
 
-    key: tuple[float, int, float]  # (priority, continuity, -travel km): bigger is better
+    key: tuple[float, int, int, float]  # (priority, kept, continuity, -travel km): bigger is better
     vols: tuple[int, ...]
     starts: frozenset[int]  # common start minutes; ALWAYS when untimed or unserved
     travel_km: float
@@ -261,6 +263,7 @@ class _Oracle:
                     km = distance_km(vol, req)
                     self.pairs[r, v] = _Pair(km, travel_minutes(problem, vol, km), starts)
         self.pins = {problem.request_index[p.request_id]: p for p in problem.assignments}
+        self.previous = {p.request_id: p for p in problem.previous_plan or ()}
         self.memo: dict[frozenset[_Timed], dict[int, int] | None] = {}
 
     # options ----------------------------------------------------------------
@@ -278,8 +281,14 @@ class _Oracle:
                 if minute not in opt.starts:
                     return None
                 opt = _Option(opt.key, opt.vols, frozenset({minute}), opt.travel_km)
+            kept = self.kept_option(r)
+            if kept is not None and kept.vols == tuple(sorted(vols)) and kept.starts <= opt.starts:
+                return [kept, opt]  # a pin leaving the start open may keep the previous one
             return [opt]
-        out = [_Option((0.0, 0, 0.0), (), ALWAYS, 0.0)]
+        out = [_Option((0.0, 0, 0, 0.0), (), ALWAYS, 0.0)]
+        kept = self.kept_option(r)
+        if kept is not None:
+            out.append(kept)
         eligible = [v for v in range(len(problem.volunteers)) if (r, v) in self.pairs]
         for vols in itertools.combinations(eligible, req.volunteers_needed):
             opt = self.team(r, vols)
@@ -300,7 +309,31 @@ class _Oracle:
                 return None
         km = sum(2.0 * self.pairs[r, v].km for v in vols)
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
-        return _Option((req.priority, pref, -km), vols, starts, km)
+        return _Option((req.priority, 0, pref, -km), vols, starts, km)
+
+    def kept_option(self, r: int) -> _Option | None:
+        """The previous assignment of request ``r`` kept: its team at its start
+        (worth one more on the kept level), or ``None`` if it cannot be."""
+        req = self.problem.requests[r]
+        prev = self.previous.get(req.id)
+        if prev is None or any(
+            vid not in self.problem.volunteer_index for vid in prev.volunteer_ids
+        ):
+            return None
+        if len(prev.volunteer_ids) != req.volunteers_needed:
+            return None
+        vols = tuple(sorted(self.problem.volunteer_index[vid] for vid in prev.volunteer_ids))
+        opt = self.team(r, vols)
+        if opt is None or (req.window is None) != (prev.start is None):
+            return None
+        starts = opt.starts
+        if prev.start is not None:
+            minute = floor_minute(prev.start)
+            if minute not in starts:
+                return None
+            starts = frozenset({minute})
+        priority, _, pref, travel = opt.key
+        return _Option((priority, 1, pref, travel), vols, starts, opt.travel_km)
 
     # skeletons, best first, by branch and bound ------------------------------
 
@@ -325,7 +358,7 @@ class _Oracle:
         incumbent: list[_Option] | None = None
         incumbent_key = _ZERO
 
-        def dfs(i: int, total: tuple[float, int, float]) -> None:
+        def dfs(i: int, total: tuple[float, int, int, float]) -> None:
             nonlocal incumbent, incumbent_key
             if incumbent is not None and not _add(total, best_rest[i]) > incumbent_key:
                 return
@@ -427,7 +460,7 @@ class _Oracle:
         problem = self.problem
         served: list[OracleAssignment] = []
         unassigned: list[str] = []
-        priority, continuity, travel = 0.0, 0, 0.0
+        priority, kept, continuity, travel = 0.0, 0, 0, 0.0
         for r, opt in enumerate(skeleton):
             req = problem.requests[r]
             if not opt.vols:
@@ -436,17 +469,20 @@ class _Oracle:
             ids = tuple(problem.volunteers[v].id for v in opt.vols)
             served.append(OracleAssignment(req.id, ids, starts.get(r)))
             priority += req.priority
-            continuity += opt.key[1]
+            kept += opt.key[1]
+            continuity += opt.key[2]
             travel += opt.travel_km
-        objective = Objective(len(served), priority, continuity, travel)
+        objective = Objective(len(served), priority, continuity, travel, kept)
         return OracleResult(objective, tuple(served), tuple(unassigned))
 
 
-_ZERO: tuple[float, int, float] = (0.0, 0, 0.0)
+_ZERO: tuple[float, int, int, float] = (0.0, 0, 0, 0.0)
 
 
-def _add(a: tuple[float, int, float], b: tuple[float, int, float]) -> tuple[float, int, float]:
-    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+def _add(
+    a: tuple[float, int, int, float], b: tuple[float, int, int, float]
+) -> tuple[float, int, int, float]:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
 
 
 def _linked_groups(

@@ -52,7 +52,7 @@ def test_readme_shows_every_subcommand() -> None:
 def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
     # Run from a copy of the examples so that outputs land in tmp_path.
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("*.py"))
-    if argv[1] in ("check", "report", "summary") and "plan.json" in argv:
+    if (argv[1] in ("check", "report", "summary") or "--previous" in argv) and "plan.json" in argv:
         solve = ["solve", "examples/small_network.json", "-o", "plan.json", "--quiet"]
         subprocess.run([sys.executable, "-m", "matchcore.cli", *solve], cwd=tmp_path, check=True)
     result = subprocess.run(

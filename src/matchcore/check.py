@@ -27,8 +27,13 @@ The rules, as the checker applies them:
 - per volunteer, the number of tasks is at most ``max_tasks`` and the sum of
   ``duration + 2 * travel`` at most ``max_minutes``;
 - a request gets exactly ``volunteers_needed`` distinct volunteers, and a
-  pinned request exactly its pinned volunteers (and start, when pinned).
-- a ``refer_only`` request is never assigned (it is for professionals alone).
+  pinned request exactly its pinned volunteers (and start, when pinned);
+- a ``refer_only`` request is never assigned (it is for professionals alone);
+- with a ``previous_plan``: ``objective.kept`` counts the previous
+  assignments with the same request, the same volunteers and the same start,
+  and ``changes`` lists every request served in either plan with the status
+  the two plans give (reasons are the solver's account and not re-derived,
+  except that kept and new requests have none).
 """
 
 from __future__ import annotations
@@ -167,6 +172,8 @@ def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckRepo
         {vid: [(b.start, b.end) for b in load.blocks] for vid, load in checker.loads.items()},
         {vid: (load.tasks, load.minutes) for vid, load in checker.loads.items()},
     )
+    if doc.get("changes") is not None or problem.previous_plan is not None:
+        checker.check_changes(plan, doc.get("changes"))
     return CheckReport(tuple(checker.violations), objective)
 
 
@@ -466,12 +473,13 @@ class _Checker:
             served_priority=self.priority,
             continuity=self.continuity,
             travel_km=self.travel_km,
+            kept=self.kept(self.plan),
         )
 
     def check_objective(self, value: Any, actual: Objective) -> None:
         if not isinstance(value, dict):
             raise ProblemError(("objective",), f"must be an object, not {j.json_type(value)}")
-        for name in ("served_requests", "continuity"):
+        for name in ("served_requests", "continuity", "kept"):
             if name in value:
                 got = j.read_integer(value[name], ("objective", name))
                 want = int(getattr(actual, name))
@@ -503,6 +511,64 @@ class _Checker:
                 "unassigned_mismatch",
                 f"is {reason}; request {rid} is {'' if refer_only else 'not '}refer_only",
             )
+
+    def check_changes(self, plan: tuple[PlannedAssignment, ...], value: Any) -> None:
+        """``changes`` against the previous plan: one entry per request served in
+        either plan, its status re-derived (kept: same volunteers and start;
+        moved: same volunteers; reassigned; dropped; new), and no reason on
+        kept or new; without a previous plan there are no changes."""
+        previous = {p.request_id: p for p in self.problem.previous_plan or ()}
+        if self.problem.previous_plan is None:
+            if value:
+                self.add(("changes",), "changes_mismatch", "are listed without a previous plan")
+            return
+        if value is None:
+            self.add(
+                ("changes",), "changes_mismatch", "are missing; the problem has a previous plan"
+            )
+            return
+        now = {a.request_id: a for a in plan}
+        want: dict[str, str] = {}
+        for rid in set(previous) | set(now):
+            p, a = previous.get(rid), now.get(rid)
+            if p is None:
+                want[rid] = "new"
+            elif a is None:
+                want[rid] = "dropped"
+            elif set(a.volunteer_ids) != set(p.volunteer_ids):
+                want[rid] = "reassigned"
+            else:
+                want[rid] = "kept" if a.start == p.start else "moved"
+        seen: set[str] = set()
+        for k, item in enumerate(j.read_list(value, ("changes",))):
+            path: tuple[PathSegment, ...] = ("changes", k)
+            if not isinstance(item, dict):
+                raise ProblemError(path, f"must be an object, not {j.json_type(item)}")
+            rid = j.read_string(j.require(item, "request_id", path), (*path, "request_id"))
+            status = item.get("status")
+            if rid in seen or rid not in want:
+                self.add(path, "changes_mismatch", f"lists request {rid} twice or needlessly")
+            elif status != want[rid]:
+                self.add(
+                    (*path, "status"),
+                    "changes_mismatch",
+                    f"is {status}; the plans give {want[rid]}",
+                )
+            elif status in ("kept", "new") and item.get("reason") is not None:
+                self.add((*path, "reason"), "changes_mismatch", f"is given for a {status} request")
+            seen.add(rid)
+        for rid in sorted(set(want) - seen):
+            self.add(("changes",), "changes_mismatch", f"do not list request {rid}")
+
+    def kept(self, plan: tuple[PlannedAssignment, ...]) -> int:
+        """Previous assignments the plan keeps: same request, volunteers and start."""
+        now = {a.request_id: a for a in plan}
+        return sum(
+            p.request_id in now
+            and set(now[p.request_id].volunteer_ids) == set(p.volunteer_ids)
+            and now[p.request_id].start == p.start
+            for p in self.problem.previous_plan or ()
+        )
 
     def check_unassigned(self, value: Any) -> None:
         items = j.read_list(value, ("unassigned",))

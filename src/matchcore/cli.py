@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import logging
@@ -124,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write the solution here (atomically) instead of to stdout",
     )
     _time_limit_argument(solve, "seconds for the whole solve (default: options.time_limit_seconds)")
+    solve.add_argument(
+        "--previous",
+        metavar="PLAN.json",
+        help="an earlier solution of this network: keep its assignments where possible "
+        "(the solution lists every change)",
+    )
     talk = solve.add_mutually_exclusive_group()
     talk.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines on stderr (only errors)"
@@ -300,6 +307,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     loaded = _load_problem(args.problem)
     problem = _refer_call(lambda: with_directory(loaded, args.directory))
+    if args.previous is not None:
+        problem = _with_previous(problem, args.previous)
     log.info(
         "solving %d requests with %d volunteers (time limit %gs)",
         len(problem.requests),
@@ -512,6 +521,17 @@ def _load_problem(name: str, *, name_file: bool = False) -> Problem:
         return read_problem(_read_bytes(name))
     except ProblemError as err:
         raise InputError(*_problem_error_lines(err, name, name_file=name_file)) from None
+
+
+def _with_previous(problem: Problem, name: str) -> Problem:
+    """``problem`` with the assignments of the solution file ``name`` as its previous plan."""
+    from matchcore.io.problem_json import read_previous_plan
+
+    try:
+        previous = read_previous_plan(load_json(_read_bytes(name)), problem.options.zone)
+    except ProblemError as err:
+        raise InputError(*_problem_error_lines(err, name, name_file=True)) from None
+    return dataclasses.replace(problem, previous_plan=previous)
 
 
 def _is_sheets(path: Path) -> bool:

@@ -552,6 +552,10 @@ class Options:
         The planning horizon over which recurring availability is expanded;
         ``None`` takes the span of the requests' windows
         (:attr:`Problem.horizon`).
+    replan
+        How a ``previous_plan`` is used: ``"optimize"`` (default) ranks kept
+        assignments right after served priority; ``"freeze"`` pins every
+        previous assignment that is still feasible and plans only the rest.
     """
 
     time_limit_seconds: float = 10.0
@@ -562,11 +566,14 @@ class Options:
     timezone: str | None = None
     horizon: TimeWindow | None = None
     referral_max_km: float = 15.0
+    replan: str = "optimize"
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
         if not (math.isfinite(self.referral_max_km) and self.referral_max_km > 0):
             errors.add(ProblemError(("referral_max_km",), "must be greater than 0"))
+        if self.replan not in REPLAN_MODES:
+            errors.add(ProblemError(("replan",), "must be " + " or ".join(REPLAN_MODES)))
         if not (math.isfinite(self.time_limit_seconds) and self.time_limit_seconds > 0):
             errors.add(ProblemError(("time_limit_seconds",), "must be greater than 0"))
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
@@ -582,6 +589,10 @@ class Options:
     def zone(self) -> ZoneInfo | None:
         """The :class:`~zoneinfo.ZoneInfo` of ``timezone``, or ``None``."""
         return None if self.timezone is None else zone_named(self.timezone)
+
+
+REPLAN_MODES = ("optimize", "freeze")
+"""The values of ``options.replan``."""
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -601,6 +612,10 @@ class Problem:
     Construct it directly or with :meth:`from_dict` / :meth:`from_json`;
     either way it is validated, and a broken rule raises
     :class:`~matchcore.errors.ProblemError` naming its path.
+
+    ``previous_plan`` holds the assignments of an earlier plan of this
+    network (request, volunteers, start), or ``None``; they may name requests
+    and volunteers that are gone (see :mod:`matchcore.replan`).
     """
 
     volunteers: tuple[Volunteer, ...]
@@ -610,8 +625,11 @@ class Problem:
     directory: Directory | None = None  # professional services to refer to
     groups: tuple[Group, ...] = ()
     participants: tuple[Participant, ...] = ()
+    previous_plan: tuple[PinnedAssignment, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.previous_plan is not None:
+            object.__setattr__(self, "previous_plan", tuple(self.previous_plan))
         for name in ("volunteers", "requests", "assignments", "groups", "participants"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         errors = ErrorCollector()
@@ -679,6 +697,7 @@ class Problem:
                 self.directory,
                 self.groups,
                 self.participants,
+                self.previous_plan,
             ),
         )
 

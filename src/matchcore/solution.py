@@ -241,6 +241,16 @@ class Objective:
     served_priority: float
     continuity: int
     travel_km: float
+    kept: int = 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one request fared against the previous plan (:mod:`matchcore.replan`)."""
+
+    request_id: str
+    status: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -281,6 +291,9 @@ class Solution:
     group_plan
         Open groups, unplaced participants, closed groups and group
         proposals, when the problem has groups (:mod:`matchcore.groups`).
+    changes
+        With a previous plan: every request's change against it
+        (:mod:`matchcore.replan`); else ``None``.
     """
 
     status: Status
@@ -292,10 +305,11 @@ class Solution:
     warnings: tuple[InputWarning, ...] = ()
     signals: Signals | None = None
     group_plan: GroupPlan | None = None
+    changes: tuple[Change, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The solution as JSON-ready data."""
-        out = {
+        """The solution as JSON-ready data (``changes`` only with a previous plan)."""
+        out: dict[str, Any] = {
             "status": self.status.value,
             "assignments": [_assignment_dict(a) for a in self.assignments],
             "unassigned": [_unassigned_dict(u) for u in self.unassigned],
@@ -307,6 +321,8 @@ class Solution:
         }
         if self.signals is not None:
             out["signals"] = self.signals.to_dict()
+        if self.changes is not None:
+            out["changes"] = [asdict(c) for c in self.changes]
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -367,6 +383,7 @@ SOLUTION_FIELDS: tuple[str, ...] = (
     "unplaced",
     "closed_groups",
     "group_proposals",
+    "changes",
 )
 #: The fields a complete solution document must have (``stats`` are informative only).
 REQUIRED_SOLUTION_FIELDS: tuple[str, ...] = (

@@ -61,6 +61,9 @@ class _Model:
     x: list[cp_model.IntVar]
     y: list[cp_model.IntVar]
     s: dict[int, cp_model.IntVar]
+    # Per keepable request (matchcore.replan): true only when its previous
+    # team is chosen and, if timed, it starts at its previous start.
+    k: list[cp_model.IntVar]
 
 
 def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = None) -> PartResult:
@@ -73,28 +76,29 @@ def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = N
     m = _build(part)
     if hint is not None:
         _add_hint(m, part, hint)
-    w_prio, reach = objective.level_weights(
-        objective.most_continuity(part), objective.most_travel(part)
+    w_prio, w_kept, reach = objective.kept_weights(
+        len(m.k), objective.most_continuity(part), objective.most_travel(part)
     )
-    weight = w_prio // reach  # one unit of priority beats all continuity
+    weight = w_prio // reach  # one unit of priority beats all kept and continuity
     if objective.fits(_total(part), w_prio):
-        return _solve_weighted(m, part, settings, weight, reach, hint)
-    return _solve_two_stages(m, part, settings, weight, hint)
+        return _solve_weighted(m, part, settings, (weight, w_kept // reach, reach), hint)
+    return _solve_two_stages(m, part, settings, (weight, w_kept // reach), hint)
 
 
 def _solve_weighted(
     m: _Model,
     part: Part,
     settings: CpSatSettings,
-    weight: int,
-    reach: int,
+    weights: tuple[int, int, int],
     hint: PartResult | None,
 ) -> PartResult:
-    """priority * weight * reach + continuity * reach - distance, in one solve."""
+    """(priority * weight + kept * w_kept + continuity) * reach - distance, in one solve."""
+    weight, w_kept, reach = weights
     pref = part.preferred.tolist()
     coefs = [int(p) * weight * reach for p in part.priority.tolist()]
     coefs += [(reach if pref[p] else 0) - int(d) for p, d in enumerate(part.dist_m.tolist())]
-    m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x], coefs))
+    coefs += [w_kept * reach] * len(m.k)
+    m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x, *m.k], coefs))
     solver = _solver(settings, settings.deadline.remaining())
     status = solver.solve(m.model)
     log.debug(
@@ -106,8 +110,9 @@ def _solve_weighted(
     fallback = _without_plan(status, hint)
     if fallback is not None:
         return fallback
-    # objective + distance = (priority * weight + continuity) * reach, and
-    # continuity < weight, distance < reach: so priority <= (bound + reach - 1) / (weight * reach).
+    # objective + distance = (priority * weight + kept * w_kept + continuity) * reach,
+    # kept * w_kept + continuity < weight, distance < reach:
+    # so priority <= (bound + reach - 1) / (weight * reach).
     bound = math.floor((solver.best_objective_bound + reach - 1 + 1e-6) / (weight * reach))
     found = _extract(m, part, solver, status == cp_model.OPTIMAL, min(bound, _total(part)))
     return better_of(part, found, hint)
@@ -116,8 +121,11 @@ def _solve_weighted(
 def better_of(part: Part, found: PartResult, hint: PartResult | None) -> PartResult:
     """``found``, unless ``hint`` is lexicographically better and ``found`` is not
     proven optimal: then the hint's plan with ``found``'s bound (not optimal)."""
-    key = objective.plan_key
-    if hint is None or found.optimal or key(part, found.chosen) >= key(part, hint.chosen):
+
+    def key(res: PartResult) -> tuple[int, int, int, int]:
+        return objective.plan_key(part, res.chosen, start=res.start)
+
+    if hint is None or found.optimal or key(found) >= key(hint):
         return found
     return PartResult(hint.chosen, hint.start, False, found.bound, hint.engine)
 
@@ -137,12 +145,21 @@ def _without_plan(status: object, hint: PartResult | None) -> PartResult | None:
 
 
 def _solve_two_stages(
-    m: _Model, part: Part, settings: CpSatSettings, weight: int, hint: PartResult | None
+    m: _Model,
+    part: Part,
+    settings: CpSatSettings,
+    weights: tuple[int, int],
+    hint: PartResult | None,
 ) -> PartResult:
-    """Priority with continuity first; then, with that fixed, distance."""
+    """Priority with kept and continuity first; then, with that fixed, distance."""
+    weight, w_kept = weights
     first = cp_model.LinearExpr.weighted_sum(
-        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist())],
-        [*(int(p) * weight for p in part.priority.tolist()), *[1] * int(part.preferred.sum())],
+        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k],
+        [
+            *(int(p) * weight for p in part.priority.tolist()),
+            *[1] * int(part.preferred.sum()),
+            *[w_kept] * len(m.k),
+        ],
     )
     m.model.maximize(first)
 
@@ -270,7 +287,23 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
     for w, items in windows.items():
         if sum(size for size, _ in items) > capacity[w]:
             model.add(sum(size * lit for size, lit in items) <= capacity[w])
-    return _Model(model, x, y, s)
+    return _Model(model, x, y, s, _kept_literals(model, part, x, s))
+
+
+def _kept_literals(
+    model: cp_model.CpModel, part: Part, x: list[cp_model.IntVar], s: dict[int, cp_model.IntVar]
+) -> list[cp_model.IntVar]:
+    """One literal per keepable request, true only when the plan keeps it."""
+    out = []
+    for r in np.flatnonzero(objective.keepable(part)).tolist():
+        k = model.new_bool_var(f"k{r}")
+        for p in range(int(part.pair_ptr[r]), int(part.pair_ptr[r + 1])):
+            if part.keep_pair[p]:
+                model.add_implication(k, x[p])
+        if part.timed[r]:
+            model.add(s[r] == int(part.keep_start[r])).only_enforce_if(k)
+        out.append(k)
+    return out
 
 
 def _start_var(
@@ -331,6 +364,14 @@ def _add_hint(m: _Model, part: Part, result: PartResult) -> None:
     for r, var in m.s.items():
         if result.start[r] != NO_START:
             m.model.add_hint(var, int(result.start[r]))
+    keep = np.flatnonzero(objective.keepable(part)).tolist()
+    for r, var in zip(keep, m.k, strict=True):
+        team = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
+        team = team[part.keep_pair[team]]
+        held = bool(result.chosen[team].all()) and (
+            not part.timed[r] or result.start[r] == part.keep_start[r]
+        )
+        m.model.add_hint(var, held)
 
 
 def _extract(

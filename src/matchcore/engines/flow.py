@@ -18,8 +18,11 @@ budget drops tasks, which others may take. When nothing needs repair, the
 relaxation's optimum is feasible, hence optimal.
 
 The lexicographic objective (:mod:`matchcore.engines.objective`) becomes one
-cost with weights per part: one unit of priority outweighs all continuity,
-and one preferred pair outweighs all distance the part could ever travel.
+cost with weights per part: one unit of priority outweighs all kept
+assignments and continuity, one kept pair (a previous assignment, kept with
+its previous start, which no other block can clash with here) outweighs all
+continuity, and one preferred pair outweighs all distance the part could
+ever travel. A part where a team could be kept goes to CP-SAT.
 Parts share nothing, so per-part weights give each part its own
 lexicographic optimum.
 
@@ -48,6 +51,8 @@ def flow_eligible(part: Part) -> bool:
     """Whether this part goes to the flow engine (see the module docstring)."""
     if part.pinned.any() or (part.timed & (part.need > 1)).any():
         return False
+    if (objective.keepable(part) & (part.need > 1)).any():
+        return False  # kept teams are all or nothing: a per-pair bonus would not rank them
     timed_pairs = part.timed[part.p_req]
     return not (np.bincount(part.p_vol[timed_pairs], minlength=part.n_volunteers) > 1).any()
 
@@ -74,6 +79,11 @@ def solve_flow(parts: list[Part]) -> list[PartResult]:
         start = np.full(part.n_requests, NO_START, dtype=np.int64)
         served_timed = np.flatnonzero(chosen & part.timed[part.p_req])
         start[part.p_req[served_timed]] = part.start_lo[part.start_ptr[served_timed]]
+        if part.keep_pair.size:
+            # A kept pair starts where it did: its volunteer has no other timed
+            # candidate here, and the start lies in the pair's intervals.
+            kept = served_timed[part.keep_pair[served_timed]]
+            start[part.p_req[kept]] = part.keep_start[part.p_req[kept]]
         results.append(PartResult(chosen, start, unit == 1 and complete, relaxed, "min-cost-flow"))
     return results
 
@@ -179,6 +189,9 @@ class _Network:
         p_vol = np.concatenate([p.p_vol + vol_off[k] for k, p in enumerate(parts)])
         dist = np.concatenate([p.dist_m for p in parts]) // unit
         pref = np.concatenate([p.preferred for p in parts]).astype(np.int64)
+        keep = np.concatenate(
+            [p.keep_pair if p.keep_pair.size else np.zeros(p.n_pairs, bool) for p in parts]
+        ).astype(np.int64)
         need = np.concatenate([p.need for p in parts])
         # A team of k: k units of priority/k each, kept whole by the lcm of team sizes.
         lcm = int(np.lcm.reduce(np.unique(need))) if need.size else 1
@@ -194,10 +207,12 @@ class _Network:
         travel_most = np.bincount(req_part, weights=worst, minlength=len(parts)).astype(np.int64)
         pref_pairs = np.minimum(np.bincount(p_req, weights=pref, minlength=total_r), need)
         most_pref = np.bincount(req_part, weights=pref_pairs, minlength=len(parts)).astype(np.int64)
-        w_prio, w_pref = objective.level_weights(most_pref, travel_most)
+        most_keep = np.array([objective.most_kept(p) for p in parts], dtype=np.int64)
+        w_prio, w_keep, w_pref = objective.kept_weights(most_keep, most_pref, travel_most)
 
         req_cost = -prio * w_prio[req_part]
-        pair_cost = dist - pref * w_pref[pair_part]
+        # Kept requests here need one volunteer: a kept pair is a kept assignment.
+        pair_cost = dist - pref * w_pref[pair_part] - keep * w_keep[pair_part]
         magnitude = (
             float(np.abs(req_cost).sum()) + float(np.abs(pair_cost).max(initial=0)) * total_r
         )

@@ -1,5 +1,8 @@
 """Greedy engine: the most urgent request first, the nearest free volunteer.
 
+With a previous plan, the previous assignments that are still feasible are
+booked first (after pins), each with its team at its start, when it fits.
+
 This is what coordinators and listing tools do by hand today. matchcore uses
 it as a hint for CP-SAT on large parts and as a safety net; the benchmarks
 use it as the baseline. It honours every hard rule, so its plan is always
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matchcore.engines import objective
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult, pair_load
@@ -61,11 +65,19 @@ def solve_greedy(
     chosen = np.zeros(part.n_pairs, dtype=bool)
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     n_cand = np.diff(part.pair_ptr)
-    order = np.lexsort((n_cand, -part.priority, ~part.pinned))
+    keep = objective.keepable(part)
+    # Pins first, then previous assignments still feasible (re-planning prefers
+    # to keep them), then by priority.
+    order = np.lexsort((n_cand, -part.priority, ~keep, ~part.pinned))
     for k, r in enumerate(order.tolist()):
         if k % 64 == 0 and deadline is not None and not part.pinned[r] and deadline.expired():
             break
         pairs = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
+        if keep[r] and _keep(part, r, pairs[part.keep_pair[pairs]], diaries, load):
+            chosen[pairs[part.keep_pair[pairs]]] = True
+            if part.timed[r]:
+                start[r] = part.keep_start[r]
+            continue
         if part.pinned[r]:
             pairs = pairs[part.pin_pair[pairs]]
         pairs = pairs[np.lexsort((part.dist_m[pairs], ~part.preferred[pairs]))]
@@ -94,6 +106,28 @@ def solve_greedy(
                 diary.tasks += 1
                 diary.minutes += int(load[p])
     return PartResult(chosen, start, False, int(part.priority.sum()), "greedy")
+
+
+def _keep(part: Part, r: int, team: np.ndarray, diaries: list[_Diary], load: np.ndarray) -> bool:
+    """Book request ``r``'s previous team at its previous start, if it still fits."""
+    for p in team.tolist():
+        v = int(part.p_vol[p])
+        if (
+            diaries[v].tasks >= part.max_tasks[v]
+            or diaries[v].minutes + load[p] > part.max_minutes[v]
+        ):
+            return False
+    dur, s = int(part.duration[r]), int(part.keep_start[r])
+    if part.timed[r] and not all(_fits_at(part, p, s, dur, diaries) for p in team.tolist()):
+        return False
+    for p in team.tolist():
+        diary, t = diaries[int(part.p_vol[p])], int(part.travel[p])
+        if part.timed[r]:
+            diary.book(s - t, s + dur + t, int(load[p]))
+        else:
+            diary.tasks += 1
+            diary.minutes += int(load[p])
+    return True
 
 
 def _team(

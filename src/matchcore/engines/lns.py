@@ -65,6 +65,18 @@ I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
 
 
+def _kept_requests(part: Part, plan: PartResult) -> BOOL:
+    """Per local request: the plan keeps its previous assignment."""
+    out = np.zeros(part.n_requests, dtype=bool)
+    for r in np.flatnonzero(objective.keepable(part)).tolist():
+        team = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
+        team = team[part.keep_pair[team]]
+        out[r] = bool(plan.chosen[team].all()) and (
+            not part.timed[r] or plan.start[r] == part.keep_start[r]
+        )
+    return out
+
+
 def use_lns(part: Part, params: SolveParams = DEFAULT_PARAMS) -> bool:
     """Whether ``part`` is too large for the exact model in a time budget (measured).
 
@@ -151,6 +163,9 @@ class _Search:
         n_r, n_v = part.n_requests, part.n_volunteers
         self.served = np.zeros(n_r, dtype=bool)
         self.served[part.p_req[self.chosen]] = True
+        # Pins, and previous assignments the start plan keeps, never move:
+        # re-planning prefers kept (the start, greedy, books them first).
+        self.fixed = part.pinned | _kept_requests(part, start)
         # Pairs by volunteer, in CSR form.
         self.vol_pairs = np.argsort(part.p_vol, kind="stable").astype(np.int64)
         self.vol_ptr = np.concatenate(([0], np.cumsum(np.bincount(part.p_vol, minlength=n_v))))
@@ -183,7 +198,7 @@ class _Search:
     def served_priority(self) -> int:
         return int(self.part.priority[self.served].sum())
 
-    def _key(self, pairs: I64, chosen: BOOL) -> tuple[int, int, int]:
+    def _key(self, pairs: I64, chosen: BOOL) -> tuple[int, int, int, int]:
         """The objective's levels of the plan ``chosen`` over ``pairs``."""
         return objective.plan_key(self.part, chosen, pairs)
 
@@ -212,8 +227,8 @@ class _Search:
             self.iterations += 1
             if status == cp_model.OPTIMAL:
                 self.proved += 1
-                if whole:
-                    return True
+                if whole and not objective.keepable(part).any():
+                    return True  # the sub-model has no kept level: no proof with one
                 self.size = min(self.size * 1.1, lp.max_size, max(part.n_volunteers, 1))
                 self.sub_limit = max(self.sub_limit * 0.9, lp.min_sub_limit)
             else:
@@ -224,12 +239,12 @@ class _Search:
 
     def _neighbourhood(self, servable: BOOL) -> _Hood | None:
         part, rng, lp = self.part, self.rng, self.lp
-        unserved = np.flatnonzero(servable & ~self.served & ~part.pinned)
+        unserved = np.flatnonzero(servable & ~self.served & ~self.fixed)
         if unserved.size and rng.random() < lp.unserved_seed:
             weight = part.priority[unserved].astype(np.float64) ** lp.seed_power
             seed = int(rng.choice(unserved, p=weight / weight.sum()))
         else:
-            movable = np.flatnonzero(~part.pinned)
+            movable = np.flatnonzero(~self.fixed)
             if movable.size == 0:
                 return None
             seed = int(movable[rng.integers(movable.size)])
@@ -267,7 +282,7 @@ class _Search:
         vp = self.vol_pairs[csr_rows(self.vol_ptr, volunteers)]
         vp = vp[in_span_pair[vp]]
         cand_r = np.unique(part.p_req[vp])
-        cand_r = cand_r[~part.pinned[cand_r]]
+        cand_r = cand_r[~self.fixed[cand_r]]
         outside_use = self.chosen & ~vol_in[part.p_vol]
         blocked = np.zeros(part.n_requests, dtype=bool)
         blocked[part.p_req[outside_use]] = True

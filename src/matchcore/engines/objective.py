@@ -6,15 +6,17 @@ they differ, levels in this order:
 1. ``priority``: the served requests' priority (scaled integers), plus, when
    the problem has groups, each placed participant's group ``priority``;
    more is better;
-2. ``continuity``: preferred pairs used, plus participants placed on their
+2. ``kept``: previous assignments kept (same request, same volunteers, same
+   start; :mod:`matchcore.replan`), more is better; 0 without a previous plan;
+3. ``continuity``: preferred pairs used, plus participants placed on their
    first-choice topic; more is better;
-3. ``travel``: metres travelled one way by every used pair, plus, per
+4. ``travel``: metres travelled one way by every used pair, plus, per
    session, every facilitator's and participant's one-way metres to their
    group; less is better.
 
-Groups enter the same three levels (:func:`group_weights`), so a week's tasks
-and its groups are one plan with one order: a placed participant weighs as
-much as a served request of the same priority.
+Groups enter the priority, continuity and travel levels (:func:`group_weights`),
+so a week's tasks and its groups are one plan with one order: a placed
+participant weighs as much as a served request of the same priority.
 
 Engines that need one number (the min-cost flow, CP-SAT's weighted
 objective, the LNS sub-model, pricing) use weights that cannot trade: one
@@ -24,7 +26,9 @@ unit of a level outweighs everything all lower levels can ever add,
 * ``w_prio = (most_continuity + 1) * w_pref`` (one unit of priority beats
   all continuity and travel),
 
-see :func:`level_weights`; they are exact while ``most_priority * w_prio``
+see :func:`level_weights`; with kept assignments (:func:`kept_weights`)
+``w_kept = (most_continuity + 1) * w_pref`` and
+``w_prio = (most_kept + 1) * w_kept``; they are exact while ``most_priority * w_prio``
 stays below :data:`OBJECTIVE_LIMIT` (:func:`fits`), else an engine coarsens
 travel (metres in units of 10, 100, ...) or solves the levels in stages.
 Relaxations bound the first level only (:mod:`matchcore.engines.relaxation`).
@@ -46,7 +50,7 @@ from matchcore.tasks.parts import Part
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
 
-LEVELS = ("priority", "continuity", "travel")
+LEVELS = ("priority", "kept", "continuity", "travel")
 """The levels, most important first."""
 
 OBJECTIVE_LIMIT = 2.0**50
@@ -65,6 +69,44 @@ def level_weights(most_continuity: Num, most_travel: Num) -> tuple[Num, Num]:
     """
     w_pref = most_travel + 1
     return (most_continuity + 1) * w_pref, w_pref
+
+
+def kept_weights(most_kept: Num, most_continuity: Num, most_travel: Num) -> tuple[Num, Num, Num]:
+    """``(w_prio, w_kept, w_pref)``: :func:`level_weights` with the kept level
+    between priority and continuity (``most_kept`` kept assignments at most)."""
+    w_kept, w_pref = level_weights(most_continuity, most_travel)
+    return (most_kept + 1) * w_kept, w_kept, w_pref
+
+
+def keepable(part: Part) -> BOOL:
+    """Per local request: a still-feasible previous assignment could be kept
+    (its whole team is among the part's pairs)."""
+    if part.keep_pair.size == 0:
+        return np.zeros(part.n_requests, dtype=bool)
+    count = np.bincount(part.p_req[part.keep_pair], minlength=part.n_requests)
+    return np.asarray((count == part.need) & (count > 0), dtype=bool)
+
+
+def most_kept(part: Part) -> int:
+    """The most previous assignments any plan of ``part`` can keep."""
+    return int(keepable(part).sum())
+
+
+def kept(part: Part, chosen: BOOL, start: I64 | None = None, pairs: I64 | None = None) -> int:
+    """Previous assignments the plan keeps: its whole previous team chosen and,
+    for a timed request, its previous start (without ``start``: the team alone).
+
+    ``chosen`` is per local pair of ``part``, or per entry of ``pairs``.
+    """
+    if part.keep_pair.size == 0:
+        return 0
+    used = np.flatnonzero(chosen) if pairs is None else pairs[chosen]
+    used = used[part.keep_pair[used]]
+    count = np.bincount(part.p_req[used], minlength=part.n_requests)
+    ok = keepable(part) & (count == part.need)
+    if start is not None:
+        ok &= ~part.timed | (start == part.keep_start)
+    return int(ok.sum())
 
 
 def fits(most_priority: float, w_prio: float) -> bool:
@@ -90,15 +132,19 @@ def most_travel(part: Part, pairs: I64 | None = None, unit: int = 1) -> int:
     return int((worst[reqs] * part.need[reqs]).sum())
 
 
-def plan_key(part: Part, chosen: BOOL, pairs: I64 | None = None) -> tuple[int, int, int]:
+def plan_key(
+    part: Part, chosen: BOOL, pairs: I64 | None = None, start: I64 | None = None
+) -> tuple[int, int, int, int]:
     """The plan's value per level, comparable as a tuple (larger is better).
 
-    ``chosen`` is per local pair of ``part``, or per entry of ``pairs`` when given.
+    ``chosen`` is per local pair of ``part``, or per entry of ``pairs`` when
+    given; ``start`` per local request (see :func:`kept`).
     """
     used = np.flatnonzero(chosen) if pairs is None else pairs[chosen]
     served = np.unique(part.p_req[used])
     return (
         int(part.priority[served].sum()),
+        kept(part, chosen, start, pairs),
         int(part.preferred[used].sum()),
         -int(part.dist_m[used].sum()),
     )

@@ -42,7 +42,7 @@ from matchcore.problem import (
 
 _TOP = {
     "version", "volunteers", "requests", "assignments", "options", "directory", "groups",
-    "participants",
+    "participants", "previous_plan",
 }  # fmt: skip
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
@@ -59,7 +59,7 @@ _REQUEST = {
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
     "time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers",
-    "timezone", "horizon", "referral_max_km",
+    "timezone", "horizon", "referral_max_km", "replan",
 }  # fmt: skip
 _WINDOW = {"start", "end"}
 _LOCATION = {"lat", "lon"}
@@ -146,6 +146,9 @@ class _Reader:
 
             with errs.catching():
                 directory = read_directory(top["directory"], ("directory",))
+        previous = None
+        if "previous_plan" in top:
+            previous = self.previous_plan(top["previous_plan"])
         self.raise_in_document_order()
         return Problem(
             tuple(v for v in volunteers if v is not None),
@@ -155,7 +158,31 @@ class _Reader:
             directory,
             groups,
             participants,
+            previous,
         )
+
+    def previous_plan(self, value: Any) -> tuple[PinnedAssignment, ...]:
+        """The assignments of a v1 solution document given as ``previous_plan``.
+
+        Only ``request_id``, ``volunteer_ids`` and ``start`` of each assignment
+        are read; the solution's other fields (objective, explanations, ...)
+        are the earlier plan's own and are ignored. Ids need not exist any more.
+        """
+        path: j.Path = ("previous_plan",)
+        out: list[PinnedAssignment] = []
+        with self.errors.catching():
+            if not isinstance(value, dict):
+                raise ProblemError(path, f"must be a solution object, not {j.json_type(value)}")
+            items = j.read_list(j.require(value, "assignments", path), (*path, "assignments"))
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    item = {
+                        k: item[k] for k in ("request_id", "volunteer_ids", "start") if k in item
+                    }
+                pin = self.pin(item, (*path, "assignments", i))
+                if pin is not None:
+                    out.append(pin)
+        return tuple(out)
 
     def raise_in_document_order(self) -> None:
         """Raise the errors (if any) by item: volunteers, requests, assignments, options.
@@ -584,8 +611,25 @@ class _Reader:
         if "horizon" in obj:
             with errs.catching():
                 kw["horizon"] = self.window(obj["horizon"], ("horizon",))
+        if "replan" in obj:
+            with errs.catching():
+                kw["replan"] = j.read_string(obj["replan"], ("replan",))
         errs.raise_if_any()
         return Options(**kw)
+
+
+def read_previous_plan(data: Any, zone: ZoneInfo | None = None) -> tuple[PinnedAssignment, ...]:
+    """The assignments of a solution document, as a problem's ``previous_plan``.
+
+    Date-times without an offset are read in ``zone``. Raises a
+    :class:`~matchcore.errors.ProblemError` naming the place (under
+    ``previous_plan``) when the document is not a solution's shape.
+    """
+    reader = _Reader()
+    reader.zone = zone
+    plan = reader.previous_plan(data)
+    reader.errors.raise_if_any()
+    return plan
 
 
 def _placeholder_id(fields: dict[str, Any], path: j.Path) -> str:
@@ -657,6 +701,10 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     if problem.directory is not None:
         out["directory"] = problem.directory.to_native()
     out.update(groups_to_dict(problem))
+    if opt.replan != "optimize":
+        out["options"]["replan"] = opt.replan
+    if problem.previous_plan is not None:
+        out["previous_plan"] = {"assignments": [_pin_dict(p) for p in problem.previous_plan]}
     return out
 
 

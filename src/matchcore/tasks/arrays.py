@@ -72,6 +72,10 @@ class TaskArrays:
     ``creds`` holds the credentials requests require (``None`` when none
     does); pairs that fail that stage are in ``ex_key`` and ``excluded`` too,
     so that every later stage sees them gone (:class:`CredentialArrays`).
+
+    ``keep_pair`` (per pair) and
+    ``keep_start`` (per request) mark still-feasible previous assignments
+    (:meth:`with_keep`); empty without a previous plan.
     """
 
     n_v: int
@@ -108,6 +112,8 @@ class TaskArrays:
     pin_start: I64
     pin_pair: BOOL = field(default_factory=_empty_bool)
     creds: CredentialArrays | None = None
+    keep_pair: BOOL = field(default_factory=_empty_bool)
+    keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -116,6 +122,11 @@ class TaskArrays:
     def with_pins(self, pin_pair: BOOL) -> TaskArrays:
         """The same arrays with ``pin_pair`` for another candidate graph."""
         return dataclasses.replace(self, pin_pair=pin_pair)
+
+    def with_keep(self, keep_pair: BOOL, keep_start: I64) -> TaskArrays:
+        """The same arrays with the still-feasible previous assignments
+        (:func:`matchcore.replan.assess`) for the same candidate graph."""
+        return dataclasses.replace(self, keep_pair=keep_pair, keep_start=keep_start)
 
 
 def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskArrays:

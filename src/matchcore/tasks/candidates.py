@@ -18,8 +18,8 @@ skills, languages and exclusions are checked before any distance.
 Memory stays bounded however dense the cities: when the valid pairs would
 exceed ``CandidateParams.prune_above_pairs`` (:mod:`matchcore.params`), each
 request keeps only its ``keep_nearest`` nearest valid pairs (preferred and
-pinned pairs always stay). The funnel still counts every pair, so the
-reasons stay exact, and :class:`Candidates` records how many pairs each
+pinned pairs and the pairs of a previous plan always stay). The funnel still
+counts every pair, so the reasons stay exact, and :class:`Candidates` records how many pairs each
 request lost. A pruned graph
 is no proof of anything by itself: :mod:`matchcore.tasks.pricing` re-establishes
 optimality for the full graph by pricing the pruned pairs.
@@ -141,7 +141,9 @@ def build_candidates(
         funnel[:, 3] = np.bincount(req, minlength=n_r)
         limits = _limit_counts(arr, req, vol, arr.travel(vol, dist))
     else:
-        keys = np.union1d(arr.preferred.key, _pin_keys(problem))
+        keys = np.union1d(
+            arr.preferred.key, np.union1d(_pin_keys(problem), _previous_keys(problem))
+        )
         sel = _stream_select(arr, PairSet(keys // max(n_v, 1), keys % max(n_v, 1), n_r, n_v), cp)
         req, vol, dist = sel.req, sel.vol, sel.dist
         funnel[:, 3] = sel.in_range
@@ -246,6 +248,20 @@ def add_pairs(cand: Candidates, arr: TaskArrays, req: I64, vol: I64, dist: F64) 
 
 
 # -- stage 2 -----------------------------------------------------------------------
+
+
+def _previous_keys(problem: Problem) -> I64:
+    """Keys of the pairs of a previous plan whose request and volunteer are still
+    there: kept through pruning like pins, so that keeping them stays possible."""
+    n_v = len(problem.volunteers)
+    keys = [
+        problem.request_index[prev.request_id] * n_v + problem.volunteer_index[vid]
+        for prev in problem.previous_plan or ()
+        if prev.request_id in problem.request_index
+        for vid in prev.volunteer_ids
+        if vid in problem.volunteer_index
+    ]
+    return np.unique(np.array(keys, dtype=np.int64))
 
 
 def _pin_keys(problem: Problem) -> I64:

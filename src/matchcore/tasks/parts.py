@@ -8,7 +8,8 @@ ints, so it pickles cheaply to another process; no OR-Tools object crosses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +61,10 @@ class Part:
     pin_start: I64
     max_tasks: I64
     max_minutes: I64
+    # Re-planning (matchcore.replan): pairs of still-feasible previous
+    # assignments, and their start per local request (NO_START: none/untimed).
+    keep_pair: BOOL = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_requests(self) -> int:
@@ -172,7 +177,15 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         pin_start=arrays.pin_start[requests],
         max_tasks=arrays.max_tasks[volunteers],
         max_minutes=arrays.max_minutes[volunteers],
+        **_keep_fields(arrays, pairs, requests),
     )
+
+
+def _keep_fields(arrays: TaskArrays, pairs: I64, requests: I64) -> dict[str, NDArray[Any]]:
+    """The part's re-planning arrays; none without a previous plan."""
+    if not arrays.keep_pair.any():
+        return {}
+    return {"keep_pair": arrays.keep_pair[pairs], "keep_start": arrays.keep_start[requests]}
 
 
 def pair_load(part: Part) -> I64:

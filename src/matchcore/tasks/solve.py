@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from matchcore import replan
 from matchcore.engines.cpsat import (
     CpSatSettings,
     NoSolutionInTimeError,
@@ -113,7 +114,12 @@ def solve(
     deadline = Deadline.after(budget)
     phases: dict[str, float] = {}
 
+    if problem.previous_plan is not None and problem.options.replan == "freeze":
+        problem = _frozen(problem, params)
     cand, arrays = prepare(problem, params)
+    assessment = None
+    if problem.previous_plan is not None:  # for the changes, against the final candidates
+        assessment = replan.assess(problem, cand)
     phases["candidates"] = time.perf_counter() - started
     log.info("candidates: %d pairs for %d requests", cand.n_pairs, len(problem.requests))
 
@@ -183,7 +189,16 @@ def solve(
     )
     if groups is not None:
         solution = _with_groups(problem, solution, groups)
-    return finish_solution(problem, solution)  # warnings, and times in options.timezone
+    solution = finish_solution(problem, solution)  # warnings, and times in options.timezone
+    if assessment is not None:
+        solution = replan.with_changes(problem, solution, assessment)
+    return solution
+
+
+def _frozen(problem: Problem, params: SolveParams) -> Problem:
+    """``problem`` with every still-feasible previous assignment pinned ("freeze")."""
+    cand = build_candidates(problem, task_arrays(problem, params), params)
+    return replan.frozen(problem, replan.assess(problem, cand))
 
 
 _SOLVE = solve  # the real one, also when a test swaps ``solve`` for a spy
@@ -224,7 +239,11 @@ def prepare(
     """
     arrays = task_arrays(problem, params)
     cand = build_candidates(problem, arrays, params)
-    return cand, check_pins(problem, cand, arrays)
+    arrays = check_pins(problem, cand, arrays)
+    if problem.previous_plan is not None:
+        keep = replan.assess(problem, cand)
+        arrays = arrays.with_keep(keep.keep_pair, keep.keep_start)
+    return cand, arrays
 
 
 def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:

@@ -10,7 +10,8 @@ own starts:
        their latest possible start (then earliest, then their index in the
        problem); each takes the earliest minute at which every volunteer of
        its team can be there (their start intervals, travel included)
-       without overlapping a block already placed. A pinned start stays.
+       without overlapping a block already placed. A pinned start stays,
+       and so does the start of a kept previous assignment.
     2. If that order leaves some request without a start: the starts that
        minimise the sum of the start minutes, found by CP-SAT on a model of
        the starts alone (the assignment fixed) with one search worker, the
@@ -33,6 +34,7 @@ the blocks already placed (steps 1 and 3) or by CP-SAT's no-overlap (step 2).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,6 +42,7 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
+from matchcore.engines import objective
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult
@@ -60,6 +63,7 @@ def canonical_starts(
     (it is not reproducible anyway, and the time is gone)."""
     if not result.optimal:
         return result
+    part = _kept_starts_pinned(part, result)
     chosen = result.chosen
     served_pairs = np.flatnonzero(chosen)
     if served_pairs.size == 0 or not part.timed.any():
@@ -85,6 +89,20 @@ def canonical_starts(
     for r, s in starts.items():
         start[r] = s
     return PartResult(chosen, start, result.optimal, result.bound, result.engine)
+
+
+def _kept_starts_pinned(part: Part, result: PartResult) -> Part:
+    """``part`` with the start of every kept previous assignment fixed like a pin:
+    a kept assignment keeps its start (it is a level of the objective)."""
+    keep = objective.keepable(part) & part.timed
+    if not keep.any():
+        return part
+    pin_start = part.pin_start.copy()
+    for r in np.flatnonzero(keep & (result.start == part.keep_start)).tolist():
+        team = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
+        if result.chosen[team[part.keep_pair[team]]].all():
+            pin_start[r] = part.keep_start[r]
+    return dataclasses.replace(part, pin_start=pin_start)
 
 
 def _latest(intervals: list[Interval]) -> int:
