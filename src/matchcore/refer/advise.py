@@ -55,10 +55,7 @@ def solve_and_annotate(
     deadline = started + time_limit_s
     matched = _without_referred(problem)
     share = time_limit_s * (1 - ADVICE_SHARE) if advise else time_limit_s
-    if matched.requests:
-        solution = plan(matched, time_limit_s=share, executor=executor, advise=False)
-    else:
-        solution = _empty_plan(problem)
+    solution = plan(matched, time_limit_s=share, executor=executor, advise=False)
     solution = _with_referred(problem, solution)
     if not advise:
         return solution
@@ -174,12 +171,6 @@ def _served_only(solution: Solution, matched: Problem) -> Solution:
         solution,
         unassigned=tuple(u for u in solution.unassigned if u.request_id in matched.request_index),
     )
-
-
-def _empty_plan(problem: Problem) -> Solution:
-    from matchcore.solution import Objective, Status
-
-    return Solution(Status.OPTIMAL, (), (), Objective(0, 0.0, 0, 0.0), 0.0)
 
 
 __all__ = ["ADVICE_SHARE", "Funnel", "annotate", "solve_and_annotate"]
