@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBLEM_FILES = sorted(
     [
         *(ROOT / "examples").glob("*.json"),
+        ROOT / "examples" / "refer" / "west-flemish-week.json",
         *(ROOT / "src" / "matchcore" / "data").glob("*.json"),
         ROOT / "service" / "example_problem.json",
     ]
