@@ -114,9 +114,9 @@ def annotate(
         if req.themes:
             refs = referrals_for(directory or Directory(), req, max_km)
         unassigned.append(replace(u, referrals=refs))
-    notes: list[str] = [
-        "near misses do not renew credentials: the problem format has no credentials yet"
-    ]
+    notes: list[str] = []
+    if any(problem.requests[problem.request_index[u.request_id]].credentials for u in unassigned):
+        notes.append("near misses do not yet suggest renewing a credential")
     gaps: tuple[ZorgpadGap, ...] = ()
     if directory is not None:
         gaps = zorgpad_gaps(problem, directory)
