@@ -181,8 +181,24 @@ class Credential:
         return normal_term(self.name)
 
 
+class _Spelled:
+    """Skills and languages kept as comparison keys, with the input's spelling beside them."""
+
+    spelling: Mapping[str, str]
+
+    def as_written(self, key: str) -> str:
+        """The input's spelling of a skill or language key."""
+        return self.spelling.get(key, key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a read-only mapping does not pickle: hand the fields over with a plain dict
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__}  # type: ignore[attr-defined]
+        state["spelling"] = dict(self.spelling)
+        return (_rebuild, (type(self), state))
+
+
 @dataclass(frozen=True)
-class Volunteer:
+class Volunteer(_Spelled):
     """Someone who can help, where they live and what they can do.
 
     ``availability`` of ``None`` means available at any time; an empty tuple
@@ -234,19 +250,9 @@ class Volunteer:
                 errors.add(ProblemError((name,), "must be 0 or more"))
         errors.raise_if_any()
 
-    def as_written(self, key: str) -> str:
-        """The input's spelling of a skill or language key."""
-        return self.spelling.get(key, key)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # a read-only mapping does not pickle: hand the fields over with a plain dict
-        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
-        state["spelling"] = dict(self.spelling)
-        return (_rebuild, (Volunteer, state))
-
 
 @dataclass(frozen=True)
-class Request:
+class Request(_Spelled):
     """A help request from a client.
 
     ``window`` of ``None`` means the request has no time constraint: it gets
@@ -325,15 +331,6 @@ class Request:
                 )
             )
         errors.raise_if_any()
-
-    def as_written(self, key: str) -> str:
-        """The input's spelling of a skill or language key."""
-        return self.spelling.get(key, key)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
-        state["spelling"] = dict(self.spelling)
-        return (_rebuild, (Request, state))
 
     @property
     def earliest_start_minute(self) -> int:
