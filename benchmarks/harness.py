@@ -31,14 +31,22 @@ from typing import Any
 import psutil
 
 from benchmarks.families import SIZE_ORDER, Family, families_for, problem_from_spec
-from benchmarks.peers import NOT_APPLICABLE, PEERS, SKIPPED, static_not_applicable
+from benchmarks.peers import (
+    NOT_APPLICABLE,
+    PEERS,
+    RELAXATION,
+    SKIPPED,
+    static_not_applicable,
+)
 from benchmarks.report import write_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results"
 # Per size: the time limit every peer gets (seconds), unless --time-limit is given.
 DEFAULT_TIME_LIMITS = {"T": 5.0, "N": 10.0, "S": 30.0, "M": 60.0, "L": 120.0}
-BASELINES = ("greedy", "flow", "cpsat", "scipy")
+BASELINES = ("greedy", "flow", "flow-relaxed", "cpsat", "scipy", "mip")  # on the shared graph
+# Families above: matchcore's own limit; a --time-limit overrides both.
+DEFAULT_TIME_LIMITS["G"] = 60.0
 
 
 @dataclass(frozen=True)
@@ -53,18 +61,22 @@ class Config:
     timeout: float | None
     cpsat_max_pairs: int
     scipy_max_edges: int
+    mip_max_pairs: int
     seed: int
     verbose: bool
     keep_work: Path | None
 
-    def limit_for(self, size: str) -> float:
-        return self.time_limit if self.time_limit is not None else DEFAULT_TIME_LIMITS[size]
+    def limit_for(self, family: Family) -> float:
+        if self.time_limit is not None:
+            return self.time_limit
+        own = family.time_limit_s
+        return own if own is not None else DEFAULT_TIME_LIMITS[family.size]
 
-    def timeout_for(self, size: str) -> float:
+    def timeout_for(self, family: Family) -> float:
         # Model building and explaining come on top of the solve budget.
         if self.timeout is not None:
             return self.timeout
-        return 2 * self.limit_for(size) + 120.0
+        return 2 * self.limit_for(family) + 120.0
 
 
 @dataclass
@@ -135,7 +147,7 @@ class FamilyRun:
         self.spec_path = work / f"{family.name}.spec.json"
         self.graph_path = work / f"{family.name}.graph.npz"
         self.log_path = work / f"{family.name}.log"
-        self.limit = cfg.limit_for(family.size)
+        self.limit = cfg.limit_for(family)
 
     def say(self, text: str) -> None:
         print(f"[{self.family.name}] {text}", file=sys.stderr, flush=True)
@@ -148,8 +160,10 @@ class FamilyRun:
         problem = problem_from_spec(spec)
         gen_s = time.perf_counter() - tick
         teams = sum(r.volunteers_needed > 1 for r in problem.requests)
+        groups = f", {len(problem.groups)} groups x {len(problem.participants)} participants"
         self.say(
-            f"{len(problem.volunteers)} volunteers x {len(problem.requests)} requests, "
+            f"{len(problem.volunteers)} volunteers x {len(problem.requests)} requests"
+            f"{groups if problem.groups else ''}, "
             f"{fam.timing}, {teams} team requests (generated in {gen_s:.1f} s); "
             f"time limit {self.limit:g} s"
         )
@@ -166,6 +180,10 @@ class FamilyRun:
                 "region": fam.region,
                 "timed": fam.timing == "timed",
                 "team_requests": teams,
+                "minute_budgets": sum(v.max_minutes is not None for v in problem.volunteers),
+                "task_limits": sum(v.max_tasks is not None for v in problem.volunteers),
+                "groups": len(problem.groups),
+                "participants": len(problem.participants),
                 "generate_s": round(gen_s, 3),
             },
             "time_limit_s": self.limit,
@@ -211,8 +229,9 @@ class FamilyRun:
             "--time-limit", str(self.limit),
             "--cpsat-max-pairs", str(self.cfg.cpsat_max_pairs),
             "--scipy-max-edges", str(self.cfg.scipy_max_edges),
+            "--mip-max-pairs", str(self.cfg.mip_max_pairs),
         ]  # fmt: skip
-        if peer != "matchcore":
+        if peer in BASELINES or peer == "graph":
             cmd += ["--graph", str(self.graph_path)]
         if self.cfg.verbose:
             cmd.append("--verbose")
@@ -222,7 +241,7 @@ class FamilyRun:
         out = self.work / f"{self.family.name}.graph.json"
         proc = run_watched(
             self.command("graph", out),
-            timeout_s=self.cfg.timeout_for(self.family.size),
+            timeout_s=self.cfg.timeout_for(self.family),
             mem_limit_mb=self.cfg.mem_limit_gb * 1024,
             log_path=self.log_path,
         )
@@ -256,7 +275,7 @@ class FamilyRun:
             out = self.work / f"{self.family.name}.{peer}.{k}.json"
             proc = run_watched(
                 self.command(peer, out),
-                timeout_s=self.cfg.timeout_for(self.family.size),
+                timeout_s=self.cfg.timeout_for(self.family),
                 mem_limit_mb=self.cfg.mem_limit_gb * 1024,
                 log_path=self.log_path,
             )
@@ -295,6 +314,17 @@ class FamilyRun:
                     violations=len(report.violations),
                     violation_examples=[str(v) for v in report.violations[:5]],
                     check_s=round(time.perf_counter() - tick, 3),
+                )
+                if problem.groups:
+                    run["groups"] = group_figures(problem, solution)
+                    # the objective's first level: tasks' priority and the groups' together
+                    run["priority"] = obj.served_priority + run["groups"]["group_priority"]
+            elif run["status"] == RELAXATION:
+                extra = run["extra"]
+                run.update(
+                    relaxed_served=extra.get("relaxed_served"),
+                    relaxed_priority=extra.get("relaxed_priority"),
+                    relaxed_travel_km=extra.get("relaxed_travel_km"),
                 )
             elif run["status"] not in (NOT_APPLICABLE, SKIPPED, "error", "memory"):
                 run.update(served=0, priority=0.0, continuity=0, travel_km=0.0)
@@ -348,7 +378,7 @@ def _core_times(run: dict[str, Any], graph: dict[str, Any] | None) -> None:
     phases = run.get("phases") or {}
     if run["status"] in (NOT_APPLICABLE, SKIPPED, "error", "memory", "timeout"):
         return
-    if run["peer"] == "matchcore":
+    if run["peer"] not in BASELINES:  # from the problem, its own candidates included
         run["core_s"] = run.get("wall_s")
         run["e2e_s"] = run.get("wall_s")
         return
@@ -386,8 +416,15 @@ def _failure(proc: ProcessResult, cfg: Config) -> str:
 
 def _line(run: dict[str, Any]) -> str:
     text = f"{run['peer']}: {run['status']}"
-    if run.get("served") is not None:
+    if run.get("groups"):
+        g = run["groups"]
+        text += (
+            f", placed {g['placed']} in {g['open_groups']} groups (priority {run['priority']:g})"
+        )
+    elif run.get("served") is not None:
         text += f", served {run['served']} (priority {run['priority']:g})"
+    if run.get("relaxed_priority") is not None:
+        text += f", relaxed optimum: priority {run['relaxed_priority']:g}"
     if run.get("violations"):
         text += f", {run['violations']} VIOLATIONS"
     if run.get("wall_s") is not None:
@@ -409,44 +446,99 @@ PROVING = ("optimal", "feasible")
 
 
 def derive(record: dict[str, Any]) -> None:
-    """Best proven bound, gaps, and ratios against flow and greedy."""
+    """Best proven bound, gaps, and ratios against flow and greedy.
+
+    Bounds come from proving peers (matchcore, CP-SAT, the MIP, the exact
+    flows) and from the relaxed flow, whose optimum bounds the real one.
+    The speed reference is the plain flow's core time, or, where the plain
+    flow refuses the problem, the relaxed flow's (``flow_reference``).
+    Groups families have no bound (matchcore's bound covers tasks only).
+    """
     runs = {r["peer"]: r for r in record["runs"]}
     bounds = []
     for r in record["runs"]:
-        if (
-            r.get("status") in PROVING
-            and r.get("bound_own") is not None
-            and not r.get("violations")
-        ):
+        proving = r.get("status") in PROVING and not r.get("violations")
+        if (proving or r.get("status") == RELAXATION) and r.get("bound_own") is not None:
             bounds.append((float(r["bound_own"]), r["peer"]))
+    if record.get("kind") == "groups":
+        bounds = []
     # The tightest proven bound; on a tie, matchcore's own.
     best = min(bounds, key=lambda b: (b[0], b[1] != "matchcore")) if bounds else None
     record["bound"] = best[0] if best else None
     record["bound_source"] = best[1] if best else None
     mc = runs.get("matchcore", {})
-    record["bound_matchcore"] = mc.get("bound_own")
-    flow, greedy = runs.get("flow", {}), runs.get("greedy", {})
-    flow_core = flow.get("core_s") if flow.get("status") in PROVING else None
+    record["bound_matchcore"] = None if record.get("kind") == "groups" else mc.get("bound_own")
+    flow, relaxed = runs.get("flow", {}), runs.get("flow-relaxed", {})
+    greedy = runs.get("greedy", {}) if runs.get("greedy", {}).get("priority") else {}
+    greedy = greedy or runs.get("group-greedy", {})
+    flow_core, record["flow_reference"] = None, None
+    if flow.get("status") in PROVING and flow.get("core_s"):
+        flow_core, record["flow_reference"] = flow["core_s"], "flow"
+    elif relaxed.get("status") == RELAXATION and relaxed.get("core_s"):
+        flow_core, record["flow_reference"] = relaxed["core_s"], "flow-relaxed"
     for r in record["runs"]:
         if r.get("served"):
             r["km_per_served"] = round(r["travel_km"] / r["served"], 4)
     issues = []
     for r in record["runs"]:
+        if flow_core and r.get("e2e_s") and r.get("status") not in (NOT_APPLICABLE, SKIPPED):
+            r["time_vs_flow"] = round(r["e2e_s"] / flow_core, 3)
         prio = r.get("priority")
         if prio is None:
             continue
         if record["bound"]:
             r["gap_pct"] = round(100.0 * (record["bound"] - prio) / record["bound"], 4)
-        if flow_core and r.get("e2e_s"):
-            r["time_vs_flow"] = round(r["e2e_s"] / flow_core, 3)
         if greedy.get("priority"):
             r["priority_vs_greedy"] = round(prio / greedy["priority"], 5)
         if greedy.get("km_per_served") and r.get("km_per_served"):
             r["km_per_served_vs_greedy"] = round(r["km_per_served"] / greedy["km_per_served"], 4)
-        own = mc.get("bound_own")
-        if own is not None and prio > own + 1e-6 and not r.get("violations"):
-            issues.append(f"{r['peer']} serves priority {prio:g} above matchcore's bound {own:g}")
+        if r.get("violations"):
+            continue
+        for value, source in bounds:
+            if prio > value + 1e-6:
+                issues.append(
+                    f"{r['peer']} serves priority {prio:g} above {source}'s bound {value:g}"
+                )
     record["consistency_issues"] = issues
+
+
+def group_figures(problem: Any, solution: dict[str, Any]) -> dict[str, Any]:
+    """The groups side of a checked plan, recomputed from the document and the problem:
+    open groups, placed participants, group priority, first-choice placements, and
+    one-way km from home to the group (great circle, per person, not per session)."""
+    from geopy.distance import great_circle
+
+    groups = {g.id: g for g in problem.groups}
+    people = {p.id: p for p in problem.participants}
+    vols = {v.id: v for v in problem.volunteers}
+    placed: set[str] = set()
+    priority = first = 0.0
+    p_km = f_km = 0.0
+    opened = 0
+    for item in solution.get("groups") or []:
+        group = groups[item["group_id"]]
+        opened += 1
+        here = (group.location.lat, group.location.lon)
+        for pid in item["participants"]:
+            person = people[pid]
+            placed.add(pid)
+            priority += group.priority
+            first += person.topics[0] == group.topic
+            p_km += great_circle((person.location.lat, person.location.lon), here).km
+        for vid in item["facilitators"]:
+            vol = vols[vid]
+            f_km += great_circle((vol.location.lat, vol.location.lon), here).km
+    return {
+        "open_groups": opened,
+        "closed_groups": len(problem.groups) - opened,
+        "placed": len(placed),
+        "unplaced": len(problem.participants) - len(placed),
+        "group_priority": round(priority, 6),
+        "first_choice": int(first),
+        "participant_km": round(p_km, 3),
+        "facilitator_km": round(f_km, 3),
+        "km_per_placed": round(p_km / len(placed), 4) if placed else None,
+    }
 
 
 def machine_info() -> dict[str, Any]:
@@ -497,9 +589,10 @@ def parse_args(argv: list[str] | None) -> Config:
     )
     parser.add_argument(
         "--sizes",
-        default="N,S,M,L",
-        help="comma-separated sizes: N (network 500x200 timed), S, M, L; T is a tiny "
-        "size for the smoke test (default: N,S,M,L)",
+        default="N,S,M,L,G",
+        help="comma-separated sizes: N (network 500x200 timed), S, M, L, G (groups: 300 "
+        "groups x 5,000 participants); T is a tiny size for the smoke test "
+        "(default: N,S,M,L,G)",
     )
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated peers")
     parser.add_argument(
@@ -535,6 +628,12 @@ def parse_args(argv: list[str] | None) -> Config:
     )
     parser.add_argument("--cpsat-max-pairs", type=int, default=1_000_000)
     parser.add_argument("--scipy-max-edges", type=int, default=20_000_000)
+    parser.add_argument(
+        "--mip-max-pairs",
+        type=int,
+        default=5_000,
+        help="run the time-indexed MIP peer only up to this many candidate pairs (default 5000)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep-work", type=Path, default=None, help="keep graphs and logs here")
     parser.add_argument("--verbose", action="store_true", help="show matchcore's progress log")
@@ -560,6 +659,7 @@ def parse_args(argv: list[str] | None) -> Config:
         timeout=args.timeout,
         cpsat_max_pairs=args.cpsat_max_pairs,
         scipy_max_edges=args.scipy_max_edges,
+        mip_max_pairs=args.mip_max_pairs,
         seed=args.seed,
         verbose=args.verbose,
         keep_work=args.keep_work,

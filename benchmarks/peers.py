@@ -35,7 +35,7 @@ from matchcore.tasks.pins import check_pins
 
 I64 = NDArray[np.int64]
 
-PEERS = ("matchcore", "greedy", "flow", "cpsat", "scipy")
+PEERS = ("matchcore", "greedy", "flow", "flow-relaxed", "cpsat", "scipy", "mip", "group-greedy")
 
 # Statuses a peer run can end with.
 OPTIMAL = "optimal"  # proven optimal (lexicographic objective)
@@ -44,6 +44,7 @@ HEURISTIC = "heuristic"  # a plan, no proof
 NO_SOLUTION = "no solution"  # ran, found no plan in time
 NOT_APPLICABLE = "n/a"  # the method cannot represent this problem
 SKIPPED = "skipped"  # could, but a size guard kept it from running
+RELAXATION = "relaxation"  # solved a relaxation: no plan, its optimum is an upper bound
 
 
 @dataclass
@@ -64,6 +65,7 @@ class PeerSettings:
     cpsat_max_pairs: int = 1_000_000
     scipy_max_edges: int = 20_000_000
     workers: int = 0  # CP-SAT search workers for the cpsat peer; 0 = matchcore's default
+    mip_max_pairs: int = 5_000
 
 
 class _Clock:
@@ -257,8 +259,6 @@ def run_flow(problem: Problem, graph: Path | None, settings: PeerSettings) -> Pe
     source -> sink bypass for unserved requests; all arcs from numpy arrays
     in one ``add_arcs_with_capacity_and_unit_cost`` call.
     """
-    from ortools.graph.python import min_cost_flow
-
     clock = _Clock()
     cand = _graph(problem, graph)
     clock.lap("candidates_load")
@@ -266,6 +266,93 @@ def run_flow(problem: Problem, graph: Path | None, settings: PeerSettings) -> Pe
     if why is not None:
         return PeerOutcome(NOT_APPLICABLE, why, phases=clock.phases)
     scale, _ = _setup(problem, cand)
+    solved = _plain_flow(problem, cand, scale, clock)
+    if isinstance(solved, PeerOutcome):
+        return solved
+    chosen, unit, extra = solved
+    return _exact_peer_outcome(problem, cand, scale, chosen, unit, "to fit int64", clock, extra)
+
+
+def run_flow_relaxed(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
+    """The plain min-cost flow of :func:`run_flow` on the same candidate graph, with every
+    team request relaxed to a single volunteer and every minute budget dropped.
+
+    A speed reference where the plain flow refuses the problem (issue 13's
+    "1.5x a plain min-cost flow on the same candidate graph"), and **not a
+    plan**: its answer may put one volunteer on a team request and break a
+    budget. Any plan of the real problem becomes a plan of the relaxation
+    (drop team members beyond the first; budgets only remove plans), so the
+    relaxed optimum's served priority is an upper bound on the real one
+    (on the full graph; on a pruned graph it proves nothing).
+    """
+    clock = _Clock()
+    cand = _graph(problem, graph)
+    clock.lap("candidates_load")
+    why = _relaxation_not_applicable(problem, cand)
+    if why is not None:
+        return PeerOutcome(NOT_APPLICABLE, why, phases=clock.phases)
+    scale, arrays = _setup(problem, cand)
+    solved = _plain_flow(problem, cand, scale, clock)
+    if isinstance(solved, PeerOutcome):
+        return solved
+    chosen, unit, extra = solved
+    served = np.zeros(len(problem.requests), dtype=bool)
+    served[cand.req[chosen]] = True
+    priority = float(arrays.priority[served].sum()) / scale
+    teams = int(sum(r.volunteers_needed > 1 for r in problem.requests))
+    budgets = int(sum(v.max_minutes is not None for v in problem.volunteers))
+    pruned = _pruned(cand)
+    detail = (
+        f"relaxation, not a plan: {teams} team requests as singles, {budgets} minute budgets "
+        f"dropped; its optimum {priority:,.0f} is an upper bound on served priority"
+    )
+    if pruned:
+        detail = (
+            f"relaxation, not a plan: {teams} team requests as singles, {budgets} minute "
+            f"budgets dropped; on matchcore's pruned candidate graph ({pruned:,} valid pairs "
+            "left out), so its optimum bounds nothing"
+        )
+    if unit != 1:
+        detail += f"; distance coarsened to {unit} m to fit int64 (priority exact)"
+    clock.lap("assemble")
+    return PeerOutcome(
+        RELAXATION,
+        detail,
+        phases=clock.phases,
+        bound=None if pruned else priority,
+        extra={
+            **extra,
+            "relaxed_served": int(served.sum()),
+            "relaxed_priority": priority,
+            "relaxed_continuity": int(cand.preferred[chosen].sum()),
+            "relaxed_travel_km": round(float(2.0 * cand.distance_km[chosen].sum()), 3),
+            "team_requests_as_singles": teams,
+            "minute_budgets_dropped": budgets,
+            "distance_unit_m": unit,
+            "pruned_pairs": pruned,
+        },
+    )
+
+
+def _relaxation_not_applicable(problem: Problem, cand: Candidates) -> str | None:
+    """Why the relaxed flow does not run: where the plain flow is exact it is the
+    plain flow itself; timed requests and pins are not relaxed."""
+    why = static_not_applicable("flow-relaxed", problem)
+    if why is not None:
+        return why
+    if _flow_applicable(problem, cand) is None:
+        return "the plain flow is exact here (no team, no binding budget): see flow"
+    return None
+
+
+def _plain_flow(
+    problem: Problem, cand: Candidates, scale: int, clock: _Clock
+) -> tuple[NDArray[np.bool_], int, dict[str, Any]] | PeerOutcome:
+    """Build and solve the plain min-cost flow; the chosen pairs, the distance unit and
+    sizes, or an error outcome. Every request takes one volunteer; minute budgets are
+    not modelled (the callers decide whether that is exact or a relaxation)."""
+    from ortools.graph.python import min_cost_flow
+
     n_r, n_v, n_p = len(problem.requests), len(problem.volunteers), cand.n_pairs
     fits = _fits_int64(n_r, 2 + n_r + n_v)
     gain, cost, unit = _lexicographic_weights(problem, cand, scale, fits)
@@ -291,8 +378,7 @@ def run_flow(problem: Problem, graph: Path | None, settings: PeerSettings) -> Pe
     if status != smcf.OPTIMAL:
         return PeerOutcome("error", f"min-cost flow status {status}", phases=clock.phases)
     chosen = smcf.flows(np.arange(1 + n_r, 1 + n_r + n_p)) > 0
-    extra = {"arcs": int(tail.size), "nodes": int(supply.size)}
-    return _exact_peer_outcome(problem, cand, scale, chosen, unit, "to fit int64", clock, extra)
+    return chosen, unit, {"arcs": int(tail.size), "nodes": int(supply.size)}
 
 
 def run_cpsat(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
@@ -419,6 +505,70 @@ def run_scipy(problem: Problem, graph: Path | None, settings: PeerSettings) -> P
     )
 
 
+def run_mip(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
+    """The time-indexed MIP of :mod:`benchmarks.mip_peer` (HiGHS through scipy) on one
+    part covering the whole candidate graph: an exact reference for small timed
+    instances, with the lexicographic objective in stages."""
+    from benchmarks.mip_peer import TooManyStarts, solve_mip
+
+    clock = _Clock()
+    cand = _graph(problem, graph)
+    clock.lap("candidates_load")
+    if cand.n_pairs > settings.mip_max_pairs:
+        return PeerOutcome(
+            SKIPPED,
+            f"{cand.n_pairs:,} pairs > --mip-max-pairs {settings.mip_max_pairs:,}",
+            phases=clock.phases,
+        )
+    _, arrays = _setup(problem, cand)
+    parts = [whole_part(cand, arrays)] if cand.n_pairs else []
+    clock.lap("build")
+    try:
+        outcomes = [solve_mip(part, settings.time_limit_s) for part in parts]
+    except TooManyStarts as err:
+        clock.lap("model_and_solve")
+        return PeerOutcome(SKIPPED, f"start closure too large: {err}", phases=clock.phases)
+    clock.lap("model_and_solve")
+    if any(o.result is None for o in outcomes):
+        why = f"no solution in {settings.time_limit_s:g} s"
+        return PeerOutcome(NO_SOLUTION, why, phases=clock.phases)
+    results = [o.result for o in outcomes if o.result is not None]
+    solution = assemble(problem, cand, arrays, parts, results)
+    doc = solution.to_dict()
+    clock.lap("assemble")
+    pruned = _pruned(cand)
+    stages = outcomes[0].stages if outcomes else []
+    proven = [s["stage"] for s in stages if s.get("status") == 0]
+    detail = _exactness_note(cand, 1, "")
+    if solution.status.value != OPTIMAL and proven:
+        detail = "; ".join(filter(None, [detail, f"proven levels: {', '.join(proven)}"]))
+    return PeerOutcome(
+        FEASIBLE if pruned else solution.status.value,
+        detail,
+        solution=doc,
+        phases=clock.phases,
+        bound=None if pruned else solution.bound,
+        extra={
+            "columns": sum(o.columns for o in outcomes),
+            "rows": sum(o.rows for o in outcomes),
+            "stages": stages,
+            "pruned_pairs": pruned,
+        },
+    )
+
+
+def run_group_greedy(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
+    """The greedy "nearest group with room" of :mod:`benchmarks.group_greedy`."""
+    from benchmarks.group_greedy import solve_group_greedy
+
+    clock = _Clock()
+    solution, phases, passes = solve_group_greedy(problem)
+    doc = solution.to_dict()
+    clock.lap("total")
+    phases["assemble"] = round(clock.phases["total"] - sum(phases.values()), 4)
+    return PeerOutcome(HEURISTIC, solution=doc, phases=phases, extra={"passes": passes})
+
+
 def _graph(problem: Problem, graph: Path | None) -> Candidates:
     cand = None if graph is None else load_graph(graph)
     return build_candidates(problem) if cand is None else cand
@@ -473,14 +623,43 @@ RUNNERS: dict[str, Callable[[Problem, Path | None, PeerSettings], PeerOutcome]] 
     "flow": run_flow,
     "cpsat": run_cpsat,
     "scipy": run_scipy,
+    "flow-relaxed": run_flow_relaxed,
+    "mip": run_mip,
+    "group-greedy": run_group_greedy,
 }
+
+
+TASK_PEERS = ("greedy", "flow", "flow-relaxed", "cpsat", "scipy", "mip")
 
 
 def static_not_applicable(peer: str, problem: Problem) -> str | None:
     """Why ``peer`` cannot run on ``problem``, when that is clear without candidates."""
+    has_groups = bool(problem.groups or problem.participants)
+    if peer == "group-greedy":
+        if not has_groups:
+            return "no groups"
+        return (
+            "tasks beside the groups (this greedy places groups only)" if problem.requests else None
+        )
+    if peer in TASK_PEERS and has_groups:
+        return "groups (a method for tasks only)"
+    timed = any(r.window is not None for r in problem.requests)
+    if peer == "mip":
+        if not timed:
+            return "no timed request (flow and CP-SAT are the exact references untimed)"
+        return "pinned assignments" if problem.assignments else None
+    if peer == "flow-relaxed":
+        if timed:
+            return "timed requests (overlaps are not relaxed)"
+        if problem.assignments:
+            return "pinned assignments"
+        relaxes = any(r.volunteers_needed > 1 for r in problem.requests) or any(
+            v.max_minutes is not None for v in problem.volunteers
+        )
+        return None if relaxes else "the plain flow is exact here (no team, no budget): see flow"
     if peer not in ("flow", "scipy"):
         return None
-    if any(r.window is not None for r in problem.requests):
+    if timed:
         return "timed requests (overlaps are not a flow)"
     teams = sum(r.volunteers_needed > 1 for r in problem.requests)
     if teams:

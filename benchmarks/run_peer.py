@@ -2,7 +2,8 @@
 
     python -m benchmarks.run_peer PEER INSTANCE OUT.json [--graph G.npz] [--time-limit S]
 
-``PEER`` is one of ``matchcore greedy flow cpsat scipy``, or ``graph``, which
+``PEER`` is one of ``matchcore greedy flow flow-relaxed cpsat scipy mip
+group-greedy``, or ``graph``, which
 builds the candidate graph of the instance once and saves it to ``--graph``
 for the baseline peers. ``INSTANCE`` is a family spec written by the harness
 (``{"generate": {...}}``, rebuilt here with the generator) or any problem
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--cpsat-max-pairs", type=int, default=1_000_000)
     parser.add_argument("--scipy-max-edges", type=int, default=20_000_000)
+    parser.add_argument("--mip-max-pairs", type=int, default=5_000)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 time_limit_s=args.time_limit,
                 cpsat_max_pairs=args.cpsat_max_pairs,
                 scipy_max_edges=args.scipy_max_edges,
+                mip_max_pairs=args.mip_max_pairs,
             )
             outcome = RUNNERS[args.peer](problem, args.graph, settings)
     except MemoryError:

@@ -79,6 +79,8 @@ def test_sizes_are_honoured(n_vol: int, n_req: int, timed: bool) -> None:
         {"pins": -1},
         {"multi_volunteer_share": 1.5},
         {"multi_volunteer_share": -0.1},
+        {"task_limit_share": 1.01},
+        {"minute_limit_share": -0.5},
     ],
 )
 def test_bad_arguments_raise_value_error(kwargs: dict[str, Any]) -> None:
@@ -390,3 +392,18 @@ def test_window_objects_are_shared_not_copied() -> None:
     assert len({id(w) for w in windows}) == len(set(windows)) < len(windows)
     assert all(isinstance(w, TimeWindow) for w in windows)
     assert math.isfinite(sum(w.minutes for w in windows))
+
+
+def test_limit_shares_set_who_has_a_limit_and_keep_everything_else() -> None:
+    base = generate(200, 50, timed=False, seed=6)
+    every = generate(200, 50, timed=False, seed=6, task_limit_share=1.0, minute_limit_share=0.0)
+    assert all(v.max_tasks is not None and 1 <= v.max_tasks <= 5 for v in every.volunteers)
+    assert all(v.max_minutes is None for v in every.volunteers)
+    # A share only moves a threshold: whoever had a limit keeps the same one.
+    for a, b in zip(base.volunteers, every.volunteers, strict=True):
+        if a.max_tasks is not None:
+            assert b.max_tasks == a.max_tasks
+        assert (a.location, a.skills, a.languages) == (b.location, b.skills, b.languages)
+    assert base.requests == every.requests
+    defaults = generate(200, 50, timed=False, seed=6, task_limit_share=0.4, minute_limit_share=0.25)
+    assert defaults.volunteers == base.volunteers

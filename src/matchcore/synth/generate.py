@@ -753,6 +753,8 @@ def generate(
     week_start: date | None = None,
     multi_volunteer_share: float = 0.05,
     pins: int = 0,
+    task_limit_share: float = 0.4,
+    minute_limit_share: float = 0.25,
 ) -> Problem:
     """A realistic synthetic matching problem for one week of a care network.
 
@@ -785,6 +787,13 @@ def generate(
         (skills, language, exclusions, range, availability with travel, no
         overlap between one volunteer's pins, ``max_tasks``,
         ``max_minutes``). Fewer are pinned when no such volunteers are found.
+    task_limit_share
+        Share of volunteers with a weekly task limit (``max_tasks`` 1 to 5),
+        between 0 and 1. At 1 every volunteer has one, so supply runs out
+        where requests are dense (the benchmarks' scarce national batch).
+    minute_limit_share
+        Share of volunteers with a weekly minute budget (``max_minutes`` 2 to
+        12 hours), between 0 and 1.
 
     Returns
     -------
@@ -811,6 +820,8 @@ def generate(
         raise ValueError("seed must be 0 or more")
     if not 0.0 <= multi_volunteer_share <= 1.0:
         raise ValueError("multi_volunteer_share must be between 0 and 1")
+    if not (0.0 <= task_limit_share <= 1.0 and 0.0 <= minute_limit_share <= 1.0):
+        raise ValueError("task_limit_share and minute_limit_share must be between 0 and 1")
     table = towns(region)
     week = DEFAULT_WEEK_START if week_start is None else week_start
     clock = _Clock(date(week.year, week.month, week.day))
@@ -821,10 +832,13 @@ def generate(
     vols = _draw_volunteers(rng, table, volunteers, default_km)
     reqs = _draw_requests(rng, table, requests, multi_volunteer_share)
     preferred, excluded, vol_excl = _relations(rng, vols, reqs)
-    # Per-volunteer limits for some.
-    max_tasks = np.where(rng.random(volunteers) < 0.4, rng.integers(1, 6, size=volunteers), -1)
+    # Per-volunteer limits for some (the same draws whatever the shares: a share
+    # only moves the threshold, so other arguments keep their problems).
+    max_tasks = np.where(
+        rng.random(volunteers) < task_limit_share, rng.integers(1, 6, size=volunteers), -1
+    )
     max_minutes = np.where(
-        rng.random(volunteers) < 0.25, 60 * rng.integers(2, 13, size=volunteers), -1
+        rng.random(volunteers) < minute_limit_share, 60 * rng.integers(2, 13, size=volunteers), -1
     )
 
     vol_ids = _ids("vol", volunteers)
