@@ -24,12 +24,16 @@ intervals (:func:`start_points`), so it is exact, not a grid. Coverage
 rows are written only at block starts where a maximal clique can begin
 (a block start followed by a block end before the next start).
 
-**Objective.** Lexicographic in stages, like matchcore's levels: (1) the most
-served priority; (2) with that fixed, the most preferred pairs
-(continuity); (3) with both fixed, the least metres. Each stage is a
-``scipy.optimize.milp`` call (HiGHS) on the time left. The plan's status
-is ``optimal`` when all three stages are proven, ``feasible`` otherwise; its
-bound is the priority stage's proven optimum or HiGHS's dual bound. HiGHS
+**Objective.** matchcore's lexicographic levels (priority, continuity,
+travel; no previous plan here, so no kept level) in one weighted sum whose
+weights cannot trade (:func:`lexicographic_costs`), solved by one
+``scipy.optimize.milp`` call (HiGHS) on the time left after building. The
+plan's status is ``optimal`` when HiGHS proves it (and distances were not
+coarsened), ``feasible`` otherwise; its bound on served priority comes
+from HiGHS's dual bound. (Solving the levels in stages, priority first and
+then the rest with priority fixed, proved priority on S in 6-9 s but then
+found no plan at all in the time left: HiGHS through scipy takes no start
+solution. The weighted sum solved S-timed-teams-ample to optimality in 8 s.) HiGHS
 through scipy, not the ``highspy`` package, which cannot share a process
 with OR-Tools.
 """
@@ -250,14 +254,44 @@ def _limit_rows(part: Part, x_pair: I64, add: Any) -> None:
 @dataclass
 class MipOutcome:
     result: PartResult | None
-    stages: list[dict[str, Any]]
+    status: str  # HiGHS's message
     columns: int
     rows: int
+    distance_unit_m: int
     priority_bound: int | None  # scaled
 
 
+def lexicographic_costs(part: Part, model: Model) -> tuple[F64, float, float, int]:
+    """Per column: ``w_prio * priority + w_pref * preferred - distance``, and the weights.
+
+    One preferred pair outweighs all travel any plan can have (at most the
+    farthest pair of every request); one unit of priority all continuity and
+    travel. Distance is coarsened by tens while the objective would pass
+    2**50 (exact double arithmetic with room for HiGHS's tolerances).
+    """
+    n = model.n_cols
+    prio = np.zeros(n)
+    prio[model.served_cols] = part.priority[model.served_req].astype(np.float64)
+    pref = np.zeros(n)
+    pref[: model.n_x] = part.preferred[model.x_pair].astype(np.float64)
+    unit = 1
+    while True:
+        dist_unit = np.ceil(part.dist_m.astype(np.float64) / unit)
+        far = np.zeros(part.n_requests)
+        np.maximum.at(far, part.p_req, dist_unit)
+        w_pref = float(far.sum()) + 1.0
+        w_prio = (float(part.preferred.sum()) + 1.0) * w_pref
+        if w_prio * float(part.priority.sum() + 1) < 2.0**50 or unit >= 10**9:
+            break
+        unit *= 10
+    dist = np.zeros(n)
+    dist[: model.n_x] = dist_unit[model.x_pair]
+    return w_prio * prio + w_pref * pref - dist, w_prio, w_pref, unit
+
+
 def solve_mip(part: Part, time_limit_s: float) -> MipOutcome:
-    """The lexicographic time-indexed MIP of ``part`` within ``time_limit_s`` seconds."""
+    """The lexicographic time-indexed MIP of ``part`` within ``time_limit_s`` seconds
+    (closure and model building included)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -270,64 +304,30 @@ def solve_mip(part: Part, time_limit_s: float) -> MipOutcome:
     lb = np.concatenate([b[3] for b in model.rows])
     ub = np.concatenate([b[4] for b in model.rows])
     matrix = coo_matrix((val, (row, col)), shape=(lb.size, model.n_cols)).tocsr()
-    base = LinearConstraint(matrix, lb, ub)
-    n = model.n_cols
-    prio = np.zeros(n)
-    prio[model.served_cols] = part.priority[model.served_req].astype(np.float64)
-    pref = np.zeros(n)
-    pref[: model.n_x] = part.preferred[model.x_pair].astype(np.float64)
-    dist = np.zeros(n)
-    dist[: model.n_x] = part.dist_m[model.x_pair].astype(np.float64)
-    stages: list[dict[str, Any]] = []
-    extra: list[LinearConstraint] = []
-    best: NDArray[np.float64] | None = None
-    bound: int | None = None
-    all_optimal = True
-    for name, c, sense in (("priority", prio, -1.0), ("continuity", pref, -1.0),
-                           ("travel", dist, 1.0)):  # fmt: skip
-        left = time_limit_s - (time.perf_counter() - started)
-        if left <= 0.05:
-            all_optimal = False
-            stages.append({"stage": name, "status": "no time left"})
-            break
-        res = milp(
-            sense * c,
-            integrality=np.ones(n),
-            bounds=Bounds(0, 1),
-            constraints=[base, *extra],
-            options={"time_limit": left, "disp": False, "mip_rel_gap": 0.0},
-        )
-        value = None if res.x is None else float(c @ np.round(res.x))
-        dual = getattr(res, "mip_dual_bound", None)
-        stages.append({"stage": name, "status": int(res.status), "message": str(res.message),
-                       "value": value, "dual_bound": None if dual is None else sense * dual,
-                       "s": round(time.perf_counter() - started, 3)})  # fmt: skip
-        if res.x is not None:
-            best = np.round(res.x)
-        optimal = res.status == 0 and res.x is not None
-        if name == "priority":
-            if optimal:
-                bound = round(value or 0.0)
-            elif dual is not None and np.isfinite(dual):
-                bound = int(np.floor(-dual + 1e-6))
-        if not optimal or value is None:
-            all_optimal = False
-            break
-        # fix this level and go on to the next
-        if sense < 0:
-            extra.append(LinearConstraint(c.reshape(1, -1), value - 0.5, np.inf))
-        else:
-            extra.append(LinearConstraint(c.reshape(1, -1), -np.inf, value + 0.5))
-    if best is None:
-        return MipOutcome(None, stages, model.n_cols, int(lb.size), bound)
-    x = best[: model.n_x] > 0.5
+    cost, w_prio, w_pref, unit = lexicographic_costs(part, model)
+    left = max(time_limit_s - (time.perf_counter() - started), 0.05)
+    res = milp(
+        -cost,
+        integrality=np.ones(model.n_cols),
+        bounds=Bounds(0, 1),
+        constraints=[LinearConstraint(matrix, lb, ub)],
+        options={"time_limit": left, "disp": False, "mip_rel_gap": 0.0},
+    )
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = None
+    if dual is not None and np.isfinite(dual):
+        # cost = w_prio * P + (w_pref * C - D) with -w_pref < w_pref * C - D < w_prio
+        bound = int(np.floor((-float(dual) + w_pref - 1.0 + 1e-6) / w_prio))
+    if res.x is None:
+        return MipOutcome(None, str(res.message), model.n_cols, int(lb.size), unit, bound)
+    x = np.round(res.x)[: model.n_x] > 0.5
     chosen = np.zeros(part.n_pairs, dtype=bool)
     chosen[model.x_pair[x]] = True
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     timed_x = x & part.timed[part.p_req[model.x_pair]]
     start[part.p_req[model.x_pair[timed_x]]] = model.x_start[timed_x]
     achieved = int(part.priority[np.unique(part.p_req[chosen])].sum())
-    result = PartResult(
-        chosen, start, all_optimal, achieved if all_optimal else max(bound or 0, achieved), "mip"
-    )
-    return MipOutcome(result, stages, model.n_cols, int(lb.size), bound)
+    optimal = res.status == 0
+    proven = achieved if optimal else max(bound if bound is not None else achieved, achieved)
+    result = PartResult(chosen, start, optimal and unit == 1, proven, "mip")
+    return MipOutcome(result, str(res.message), model.n_cols, int(lb.size), unit, bound)

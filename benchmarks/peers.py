@@ -537,21 +537,18 @@ def run_mip(problem: Problem, graph: Path | None, settings: PeerSettings) -> Pee
     doc = solution.to_dict()
     clock.lap("assemble")
     pruned = _pruned(cand)
-    stages = outcomes[0].stages if outcomes else []
-    proven = [s["stage"] for s in stages if s.get("status") == 0]
-    detail = _exactness_note(cand, 1, "")
-    if solution.status.value != OPTIMAL and proven:
-        detail = "; ".join(filter(None, [detail, f"proven levels: {', '.join(proven)}"]))
+    unit = max((o.distance_unit_m for o in outcomes), default=1)
     return PeerOutcome(
         FEASIBLE if pruned else solution.status.value,
-        detail,
+        _exactness_note(cand, unit, "to keep the weighted objective exact in float64"),
         solution=doc,
         phases=clock.phases,
         bound=None if pruned else solution.bound,
         extra={
             "columns": sum(o.columns for o in outcomes),
             "rows": sum(o.rows for o in outcomes),
-            "stages": stages,
+            "highs": [o.status for o in outcomes],
+            "distance_unit_m": unit,
             "pruned_pairs": pruned,
         },
     )
@@ -571,7 +568,7 @@ def run_group_greedy(problem: Problem, graph: Path | None, settings: PeerSetting
 
 def _graph(problem: Problem, graph: Path | None) -> Candidates:
     cand = None if graph is None else load_graph(graph)
-    return build_candidates(problem) if cand is None else cand
+    return build_candidates(problem, task_arrays(problem)) if cand is None else cand
 
 
 def _exact_peer_outcome(
