@@ -28,6 +28,7 @@ from strategies import problems
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the benchmarks package
 
 from benchmarks.families import Family, problem_from_spec
+from benchmarks.group_family import generate_groups
 from benchmarks.group_greedy import solve_group_greedy
 from benchmarks.mip_peer import start_points
 from benchmarks.peers import (
@@ -216,3 +217,18 @@ def test_group_greedy_takes_the_nearest_group_and_reopens_after_a_close() -> Non
     assert check(problem, greedy.to_dict()).ok
     chosen = np.array([len(g.facilitators) for g in plan.groups])
     assert (chosen == 1).all()
+
+
+def test_group_family_is_deterministic_and_sized_as_asked() -> None:
+    a = generate_groups(40, 10, 90, region="westhoek", seed=3)
+    b = generate_groups(40, 10, 90, region="westhoek", seed=3)
+    c = generate_groups(40, 10, 90, region="westhoek", seed=4)
+    assert a == b and a != c
+    assert (len(a.volunteers), len(a.groups), len(a.participants), len(a.requests)) == (
+        40,
+        10,
+        90,
+        0,
+    )
+    assert all(len(g.sessions) == 1 for g in a.groups)  # once in the week
+    assert all(1 <= len(p.topics) <= 3 for p in a.participants)
