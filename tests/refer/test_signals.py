@@ -328,3 +328,95 @@ def test_without_advice_refer_only_requests_are_still_never_planned() -> None:
     assert plain.signals is None and check(problem, plain).ok
     assert [u.request_id for u in plain.unassigned] == ["dialysis-1"]
     assert plain.unassigned[0].reason is Reason.REFERRED and plain.unassigned[0].referrals is None
+
+
+# -- renewing a credential -----------------------------------------------------------------------
+
+THURSDAY = "2026-12-03"
+
+
+def homework_doc(valid_until: dict[str, str]) -> dict[str, Any]:
+    """Thursday's homework help needs a VOG; each volunteer's VOG lapsed some day before.
+
+    ``valid_until`` maps volunteer ids to the date (or date-time) their VOG
+    is valid until; the volunteers live 0.4 km from the client, in turn farther.
+    """
+    volunteers = [
+        {
+            "id": vid,
+            "location": {"lat": 51.2089 + 0.001 * i, "lon": 3.2242},
+            "skills": ["homework"],
+            "credentials": [
+                {"name": "EHBO", "valid_until": "2027-06-30"},
+                {"name": "VOG", "valid_until": until},
+            ],
+        }
+        for i, (vid, until) in enumerate(valid_until.items())
+    ]
+    request = {
+        "id": "homework-thu",
+        "location": {"lat": 51.2125, "lon": 3.2242},
+        "skills": ["homework"],
+        "credentials": ["vog"],
+        "duration_minutes": 60,
+        "window": {"start": f"{THURSDAY}T15:00", "end": f"{THURSDAY}T18:00"},
+    }
+    return {
+        "volunteers": volunteers,
+        "requests": [request],
+        "options": {"timezone": "Europe/Brussels"},
+    }
+
+
+def renewals(solution: matchcore.Solution) -> list[Any]:
+    assert solution.signals is not None
+    return [m for m in solution.signals.near_misses if m.kind == "renew_credential"]
+
+
+def test_a_vog_that_lapsed_on_wednesday_is_renewed_by_the_fewest_days() -> None:
+    doc = homework_doc({"far-lapsed": "2026-11-20", "lapsed-wed": "2026-12-02"})
+    solution = solve_doc(doc)
+    (left,) = solution.unassigned
+    assert left.reason is Reason.NO_VALID_CREDENTIAL
+    (miss,) = renewals(solution)
+    verify_near_misses(doc, solution)
+    test, op = miss.patch
+    assert test == {"op": "test", "path": "/volunteers/1/id", "value": "lapsed-wed"}
+    assert op == {"op": "replace", "path": "/volunteers/1/credentials/1/valid_until",
+                  "value": THURSDAY}  # fmt: skip
+    assert "VOG renewed until 2026-12-03 (now valid until 2026-12-02)" in miss.summary
+    # Solving again with the patch serves the request, with the renewed volunteer.
+    again = solve_doc(jsonpatch.apply_patch(doc, list(miss.patch)))
+    assert [a.volunteer_ids for a in again.assignments] == [("lapsed-wed",)]
+    # One day less is the VOG as it was: the request stays out.
+    assert not funnel_passes(jsonpatch.apply_patch(doc, [test, {**op, "value": "2026-12-02"}]),
+                             "homework-thu")  # fmt: skip
+
+
+def test_a_credential_valid_until_mid_day_is_renewed_to_the_end_of_that_day() -> None:
+    # Valid until 15:30 on Thursday: no hour of the window holds the whole task.
+    doc = homework_doc({"lapses-thu": f"{THURSDAY}T15:30"})
+    solution = solve_doc(doc)
+    (miss,) = renewals(solution)
+    verify_near_misses(doc, solution)
+    assert miss.patch[1]["value"] == THURSDAY  # the end of Thursday: zero whole days more
+    assert "(now valid until 2026-12-03)" in miss.summary
+    assert solve_doc(jsonpatch.apply_patch(doc, list(miss.patch))).unassigned == ()
+
+
+def test_no_renewal_for_volunteers_who_never_held_it_or_are_out_of_range() -> None:
+    doc = homework_doc({"no-vog": "2026-12-02", "too-far": "2026-12-02"})
+    doc["volunteers"][0]["credentials"] = []
+    doc["volunteers"][1]["max_distance_km"] = 0.1  # 0.4 km and more away
+    solution = solve_doc(doc)
+    assert renewals(solution) == []
+    verify_near_misses(doc, solution)  # the range advice for too-far still holds
+    # With every needed credential but one lapsed, only that one is renewed.
+    doc = homework_doc({"lapsed-wed": "2026-12-02"})
+    doc["requests"][0]["credentials"] = ["VOG", "ehbo"]
+    doc["volunteers"][0]["credentials"][0]["valid_until"] = "2026-11-30"
+    solution = solve_doc(doc)
+    assert renewals(solution) == []  # two lapsed: no single renewal serves it
+    doc["volunteers"][0]["credentials"][0]["valid_until"] = "2027-06-30"
+    (miss,) = renewals(solve_doc(doc))
+    assert miss.patch[1]["path"] == "/volunteers/0/credentials/1/valid_until"

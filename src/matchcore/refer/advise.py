@@ -115,8 +115,6 @@ def annotate(
             refs = referrals_for(directory or Directory(), req, max_km)
         unassigned.append(replace(u, referrals=refs))
     notes: list[str] = []
-    if any(problem.requests[problem.request_index[u.request_id]].credentials for u in unassigned):
-        notes.append("near misses do not yet suggest renewing a credential")
     gaps: tuple[ZorgpadGap, ...] = ()
     if directory is not None:
         gaps = zorgpad_gaps(problem, directory)
