@@ -21,6 +21,7 @@ import pytest
 import matchcore
 from matchcore import Problem, Reason, candidate_funnels, check
 from matchcore.refer.signals import Signals, cell_of, recruit, unmet_groups
+from matchcore.report.signal_text import signal_lines
 
 DAY = "2026-03-03"  # a Tuesday
 TZ = "+01:00"
@@ -420,3 +421,69 @@ def test_no_renewal_for_volunteers_who_never_held_it_or_are_out_of_range() -> No
     doc["volunteers"][0]["credentials"][0]["valid_until"] = "2027-06-30"
     (miss,) = renewals(solve_doc(doc))
     assert miss.patch[1]["path"] == "/volunteers/0/credentials/1/valid_until"
+
+
+# -- group proposals in the signals -----------------------------------------------------------
+
+
+def debts_without_groups_doc() -> dict[str, Any]:
+    """Three people near Heerlen and one in Maastricht ask for a debts group; none exists."""
+    heerlen = [{"lat": 50.887 + 0.002 * i, "lon": 5.98} for i in range(3)]
+    maastricht = {"lat": 50.8514, "lon": 5.6913}
+    people = [*heerlen, maastricht]
+    return {
+        "volunteers": [
+            {"id": "ben", "location": {"lat": 50.889, "lon": 5.981}, "skills": ["ervaring"]},
+            {"id": "kim", "location": {"lat": 50.85, "lon": 5.69}, "skills": ["ervaring"]},
+        ],
+        "requests": [],
+        "groups": [
+            {
+                "id": "rouw-vaals",
+                "topic": "rouw",
+                "location": {"lat": 50.77, "lon": 6.02},
+                "sessions": [{"start": at("19:00"), "end": at("21:00")}],
+                "max_participants": 8,
+                "facilitator_skills": ["ervaring"],
+            }
+        ],
+        "participants": [
+            {"id": f"p{i}", "location": where, "topics": ["Schulden"], "max_distance_km": 5}
+            for i, where in enumerate(people)
+        ],
+        "options": {"workers": 1},
+    }
+
+
+def test_group_proposals_are_in_the_signals_by_cell_never_by_a_persons_place() -> None:
+    from jsonschema import Draft202012Validator
+
+    from matchcore.io.schema import schema
+
+    doc = debts_without_groups_doc()
+    solution = solve_doc(doc)
+    out = solution.to_dict()
+    assert list(Draft202012Validator(schema("solution")).iter_errors(out)) == []
+    top = out["group_proposals"]
+    signalled = out["signals"]["group_proposals"]
+    assert sorted(p["count"] for p in signalled) == [1, 3]
+    assert len(signalled) == len(top)
+    for plan, signal in zip(top, signalled, strict=True):
+        same = ("topic", "count", "radius_km", "facilitators", "detail")
+        assert {k: signal[k] for k in same} == {k: plan[k] for k in same}
+        assert signal["place"] == cell_of(plan["place"]["lat"], plan["place"]["lon"]).to_dict()
+    single = next(p for p in signalled if p["count"] == 1)
+    assert single["facilitators"] == ["kim"] and single["topic"] == "Schulden"
+    # The one person in Maastricht: their place is nowhere in the signals.
+    text = json.dumps(out["signals"])
+    for person in doc["participants"]:
+        for coordinate in person["location"].values():
+            assert str(round(coordinate, 4)) not in text
+    summary = "\n".join(signal_lines(solution))
+    assert "Signals: proposed groups" in summary and "Schulden, cell " in summary
+
+
+def test_signals_of_a_problem_without_groups_have_no_group_proposals() -> None:
+    solution = solve_doc(dialysis_doc())
+    assert solution.signals is not None and solution.signals.group_proposals is None
+    assert "group_proposals" not in solution.to_dict()["signals"]

@@ -6,7 +6,9 @@ profiles whose figures come from solving again with the profile added;
 Patch on the problem) that lets it pass every funnel stage, checked with the
 candidate funnel of the patched request: a wider window, one volunteer's
 range, one volunteer's ``max_tasks``, or one volunteer's credential renewed;
-``zorgpad_gaps`` lists themes and places with requests and no fitting service.
+``zorgpad_gaps`` lists themes and places with requests and no fitting service;
+with groups, ``group_proposals`` restates the plan's group proposals by place
+(a 5 km cell) instead of a cluster's exact centre.
 
 Signals carry ids, counts, priorities, skills, languages and places (a
 municipality or the centre of a 5 km cell) only: never a name, an address
@@ -30,7 +32,7 @@ from matchcore.io.localtime import wall_time
 from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
 from matchcore.refer.directory import Directory, normal
 from matchcore.refer.referral import fit
-from matchcore.solution import Reason, Solution, Status, Unassigned
+from matchcore.solution import GroupPlan, Reason, Solution, Status, Unassigned
 
 #: Size of a grid cell when a request names no municipality.
 CELL_KM = 5.0
@@ -162,11 +164,39 @@ class ZorgpadGap:
 
 
 @dataclass(frozen=True)
+class ProposedGroup:
+    """Unplaced demand on a topic with no group within reach, by place.
+
+    The plan's :class:`~matchcore.solution.GroupProposal` with its cluster's
+    centre replaced by the 5 km cell holding it: a cluster of one person
+    would otherwise show where that person lives.
+    """
+
+    topic: str
+    count: int
+    place: Place
+    radius_km: float
+    facilitators: tuple[str, ...]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "count": self.count,
+            "place": self.place.to_dict(),
+            "radius_km": self.radius_km,
+            "facilitators": list(self.facilitators),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
 class Signals:
     """The signal function of the network, for its coordinator.
 
     ``complete`` is ``False`` when the time budget cut the recruitment
     advice short; ``notes`` say what was left out and why.
+    ``group_proposals`` is ``None`` when the problem has no groups.
     """
 
     unmet: tuple[UnmetGroup, ...] = ()
@@ -175,9 +205,10 @@ class Signals:
     zorgpad_gaps: tuple[ZorgpadGap, ...] = ()
     complete: bool = True
     notes: tuple[str, ...] = field(default_factory=tuple)
+    group_proposals: tuple[ProposedGroup, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "unmet": [g.to_dict() for g in self.unmet],
             "recruit": [r.to_dict() for r in self.recruit],
             "near_misses": [n.to_dict() for n in self.near_misses],
@@ -185,6 +216,9 @@ class Signals:
             "complete": self.complete,
             "notes": list(self.notes),
         }
+        if self.group_proposals is not None:
+            out["group_proposals"] = [p.to_dict() for p in self.group_proposals]
+        return out
 
 
 # -- places and times ----------------------------------------------------------
@@ -264,6 +298,19 @@ def zorgpad_gaps(problem: Problem, directory: Directory) -> tuple[ZorgpadGap, ..
             counts[key] = counts.get(key, 0) + 1
     gaps = [ZorgpadGap(theme, place, n) for (theme, place), n in counts.items()]
     return tuple(sorted(gaps, key=lambda g: (-g.requests, g.theme, g.place.label())))
+
+
+# -- group proposals -------------------------------------------------------------
+
+
+def group_proposals(plan: GroupPlan) -> tuple[ProposedGroup, ...]:
+    """The plan's group proposals, each placed by the 5 km cell of its cluster's centre."""
+    return tuple(
+        ProposedGroup(
+            p.topic, p.count, cell_of(*p.place), p.radius_km, tuple(p.facilitators), p.detail
+        )
+        for p in plan.group_proposals
+    )
 
 
 # -- near misses -----------------------------------------------------------------
