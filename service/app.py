@@ -45,7 +45,8 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-act
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the service app; refuses (ConfigError) to start insecurely by accident."""
     settings = load_settings(config)
-    app = Flask("service", root_path=str(_HERE), instance_path=_instance_path())
+    # no static folder: every route is one of the OpenAPI document's (tests hold that)
+    app = Flask("service", root_path=str(_HERE), instance_path=_instance_path(), static_folder=None)
     app.config.update(
         MAX_CONTENT_LENGTH=max(settings.max_body_bytes, settings.job_max_body_bytes),
         JSON_SORT_KEYS=False,

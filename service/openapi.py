@@ -32,6 +32,7 @@ from service.core import (
     MAX_VOLUNTEERS_NEEDED,
     MIN_SPEED_KMH,
 )
+from service.zorgpad import MAX_PARAMETER_CHARS
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -302,6 +303,50 @@ _SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    # -- zorgpad ---------------------------------------------------------------------
+    "ZorgpadService": {
+        "type": "object",
+        "required": ["service_id", "name", "organization", "contact", "wait_weeks"],
+        "properties": {
+            "service_id": {"type": "string"},
+            "name": {"type": "string"},
+            "organization": {"type": "string"},
+            "contact": {"type": "string"},
+            "wait_weeks": {"type": ["number", "null"]},
+        },
+    },
+    "ZorgpadRow": {
+        "type": "object",
+        "required": ["theme", "municipality", "services"],
+        "properties": {
+            "theme": {"type": "string"},
+            "municipality": {"type": "string"},
+            "services": {
+                "type": "array",
+                "items": _ref("ZorgpadService"),
+                "description": "Professional services fitting the theme that name the "
+                "municipality as a service area; empty: a gap in the zorgpad.",
+            },
+            "informal": {
+                "type": "object",
+                "description": "Only with a network problem (POST): its volunteers with a "
+                "skill named as the theme and its groups on that topic; `reach` "
+                "`municipality` when the problem has requests there (then only those in "
+                "reach of one), else `network`.",
+                "required": ["volunteer_ids", "group_ids", "reach"],
+                "properties": {
+                    "volunteer_ids": _IDS,
+                    "group_ids": _IDS,
+                    "reach": {"type": "string", "enum": ["municipality", "network"]},
+                },
+            },
+        },
+    },
+    "Zorgpad": {
+        "type": "object",
+        "required": ["zorgpad"],
+        "properties": {"zorgpad": {"type": "array", "items": _ref("ZorgpadRow")}},
+    },
     "Health": {
         "type": "object",
         "required": ["status"],
@@ -433,6 +478,22 @@ def build_document(settings: Settings) -> dict[str, Any]:
         "description": "Language of an HTML report (default: Accept-Language, else nl).",
         "schema": {"type": "string", "enum": ["nl", "en"]},
     }
+    zorgpad_params = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"Only this {name} (case-insensitive); listed even when nothing "
+            "is known for it.",
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_PARAMETER_CHARS,
+                "pattern": r"\S",
+            },
+        }
+        for name in ("municipality", "theme")
+    ]
     paths: dict[str, Any] = {
         "/v1/match": {
             "post": {
@@ -590,6 +651,65 @@ def build_document(settings: Settings) -> dict[str, Any]:
                     "503",
                 ),
             },
+        },
+        "/v1/zorgpad": {
+            "parameters": zorgpad_params,
+            "get": {
+                "operationId": "getZorgpad",
+                "summary": "Per theme and municipality, which professional help exists",
+                "description": "The zorgpad of this server's directory of services (the "
+                "`DIRECTORY` setting or MATCHCORE_DIRECTORY): per theme and municipality the "
+                "services that fit; an empty `services` list is a gap. 404 when this server "
+                "has no directory.",
+                "responses": _responses(
+                    {"200": _ok("The zorgpad, sorted by theme and municipality.", "Zorgpad")},
+                    "400",
+                    "401",
+                    "404",
+                    "429",
+                    "503",
+                ),
+            },
+            "post": {
+                "operationId": "postZorgpad",
+                "summary": "The zorgpad with a network's informal help",
+                "description": "Body: a v1 problem. The zorgpad of its own `directory` (else "
+                "this server's; 404 when neither has one), with each row's `informal` help: "
+                "the network's volunteers with a skill named as the theme and its groups on "
+                "that topic; the topics of its groups are themes too. Nothing is solved. " + limits,
+                "requestBody": _json_body("Problem", EXAMPLE_PROBLEM),
+                "responses": _responses(
+                    {"200": _ok("The zorgpad with informal help.", "Zorgpad")},
+                    *_BODY_ERRORS,
+                    "404",
+                ),
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI 3.1 document of this server.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        "/docs": {
+            "get": {
+                "operationId": "docs",
+                "summary": "This document as one self-contained HTML page",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "The page; it loads nothing from elsewhere.",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
         },
         "/healthz": {
             "get": {

@@ -133,3 +133,11 @@ def test_schema_names_every_reason_and_status_of_the_library() -> None:
     defs = schema("solution")["$defs"]
     assert defs["Unassigned"]["properties"]["reason"]["enum"] == [r.value for r in Reason]
     assert schema("solution")["properties"]["status"]["enum"] == [s.value for s in Status]
+
+
+def test_schema_names_every_kind_of_near_miss() -> None:
+    from matchcore.refer.signals import NEAR_MISS_KINDS
+
+    signals = schema("solution")["properties"]["signals"]["properties"]
+    kinds = signals["near_misses"]["items"]["properties"]["kind"]["enum"]
+    assert kinds == list(NEAR_MISS_KINDS)

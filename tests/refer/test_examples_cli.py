@@ -181,3 +181,82 @@ def test_zorgpad_informal_help_counts_volunteers_who_reach_the_municipality() ->
     assert (rows["Vaals"].volunteer_ids, rows["Vaals"].reach) == (("near", "far"), "network")
     assert zorgpad(directory)[0].volunteer_ids is None
     assert [r.municipality for r in zorgpad(directory, municipality="Gulpen")] == ["Gulpen"]
+
+
+def _groups_network() -> dict[str, Any]:
+    """Debt groups in Heerlen and Maastricht, a diabetes group; one debts request in Heerlen."""
+
+    def group(gid: str, topic: str, lat: float, lon: float) -> dict[str, Any]:
+        return {"id": gid, "topic": topic, "location": {"lat": lat, "lon": lon},
+                "sessions": [{"start": "2026-03-03T19:00:00+01:00",
+                              "end": "2026-03-03T21:00:00+01:00"}],
+                "max_participants": 8}  # fmt: skip
+
+    return {
+        "volunteers": [
+            {"id": "near", "location": {"lat": 50.89, "lon": 5.98}, "skills": ["schulden"]},
+        ],
+        "requests": [
+            {
+                "id": "r",
+                "location": {"lat": 50.888, "lon": 5.979},
+                "duration_minutes": 30,
+                "municipality": "Heerlen",
+                "themes": ["schulden"],
+            }
+        ],
+        "groups": [
+            group("schulden-heerlen", "Schulden", 50.887, 5.98),
+            group("schulden-maastricht", "schulden", 50.851, 5.691),  # 20 km from Heerlen
+            group("diabetes-kerkrade", "Diabetes", 50.866, 6.063),  # 6 km from Heerlen
+            group("diabetes-sittard", "diabetes", 51.0, 5.87),  # 15 km
+        ],
+        "participants": [
+            {"id": "p", "location": {"lat": 50.88, "lon": 5.98}, "topics": ["schulden"]}
+        ],
+        "options": {"default_max_distance_km": 10},
+    }
+
+
+def test_zorgpad_informal_help_lists_groups_on_the_topic_in_reach() -> None:
+    from matchcore.refer.directory import read_directory
+    from matchcore.refer.zorgpad import format_zorgpad, zorgpad
+
+    problem = Problem.from_dict(_groups_network())
+    directory = read_directory([{"id": "s", "name": "S", "themes": ["schulden"],
+                                 "municipalities": ["Heerlen", "Vaals"]}])  # fmt: skip
+    rows = {(r.theme, r.municipality): r for r in zorgpad(directory, problem=problem)}
+    # In Heerlen (a request there) only the group within 10 km of it; in Vaals the network's.
+    heerlen = rows["schulden", "Heerlen"]
+    assert (heerlen.group_ids, heerlen.reach) == (("schulden-heerlen",), "municipality")
+    vaals = rows["schulden", "Vaals"]
+    assert (vaals.group_ids, vaals.reach) == (("schulden-heerlen", "schulden-maastricht"),
+                                              "network")  # fmt: skip
+    # A group's topic is a theme of the zorgpad even with no service for it: a gap, and help.
+    diabetes = rows["Diabetes", "Heerlen"]
+    assert diabetes.services == () and diabetes.group_ids == ("diabetes-kerkrade",)
+    assert rows["Diabetes", "Vaals"].group_ids == ("diabetes-kerkrade", "diabetes-sittard")
+    assert heerlen.to_dict()["informal"] == {
+        "volunteer_ids": ["near"],
+        "group_ids": ["schulden-heerlen"],
+        "reach": "municipality",
+    }
+    text = format_zorgpad(tuple(rows.values()))
+    assert "groups in reach: schulden-heerlen" in text
+    # Without a problem: no informal help at all, and no group topics.
+    assert {r.theme for r in zorgpad(directory)} == {"schulden"}
+    assert all("informal" not in r.to_dict() for r in zorgpad(directory))
+
+
+def test_zorgpad_command_shows_the_groups_of_the_zelfregienetwerk(run_main: Any) -> None:
+    native = str(EXAMPLES / "zuid-limburg.native.json")
+    zelfregie = ROOT / "examples" / "zelfregie_south_limburg.json"
+    result = run_main("zorgpad", native, "--theme", "schulden", "--problem", zelfregie, "--json")
+    assert result.code == 0
+    rows = json.loads(result.out)
+    doc = json.loads(zelfregie.read_text(encoding="utf-8"))
+    debts = sorted(g["id"] for g in doc["groups"] if g["topic"].casefold() == "schulden")
+    assert debts and all(sorted(r["informal"]["group_ids"]) == debts for r in rows)
+    text = run_main("zorgpad", native, "--theme", "rouw", "--municipality", "Heerlen",
+                    "--problem", zelfregie)  # fmt: skip
+    assert "-- no service (a gap)" in text.out and "groups in the network: zrg-rouw-" in text.out

@@ -8,7 +8,7 @@ whole patched problem, and advice is checked by solving the grown problem.
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import jsonpatch
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +47,11 @@ def test_every_near_miss_is_verified_and_smallest(problem: Problem) -> None:
             smaller["value"] = (moment - step).isoformat()
         elif miss.kind == "extend_range":
             smaller["value"] = round(float(op["value"]) - 0.1, 1)
+        elif miss.kind == "renew_credential":
+            day = date.fromisoformat(str(op["value"])) - timedelta(days=1)
+            smaller["value"] = day.isoformat()
+            if _not_after_valid_from(doc, op["path"], day):
+                continue  # a day less is no credential at all (valid_until before valid_from)
         else:
             continue  # max_tasks 0 -> 1: there is nothing smaller
         original = jsonpatch.apply_patch(doc, [test])
@@ -55,6 +60,15 @@ def test_every_near_miss_is_verified_and_smallest(problem: Problem) -> None:
         if miss.kind == "extend_range" and smaller["value"] < _range(problem, op["path"]):
             continue
         assert not passes(jsonpatch.apply_patch(doc, [test, smaller]), miss.request_id)
+
+
+def _not_after_valid_from(doc: dict[str, object], path: str, day: date) -> bool:
+    entry = jsonpatch.JsonPointer(path.rsplit("/", 1)[0]).resolve(doc)
+    start = entry.get("valid_from")
+    if start is None:
+        return False
+    # the renewed date is read in the zone (else UTC): compare generously, by the day after
+    return datetime.fromisoformat(start).date() >= day
 
 
 def _current(doc: dict[str, object], path: str) -> object:

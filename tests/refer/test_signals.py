@@ -21,6 +21,7 @@ import pytest
 import matchcore
 from matchcore import Problem, Reason, candidate_funnels, check
 from matchcore.refer.signals import Signals, cell_of, recruit, unmet_groups
+from matchcore.report.signal_text import signal_lines
 
 DAY = "2026-03-03"  # a Tuesday
 TZ = "+01:00"
@@ -328,3 +329,161 @@ def test_without_advice_refer_only_requests_are_still_never_planned() -> None:
     assert plain.signals is None and check(problem, plain).ok
     assert [u.request_id for u in plain.unassigned] == ["dialysis-1"]
     assert plain.unassigned[0].reason is Reason.REFERRED and plain.unassigned[0].referrals is None
+
+
+# -- renewing a credential -----------------------------------------------------------------------
+
+THURSDAY = "2026-12-03"
+
+
+def homework_doc(valid_until: dict[str, str]) -> dict[str, Any]:
+    """Thursday's homework help needs a VOG; each volunteer's VOG lapsed some day before.
+
+    ``valid_until`` maps volunteer ids to the date (or date-time) their VOG
+    is valid until; the volunteers live 0.4 km from the client, in turn farther.
+    """
+    volunteers = [
+        {
+            "id": vid,
+            "location": {"lat": 51.2089 + 0.001 * i, "lon": 3.2242},
+            "skills": ["homework"],
+            "credentials": [
+                {"name": "EHBO", "valid_until": "2027-06-30"},
+                {"name": "VOG", "valid_until": until},
+            ],
+        }
+        for i, (vid, until) in enumerate(valid_until.items())
+    ]
+    request = {
+        "id": "homework-thu",
+        "location": {"lat": 51.2125, "lon": 3.2242},
+        "skills": ["homework"],
+        "credentials": ["vog"],
+        "duration_minutes": 60,
+        "window": {"start": f"{THURSDAY}T15:00", "end": f"{THURSDAY}T18:00"},
+    }
+    return {
+        "volunteers": volunteers,
+        "requests": [request],
+        "options": {"timezone": "Europe/Brussels"},
+    }
+
+
+def renewals(solution: matchcore.Solution) -> list[Any]:
+    assert solution.signals is not None
+    return [m for m in solution.signals.near_misses if m.kind == "renew_credential"]
+
+
+def test_a_vog_that_lapsed_on_wednesday_is_renewed_by_the_fewest_days() -> None:
+    doc = homework_doc({"far-lapsed": "2026-11-20", "lapsed-wed": "2026-12-02"})
+    solution = solve_doc(doc)
+    (left,) = solution.unassigned
+    assert left.reason is Reason.NO_VALID_CREDENTIAL
+    (miss,) = renewals(solution)
+    verify_near_misses(doc, solution)
+    test, op = miss.patch
+    assert test == {"op": "test", "path": "/volunteers/1/id", "value": "lapsed-wed"}
+    assert op == {"op": "replace", "path": "/volunteers/1/credentials/1/valid_until",
+                  "value": THURSDAY}  # fmt: skip
+    assert "VOG renewed until 2026-12-03 (now valid until 2026-12-02)" in miss.summary
+    # Solving again with the patch serves the request, with the renewed volunteer.
+    again = solve_doc(jsonpatch.apply_patch(doc, list(miss.patch)))
+    assert [a.volunteer_ids for a in again.assignments] == [("lapsed-wed",)]
+    # One day less is the VOG as it was: the request stays out.
+    assert not funnel_passes(jsonpatch.apply_patch(doc, [test, {**op, "value": "2026-12-02"}]),
+                             "homework-thu")  # fmt: skip
+
+
+def test_a_credential_valid_until_mid_day_is_renewed_to_the_end_of_that_day() -> None:
+    # Valid until 15:30 on Thursday: no hour of the window holds the whole task.
+    doc = homework_doc({"lapses-thu": f"{THURSDAY}T15:30"})
+    solution = solve_doc(doc)
+    (miss,) = renewals(solution)
+    verify_near_misses(doc, solution)
+    assert miss.patch[1]["value"] == THURSDAY  # the end of Thursday: zero whole days more
+    assert "(now valid until 2026-12-03)" in miss.summary
+    assert solve_doc(jsonpatch.apply_patch(doc, list(miss.patch))).unassigned == ()
+
+
+def test_no_renewal_for_volunteers_who_never_held_it_or_are_out_of_range() -> None:
+    doc = homework_doc({"no-vog": "2026-12-02", "too-far": "2026-12-02"})
+    doc["volunteers"][0]["credentials"] = []
+    doc["volunteers"][1]["max_distance_km"] = 0.1  # 0.4 km and more away
+    solution = solve_doc(doc)
+    assert renewals(solution) == []
+    verify_near_misses(doc, solution)  # the range advice for too-far still holds
+    # With every needed credential but one lapsed, only that one is renewed.
+    doc = homework_doc({"lapsed-wed": "2026-12-02"})
+    doc["requests"][0]["credentials"] = ["VOG", "ehbo"]
+    doc["volunteers"][0]["credentials"][0]["valid_until"] = "2026-11-30"
+    solution = solve_doc(doc)
+    assert renewals(solution) == []  # two lapsed: no single renewal serves it
+    doc["volunteers"][0]["credentials"][0]["valid_until"] = "2027-06-30"
+    (miss,) = renewals(solve_doc(doc))
+    assert miss.patch[1]["path"] == "/volunteers/0/credentials/1/valid_until"
+
+
+# -- group proposals in the signals -----------------------------------------------------------
+
+
+def debts_without_groups_doc() -> dict[str, Any]:
+    """Three people near Heerlen and one in Maastricht ask for a debts group; none exists."""
+    heerlen = [{"lat": 50.887 + 0.002 * i, "lon": 5.98} for i in range(3)]
+    maastricht = {"lat": 50.8514, "lon": 5.6913}
+    people = [*heerlen, maastricht]
+    return {
+        "volunteers": [
+            {"id": "ben", "location": {"lat": 50.889, "lon": 5.981}, "skills": ["ervaring"]},
+            {"id": "kim", "location": {"lat": 50.85, "lon": 5.69}, "skills": ["ervaring"]},
+        ],
+        "requests": [],
+        "groups": [
+            {
+                "id": "rouw-vaals",
+                "topic": "rouw",
+                "location": {"lat": 50.77, "lon": 6.02},
+                "sessions": [{"start": at("19:00"), "end": at("21:00")}],
+                "max_participants": 8,
+                "facilitator_skills": ["ervaring"],
+            }
+        ],
+        "participants": [
+            {"id": f"p{i}", "location": where, "topics": ["Schulden"], "max_distance_km": 5}
+            for i, where in enumerate(people)
+        ],
+        "options": {"workers": 1},
+    }
+
+
+def test_group_proposals_are_in_the_signals_by_cell_never_by_a_persons_place() -> None:
+    from jsonschema import Draft202012Validator
+
+    from matchcore.io.schema import schema
+
+    doc = debts_without_groups_doc()
+    solution = solve_doc(doc)
+    out = solution.to_dict()
+    assert list(Draft202012Validator(schema("solution")).iter_errors(out)) == []
+    top = out["group_proposals"]
+    signalled = out["signals"]["group_proposals"]
+    assert sorted(p["count"] for p in signalled) == [1, 3]
+    assert len(signalled) == len(top)
+    for plan, signal in zip(top, signalled, strict=True):
+        same = ("topic", "count", "radius_km", "facilitators", "detail")
+        assert {k: signal[k] for k in same} == {k: plan[k] for k in same}
+        assert signal["place"] == cell_of(plan["place"]["lat"], plan["place"]["lon"]).to_dict()
+    single = next(p for p in signalled if p["count"] == 1)
+    assert single["facilitators"] == ["kim"] and single["topic"] == "Schulden"
+    # The one person in Maastricht: their place is nowhere in the signals.
+    text = json.dumps(out["signals"])
+    for person in doc["participants"]:
+        for coordinate in person["location"].values():
+            assert str(round(coordinate, 4)) not in text
+    summary = "\n".join(signal_lines(solution))
+    assert "Signals: proposed groups" in summary and "Schulden, cell " in summary
+
+
+def test_signals_of_a_problem_without_groups_have_no_group_proposals() -> None:
+    solution = solve_doc(dialysis_doc())
+    assert solution.signals is not None and solution.signals.group_proposals is None
+    assert "group_proposals" not in solution.to_dict()["signals"]

@@ -74,9 +74,10 @@ def test_openapi_document(client: FlaskClient) -> None:
     doc = resp.get_json()
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {"/v1/match", "/v1/check", "/v1/jobs", "/v1/jobs/{job_id}",
-                                 "/v1/jobs/{job_id}/report",
+                                 "/v1/jobs/{job_id}/report", "/v1/zorgpad",
                                  "/healthz", "/readyz", "/v1/schema/problem.json",
-                                 "/v1/schema/solution.json"}  # fmt: skip
+                                 "/v1/schema/solution.json", "/openapi.json",
+                                 "/docs"}  # fmt: skip
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     for path, item in doc["paths"].items():
         for method, op in item.items():
@@ -89,6 +90,26 @@ def test_openapi_document(client: FlaskClient) -> None:
                 assert op["security"] == []
     # the limits of this server are in the descriptions
     assert "2000 volunteers" in doc["paths"]["/v1/match"]["post"]["description"]
+
+
+def test_every_route_of_the_app_is_in_the_openapi_document(client: FlaskClient) -> None:
+    """Each rule and method Flask serves is documented, and nothing documented is missing."""
+    app = client.application
+    served = {
+        (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    doc = client.get("/openapi.json").get_json()
+    documented = {
+        (path, method)
+        for path, item in doc["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert served == documented
+    assert ("/v1/zorgpad", "get") in served and ("/v1/zorgpad", "post") in served
 
 
 def test_openapi_reasons_come_from_the_library(client: FlaskClient) -> None:

@@ -71,3 +71,81 @@ def test_match_with_an_inline_directory_returns_referrals_and_signals(
     bad = client.post("/v1/match", json=problem, headers=AUTH_A)
     assert bad.status_code == 422
     assert bad.json["errors"][0]["pointer"] == "/directory/0/name"
+
+
+def _network_with_groups() -> dict[str, Any]:
+    session = {"start": "2026-03-03T19:00:00+01:00", "end": "2026-03-03T21:00:00+01:00"}
+    return {
+        "volunteers": [
+            {"id": "v1", "location": {"lat": 50.889, "lon": 5.98}, "skills": ["Schulden"]},
+        ],
+        "requests": [
+            {
+                "id": "r1",
+                "location": {"lat": 50.888, "lon": 5.979},
+                "duration_minutes": 30,
+                "municipality": "Heerlen",
+                "themes": ["schulden"],
+            }
+        ],
+        "groups": [
+            {
+                "id": "g-heerlen",
+                "topic": "schulden",
+                "location": {"lat": 50.887, "lon": 5.98},
+                "sessions": [session],
+                "max_participants": 8,
+            },
+            {
+                "id": "g-rouw",
+                "topic": "Rouw",
+                "location": {"lat": 50.887, "lon": 5.98},
+                "sessions": [session],
+                "max_participants": 8,
+            },
+        ],
+        "participants": [{"id": "p1", "location": {"lat": 50.88, "lon": 5.98}, "topics": ["rouw"]}],
+    }
+
+
+def test_posting_a_network_adds_its_volunteers_and_groups_as_informal_help(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    client = _app_with_directory(make_app, tmp_path)
+    network = _network_with_groups()
+    resp = client.post("/v1/zorgpad?municipality=Heerlen", json=network, headers=AUTH_A)
+    assert resp.status_code == 200, resp.json
+    rows = {r["theme"]: r for r in resp.json["zorgpad"]}
+    assert rows["schulden"]["informal"] == {
+        "volunteer_ids": ["v1"],
+        "group_ids": ["g-heerlen"],
+        "reach": "municipality",
+    }
+    assert [s["service_id"] for s in rows["schulden"]["services"]] == ["s1"]
+    # a group's topic is a theme of the zorgpad: no service for it, a group in reach
+    assert rows["Rouw"]["services"] == [] and rows["Rouw"]["informal"]["group_ids"] == ["g-rouw"]
+    # the problem's own directory comes first; GET never shows informal help
+    network["directory"] = [{"id": "own", "name": "Eigen", "themes": ["rouw"],
+                             "municipalities": ["Heerlen"]}]  # fmt: skip
+    own = client.post("/v1/zorgpad?theme=rouw", json=network, headers=AUTH_A).json["zorgpad"]
+    assert [(r["municipality"], [s["service_id"] for s in r["services"]]) for r in own] == [
+        ("Heerlen", ["own"])
+    ]
+    assert all("informal" not in r for r in client.get("/v1/zorgpad", headers=AUTH_A).json[
+        "zorgpad"])  # fmt: skip
+
+
+def test_posting_a_network_is_checked_like_any_problem(make_app: AppFactory) -> None:
+    client = make_app().test_client()
+    network = _network_with_groups()
+    assert client.post("/v1/zorgpad", json=network).status_code == 401
+    none = client.post("/v1/zorgpad", json=network, headers=AUTH_A)
+    assert none.status_code == 404 and "/v1/zorgpad" in none.json["detail"]
+    network["groups"][0]["max_participants"] = 0
+    bad = client.post("/v1/zorgpad", json=network, headers=AUTH_A)
+    assert bad.status_code == 422
+    assert bad.json["errors"][0]["pointer"] == "/groups/0/max_participants"
+    text = client.post("/v1/zorgpad", data="x", headers=AUTH_A, content_type="text/plain")
+    assert text.status_code == 415
+    param = client.post("/v1/zorgpad?theme=%20", json=network, headers=AUTH_A)
+    assert param.status_code == 400 and param.json["errors"][0]["parameter"] == "theme"

@@ -22,6 +22,7 @@ from matchcore.refer.signals import (
     Recruit,
     Signals,
     ZorgpadGap,
+    group_proposals,
     near_misses,
     recruit,
     unmet_groups,
@@ -115,8 +116,6 @@ def annotate(
             refs = referrals_for(directory or Directory(), req, max_km)
         unassigned.append(replace(u, referrals=refs))
     notes: list[str] = []
-    if any(problem.requests[problem.request_index[u.request_id]].credentials for u in unassigned):
-        notes.append("near misses do not yet suggest renewing a credential")
     gaps: tuple[ZorgpadGap, ...] = ()
     if directory is not None:
         gaps = zorgpad_gaps(problem, directory)
@@ -136,7 +135,16 @@ def annotate(
         recruits, complete = recruit(matched, base, groups, resolve, deadline)
         if not complete:
             notes.append("recruitment advice cut short by the time limit or an unproven re-solve")
-    signals = Signals(groups, recruits, misses, gaps, complete and misses_done, tuple(notes))
+    proposals = None if solution.group_plan is None else group_proposals(solution.group_plan)
+    signals = Signals(
+        groups,
+        recruits,
+        misses,
+        gaps,
+        complete and misses_done,
+        tuple(notes),
+        group_proposals=proposals,
+    )
     return replace(solution, unassigned=tuple(unassigned), signals=signals)
 
 

@@ -25,12 +25,17 @@ def add_zorgpad_command(sub: Any, run: Any) -> None:
         help="per theme and municipality, which help exists",
         description="The zorgpad of a service directory (HSDS JSON, an HSDS CSV folder, or the "
         "native form): per theme and municipality the professional services, and with "
-        "--problem the network's volunteers with a skill of that name.",
+        "--problem the network's informal help: volunteers with a skill of that name and "
+        "groups on that topic.",
     )
     cmd.add_argument("directory", metavar="DIRECTORY", help="directory file or HSDS CSV folder")
     cmd.add_argument("--municipality", metavar="M", help="only this municipality")
     cmd.add_argument("--theme", metavar="T", help="only this theme")
-    cmd.add_argument("--problem", metavar="P", help="a network problem, for informal help")
+    cmd.add_argument(
+        "--problem",
+        metavar="P",
+        help="a network problem, for informal help (volunteers and groups)",
+    )
     cmd.add_argument("--json", action="store_true", help="write JSON instead of text")
     cmd.set_defaults(run=run, quiet=True, verbose=False)
 

@@ -4,8 +4,11 @@
 profiles whose figures come from solving again with the profile added;
 ``near_misses`` proposes one small change per request (as an RFC 6902 JSON
 Patch on the problem) that lets it pass every funnel stage, checked with the
-candidate funnel of the patched request; ``zorgpad_gaps`` lists themes and
-places with requests and no fitting service.
+candidate funnel of the patched request: a wider window, one volunteer's
+range, one volunteer's ``max_tasks``, or one volunteer's credential renewed;
+``zorgpad_gaps`` lists themes and places with requests and no fitting service;
+with groups, ``group_proposals`` restates the plan's group proposals by place
+(a 5 km cell) instead of a cluster's exact centre.
 
 Signals carry ids, counts, priorities, skills, languages and places (a
 municipality or the centre of a 5 km cell) only: never a name, an address
@@ -18,16 +21,18 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from matchcore import geo
+from matchcore.io.localtime import wall_time
 from matchcore.problem import Problem, Request, TimeWindow, TravelMode, Volunteer
 from matchcore.refer.directory import Directory, normal
 from matchcore.refer.referral import fit
-from matchcore.solution import Reason, Solution, Status, Unassigned
+from matchcore.solution import GroupPlan, Reason, Solution, Status, Unassigned
 
 #: Size of a grid cell when a request names no municipality.
 CELL_KM = 5.0
@@ -39,6 +44,8 @@ MAX_PROFILES = 3
 #: extended by at most 5 km.
 MAX_WIDEN_MINUTES = 120
 MAX_EXTEND_KM = 5.0
+#: A renewed credential is valid at most this many days longer (whole days).
+MAX_RENEW_DAYS = 366
 #: Range patches are rounded up to this step (km).
 RANGE_STEP_KM = 0.1
 #: At most this many volunteers are tried per kind of near miss.
@@ -50,6 +57,10 @@ _MARGIN_SECONDS = 0.05
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _PARTS = ((6, "night"), (12, "morning"), (18, "afternoon"), (24, "evening"))
+#: The kinds of near miss, one small change each.
+NEAR_MISS_KINDS = ("widen_window", "extend_range", "raise_max_tasks", "renew_credential")
+# Reasons a near miss may cure: one small change lets the request pass the funnel.
+_NEAR_REASONS = {Reason.NO_VALID_CREDENTIAL, Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE}
 # Reasons a new volunteer cannot cure: exclusions and referral to professionals.
 _NOT_RECRUITABLE = {Reason.EXCLUDED, Reason.REFERRED}
 
@@ -127,7 +138,7 @@ class NearMiss:
     """One small change that lets an unserved request pass every funnel stage."""
 
     request_id: str
-    kind: str  # widen_window | extend_range | raise_max_tasks
+    kind: str  # one of NEAR_MISS_KINDS
     summary: str
     patch: tuple[dict[str, Any], ...]
 
@@ -153,11 +164,39 @@ class ZorgpadGap:
 
 
 @dataclass(frozen=True)
+class ProposedGroup:
+    """Unplaced demand on a topic with no group within reach, by place.
+
+    The plan's :class:`~matchcore.solution.GroupProposal` with its cluster's
+    centre replaced by the 5 km cell holding it: a cluster of one person
+    would otherwise show where that person lives.
+    """
+
+    topic: str
+    count: int
+    place: Place
+    radius_km: float
+    facilitators: tuple[str, ...]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "count": self.count,
+            "place": self.place.to_dict(),
+            "radius_km": self.radius_km,
+            "facilitators": list(self.facilitators),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
 class Signals:
     """The signal function of the network, for its coordinator.
 
     ``complete`` is ``False`` when the time budget cut the recruitment
     advice short; ``notes`` say what was left out and why.
+    ``group_proposals`` is ``None`` when the problem has no groups.
     """
 
     unmet: tuple[UnmetGroup, ...] = ()
@@ -166,9 +205,10 @@ class Signals:
     zorgpad_gaps: tuple[ZorgpadGap, ...] = ()
     complete: bool = True
     notes: tuple[str, ...] = field(default_factory=tuple)
+    group_proposals: tuple[ProposedGroup, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "unmet": [g.to_dict() for g in self.unmet],
             "recruit": [r.to_dict() for r in self.recruit],
             "near_misses": [n.to_dict() for n in self.near_misses],
@@ -176,6 +216,9 @@ class Signals:
             "complete": self.complete,
             "notes": list(self.notes),
         }
+        if self.group_proposals is not None:
+            out["group_proposals"] = [p.to_dict() for p in self.group_proposals]
+        return out
 
 
 # -- places and times ----------------------------------------------------------
@@ -257,6 +300,19 @@ def zorgpad_gaps(problem: Problem, directory: Directory) -> tuple[ZorgpadGap, ..
     return tuple(sorted(gaps, key=lambda g: (-g.requests, g.theme, g.place.label())))
 
 
+# -- group proposals -------------------------------------------------------------
+
+
+def group_proposals(plan: GroupPlan) -> tuple[ProposedGroup, ...]:
+    """The plan's group proposals, each placed by the 5 km cell of its cluster's centre."""
+    return tuple(
+        ProposedGroup(
+            p.topic, p.count, cell_of(*p.place), p.radius_km, tuple(p.facilitators), p.detail
+        )
+        for p in plan.group_proposals
+    )
+
+
 # -- near misses -----------------------------------------------------------------
 
 
@@ -284,14 +340,15 @@ def near_misses(
     """
     out: list[NearMiss] = []
     for u in unassigned:
-        if u.reason not in (Reason.OUT_OF_RANGE, Reason.NOT_AVAILABLE):
+        if u.reason not in _NEAR_REASONS:
             continue
         if time.perf_counter() > deadline:
             return tuple(out), False
         around = _Around.of(problem, problem.request_index[u.request_id])
         if around.passes(around.req):
             continue  # pinned commitments keep it out, not the funnel: no change of ours helps
-        for found in (_widen_window(around), _extend_range(around), _raise_max_tasks(around)):
+        kinds = (_widen_window, _extend_range, _raise_max_tasks, _renew_credential)
+        for found in (kind(around) for kind in kinds):
             if found is not None:
                 out.append(found)
     return tuple(out), True
@@ -374,11 +431,11 @@ def _widen_window(a: _Around) -> NearMiss | None:
     )
 
 
-def _smallest(ok: Callable[[int], bool], upper: int) -> int | None:
-    """The smallest ``k`` in ``1..upper`` with ``ok(k)``; ``ok`` is monotone."""
-    if not ok(upper):
+def _smallest(ok: Callable[[int], bool], upper: int, lower: int = 1) -> int | None:
+    """The smallest ``k`` in ``lower..upper`` with ``ok(k)``; ``ok`` is monotone."""
+    if upper < lower or not ok(upper):
         return None
-    lo, hi = 1, upper
+    lo, hi = lower, upper
     while lo < hi:
         mid = (lo + hi) // 2
         if ok(mid):
@@ -452,6 +509,80 @@ def _raise_max_tasks(a: _Around) -> NearMiss | None:
                 ),
             )
     return None
+
+
+def _renew_credential(a: _Around) -> NearMiss | None:
+    """One volunteer's required credential, valid until the fewest whole days later.
+
+    Tried for volunteers in range who hold every credential the request
+    requires, whatever its dates (a VOG that lapsed on Wednesday before
+    Thursday's homework help): each entry of a required name is renewed, as
+    the reader reads a date, to the end of a later day in ``options.timezone``
+    (else UTC). Ties go to the nearer volunteer.
+    """
+    names = a.req.credentials
+    if not names:
+        return None
+    zone = a.problem.options.zone
+    holds = np.array(
+        [names <= {c.key for c in v.credentials} for v in a.problem.volunteers], dtype=bool
+    )
+    tries = np.flatnonzero(a.in_range & holds)
+    best: tuple[int, int, int, date] | None = None  # days, volunteer, credential entry, last day
+    for v in tries[np.argsort(a.dist[tries], kind="stable")][:MAX_NEAR_TRIES].tolist():
+        vol = a.problem.volunteers[v]
+        for c, cred in enumerate(vol.credentials):
+            if cred.key not in names:
+                continue
+            last = _last_day(cred.valid_until, zone)
+            first = 0 if _end_of_day(last, zone) > cred.valid_until else 1
+            upper = MAX_RENEW_DAYS if best is None else best[0] - 1  # only fewer days win
+
+            def passes_renewed(
+                k: int, v: int = v, vol: Volunteer = vol, c: int = c, last: date = last
+            ) -> bool:
+                creds = list(vol.credentials)
+                until = _end_of_day(last + timedelta(days=k), zone)
+                creds[c] = replace(creds[c], valid_until=until)
+                return a.passes(a.req, replace(vol, credentials=tuple(creds)), v)
+
+            k = _smallest(passes_renewed, upper, first)
+            if k is not None:
+                best = (k, v, c, last)
+    if best is None:
+        return None
+    k, v, c, last = best
+    vol = a.problem.volunteers[v]
+    cred = vol.credentials[c]
+    day = last + timedelta(days=k)
+    return NearMiss(
+        a.req.id,
+        "renew_credential",
+        f"volunteer {vol.id} with their {cred.name} renewed until {day.isoformat()} (now valid "
+        f"until {last.isoformat()}) could serve request {a.req.id}",
+        (
+            {"op": "test", "path": f"/volunteers/{v}/id", "value": vol.id},
+            {
+                "op": "replace",
+                "path": f"/volunteers/{v}/credentials/{c}/valid_until",
+                "value": day.isoformat(),
+            },
+        ),
+    )
+
+
+def _last_day(valid_until: datetime, zone: ZoneInfo | None) -> date:
+    """The last day (in ``zone``, else UTC) on which a credential valid until then counts."""
+    moment = valid_until - timedelta(microseconds=1)
+    return moment.astimezone(zone if zone is not None else UTC).date()
+
+
+def _end_of_day(day: date, zone: ZoneInfo | None) -> datetime:
+    """The first moment after ``day``: how the reader reads a date as ``valid_until``."""
+    midnight = datetime(day.year, day.month, day.day) + timedelta(days=1)
+    if zone is None:
+        return midnight.replace(tzinfo=UTC)
+    return wall_time(midnight, zone, lenient=True)
 
 
 # -- recruitment -----------------------------------------------------------------

@@ -4,8 +4,12 @@ Professional help comes from the directory: the services that fit the theme
 and name the municipality as a service area. Informal help, when a network
 problem is given, is its volunteers with a skill named as the theme
 (case-insensitive) whose travel range reaches a request in that
-municipality; with no request there, those with the skill anywhere in the
-network (``reach`` says which).
+municipality, and its groups on the theme (self-help groups, parents'
+networks: a group's ``topic`` named as the theme) that lie within
+``options.default_max_distance_km`` (a participant's default range) of a
+request there; with no request there, those with the skill and the groups on
+the topic anywhere in the network (``reach`` says which). The topics of the
+problem's groups are themes of the zorgpad beside the directory's.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ class ZorgpadRow:
     services: tuple[Service, ...]
     volunteer_ids: tuple[str, ...] | None  # None without a network problem
     reach: str  # "municipality", "network" or "" (no problem)
+    group_ids: tuple[str, ...] | None = None  # None without a network problem
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -48,6 +53,7 @@ class ZorgpadRow:
         if self.volunteer_ids is not None:
             out["informal"] = {
                 "volunteer_ids": list(self.volunteer_ids),
+                "group_ids": list(self.group_ids or ()),
                 "reach": self.reach,
             }
         return out
@@ -62,11 +68,16 @@ def zorgpad(
 ) -> tuple[ZorgpadRow, ...]:
     """Rows for every theme x municipality (or the ones asked for), sorted by name.
 
-    Themes are those of the directory; municipalities those its services name
-    and those of the problem's requests. A theme or municipality asked for is
-    listed even when nothing is known for it: that is a gap.
+    Themes are those of the directory and the topics of the problem's groups;
+    municipalities those its services name and those of the problem's requests.
+    A theme or municipality asked for is listed even when nothing is known for
+    it: that is a gap.
     """
-    themes = _labels(t for s in directory.services for t in s.theme_names)
+    groups = problem.groups if problem is not None else ()
+    themes = _labels(
+        [t for s in directory.services for t in s.theme_names]
+        + [g.as_written(g.topic) for g in groups]
+    )
     places = _labels(
         [m for s in directory.services for m in s.municipalities]
         + [r.municipality for r in (problem.requests if problem else ()) if r.municipality]
@@ -83,8 +94,8 @@ def zorgpad(
                 for s in directory.services
                 if tkey in s.theme_keys and mkey in s.municipality_keys
             )
-            vids, reach = _informal(problem, tkey, mkey)
-            rows.append(ZorgpadRow(tname, mname, services, vids, reach))
+            vids, gids, reach = _informal(problem, tkey, mkey)
+            rows.append(ZorgpadRow(tname, mname, services, vids, reach, gids))
     return tuple(rows)
 
 
@@ -97,22 +108,29 @@ def _labels(values: Any) -> dict[str, str]:
 
 def _informal(
     problem: Problem | None, theme: str, place: str
-) -> tuple[tuple[str, ...] | None, str]:
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str]:
+    """Volunteers with the skill and groups on the topic, and whether in reach of ``place``."""
     if problem is None:
-        return None, ""
+        return None, None, ""
     skilled = [v for v in problem.volunteers if theme in {normal(s) for s in v.skills}]
+    on_topic = [g for g in problem.groups if normal(g.topic) == theme]
     there = [r for r in problem.requests if r.municipality and normal(r.municipality) == place]
-    if not there or not skilled:
-        return tuple(v.id for v in skilled), "network"
+    if not there:
+        return tuple(v.id for v in skilled), tuple(g.id for g in on_topic), "network"
     lat = np.array([r.location.lat for r in there])
     lon = np.array([r.location.lon for r in there])
+
+    def nearest_km(lat_: float, lon_: float) -> float:
+        return float(geo.great_circle_km(lat_, lon_, lat, lon).min())
+
     reach = [
         v.id
         for v in skilled
-        if float(geo.great_circle_km(v.location.lat, v.location.lon, lat, lon).min())
-        <= problem.max_distance_km(v)
+        if nearest_km(v.location.lat, v.location.lon) <= problem.max_distance_km(v)
     ]
-    return tuple(reach), "municipality"
+    limit = problem.options.default_max_distance_km
+    groups = [g.id for g in on_topic if nearest_km(g.location.lat, g.location.lon) <= limit]
+    return tuple(reach), tuple(groups), "municipality"
 
 
 def format_zorgpad(rows: tuple[ZorgpadRow, ...]) -> str:
@@ -134,4 +152,6 @@ def format_zorgpad(rows: tuple[ZorgpadRow, ...]) -> str:
             who = ", ".join(row.volunteer_ids) or "none"
             where = "in reach" if row.reach == "municipality" else "in the network"
             out.append(f"  {'':<24} volunteers {where}: {who}")
+            if row.group_ids:
+                out.append(f"  {'':<24} groups {where}: {', '.join(row.group_ids)}")
     return "\n".join(out)

@@ -60,6 +60,16 @@ def signal_lines(signals: Any) -> list[str]:
         out += [
             f"  {g.get('theme')}, {_place_label(g.get('place'))}: {g.get('requests')}" for g in gaps
         ]
+    proposals = _records(signals, "group_proposals")
+    if proposals:
+        out += ["", "Signals: proposed groups (topic, place: people asking, who could lead)"]
+        out += [
+            f"  {p.get('topic')}, {_place_label(p.get('place'))}: {p.get('count')}; "
+            f"{len(p.get('facilitators') or [])} could lead"
+            for p in proposals[:_SHOWN]
+        ]
+        if len(proposals) > _SHOWN:
+            out.append(f"  ... and {len(proposals) - _SHOWN} more")
     if signals.get("complete") is False:
         out.append("  (advice cut short by the time limit)")
     return out
