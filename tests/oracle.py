@@ -160,6 +160,13 @@ def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozense
         return None
     if req.window is None:
         return ALWAYS
+    if vol.max_tasks_per_day is not None and vol.max_tasks_per_day < 1:
+        return None  # a timed task counts on the day of its start
+    if (
+        vol.max_minutes_per_day is not None
+        and vol.max_minutes_per_day < req.duration_minutes + 2 * t
+    ):
+        return None
     lo, hi = req.earliest_start_minute, req.latest_start_minute
     if vol.availability is None:
         starts = set(range(lo, hi + 1))
