@@ -45,7 +45,9 @@ from matchcore.engines.cpsat import (
 from matchcore.tasks.parts import Part, PartResult
 
 _STAGE_SHARE = 0.5
-"""Of the time left, the share each stage but the last may use."""
+"""Of the time left, the share each fairness stage may use (travel gets the rest)."""
+_FIRST_SHARE = 0.6
+"""Of the time left, the share of the first stage (priority, kept, continuity)."""
 
 
 @dataclass
@@ -102,8 +104,12 @@ def solve_fair(
         ],
     )
     m.model.maximize(first)  # the hint, if any, is in the model already
-    solver = _solver(settings, settings.deadline.remaining() * _STAGE_SHARE)
+    solver = _solver(settings, settings.deadline.remaining() * _FIRST_SHARE)
     status = solver.solve(m.model)
+    if status == cp_model.UNKNOWN and settings.deadline.remaining() > 0.05:
+        # No plan yet: the higher levels come first, so they get all that is left.
+        solver = _solver(settings, settings.deadline.remaining())
+        status = solver.solve(m.model)
     fallback = _without_plan(status, hint)
     if fallback is not None:
         return fallback

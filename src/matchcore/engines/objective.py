@@ -37,6 +37,10 @@ see :func:`level_weights`; with kept assignments (:func:`kept_weights`)
 stays below :data:`OBJECTIVE_LIMIT` (:func:`fits`), else an engine coarsens
 travel (metres in units of 10, 100, ...) or solves the levels in stages.
 Relaxations bound the first level only (:mod:`matchcore.engines.relaxation`).
+The fairness level has weights of its own (:func:`fairness_weights`), which
+grow like ``(volunteers + 1) ** (load - 1)``; CP-SAT solves it in stages
+(:mod:`matchcore.engines.fair`), LNS neighbourhoods weigh it over their own
+volunteers, and :func:`plan_key` compares it exactly (:func:`fairness_cost`).
 
 A new level (stability, fairness, groups) is added here: a term of
 :func:`plan_key`, its most possible value, and a weight in
