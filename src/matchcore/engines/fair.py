@@ -24,6 +24,7 @@ nothing in time ends the search with the best plan so far.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ from matchcore.engines.cpsat import (
     better_of,
 )
 from matchcore.tasks.parts import Part, PartResult
+
+log = logging.getLogger(__name__)
 
 _STAGE_SHARE = 0.5
 """Of the time left, the share each fairness stage may use (travel gets the rest)."""
@@ -68,6 +71,7 @@ class _Stages:
         left = self.settings.deadline.remaining()
         solver = _solver(self.settings, left if last else left * _STAGE_SHARE)
         status = solver.solve(self.m.model)
+        log.debug("cp-sat fair stage: %s in %.2fs", solver.status_name(status), solver.wall_time)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.proven = False
             return None
