@@ -28,6 +28,18 @@ The search, in two levels:
    the order of their starts and moving each to its earliest possible start
    keeps every block apart (one volunteer's blocks are in start order, and a
    request's earliest start only grows with the starts before it).
+
+Limits per day: a timed option is split into one option per local day
+(``options.timezone``, else UTC) of its starts, so every option's day is
+fixed and the limits per day are a rule of the skeleton (tasks and minutes
+per volunteer and day), like the plan-wide limits; the timing search then
+moves starts only within their option's day.
+
+Fairness (``options.fairness == "balance"``): a level between continuity
+and travel, not additive, so the skeletons are enumerated without cutting
+on travel, and of those best on (priority, kept, continuity) the one with
+the lexicographically smallest sorted load vector (tasks per volunteer,
+largest first), then the least travel, wins.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from geopy.distance import great_circle
@@ -148,6 +160,13 @@ def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozense
         return None
     if req.window is None:
         return ALWAYS
+    if vol.max_tasks_per_day is not None and vol.max_tasks_per_day < 1:
+        return None  # a timed task counts on the day of its start
+    if (
+        vol.max_minutes_per_day is not None
+        and vol.max_minutes_per_day < req.duration_minutes + 2 * t
+    ):
+        return None
     lo, hi = req.earliest_start_minute, req.latest_start_minute
     if vol.availability is None:
         starts = set(range(lo, hi + 1))
@@ -194,6 +213,7 @@ class OracleResult:
     objective: Objective
     assignments: tuple[OracleAssignment, ...]
     unassigned: tuple[str, ...]
+    loads: tuple[int, ...] = ()  # tasks per volunteer, largest first
 
     @property
     def key(self) -> tuple[float, int, int, float]:
@@ -265,10 +285,37 @@ class _Oracle:
         self.pins = {problem.request_index[p.request_id]: p for p in problem.assignments}
         self.previous = {p.request_id: p for p in problem.previous_plan or ()}
         self.memo: dict[frozenset[_Timed], dict[int, int] | None] = {}
+        self.daily = any(
+            v.max_tasks_per_day is not None or v.max_minutes_per_day is not None
+            for v in problem.volunteers
+        )
+        self.fair = problem.options.fairness == "balance"
 
     # options ----------------------------------------------------------------
 
     def options(self, r: int) -> list[_Option] | None:
+        found = self.whole_options(r)
+        if found is None or not self.daily or self.problem.requests[r].window is None:
+            return found
+        out = [piece for opt in found for piece in self.by_day(opt)]
+        out.sort(key=lambda o: o.key, reverse=True)
+        return out
+
+    def by_day(self, opt: _Option) -> list[_Option]:
+        """A timed option as one option per local day of its starts."""
+        if not opt.vols:
+            return [opt]
+        days: dict[date, set[int]] = {}
+        for s in opt.starts:
+            days.setdefault(self.day(s), set()).add(s)
+        return [_Option(opt.key, opt.vols, frozenset(v), opt.travel_km) for v in days.values()]
+
+    def day(self, minute: int) -> date:
+        """The local day of a start minute."""
+        moment = datetime.fromtimestamp(minute * 60, tz=UTC)
+        return moment.astimezone(self.problem.options.zone or UTC).date()
+
+    def whole_options(self, r: int) -> list[_Option] | None:
         problem, req = self.problem, self.problem.requests[r]
         pin = self.pins.get(r)
         if pin is not None:
@@ -358,13 +405,20 @@ class _Oracle:
         incumbent: list[_Option] | None = None
         incumbent_key = _ZERO
 
+        incumbent_full: tuple[Any, ...] = ()
+
         def dfs(i: int, total: tuple[float, int, int, float]) -> None:
-            nonlocal incumbent, incumbent_key
-            if incumbent is not None and not _add(total, best_rest[i]) > incumbent_key:
-                return
+            nonlocal incumbent, incumbent_key, incumbent_full
+            if incumbent is not None:
+                reach = _add(total, best_rest[i])
+                # With fairness, travel is not the level after continuity: no cut on it.
+                if not (reach[:3] >= incumbent_key[:3] if self.fair else reach > incumbent_key):
+                    return
             if i == n:
-                incumbent = [o for o in chosen if o is not None]
-                incumbent_key = total
+                full = (*total[:3], self.fair_key(chosen), total[3])
+                if incumbent is None or full > incumbent_full:
+                    incumbent = [o for o in chosen if o is not None]
+                    incumbent_key, incumbent_full = total, full
                 return
             r = order[i]
             for opt in opts[r]:
@@ -379,6 +433,19 @@ class _Oracle:
         starts = self.feasible(incumbent)
         assert starts is not None
         return self.result(incumbent, starts)
+
+    def loads(self, skeleton: Sequence[_Option | None]) -> list[int]:
+        """Tasks per volunteer, largest first."""
+        tasks = [0] * len(self.problem.volunteers)
+        for opt in skeleton:
+            for v in opt.vols if opt is not None else ():
+                tasks[v] += 1
+        return sorted(tasks, reverse=True)
+
+    def fair_key(self, skeleton: Sequence[_Option | None]) -> tuple[int, ...]:
+        """The fairness level, bigger is better: the sorted loads, negated (empty
+        without fairness)."""
+        return tuple(-n for n in self.loads(skeleton)) if self.fair else ()
 
     def feasible(self, skeleton: Sequence[_Option | None]) -> dict[int, int] | None:
         """Start minutes of the timed served requests, or ``None`` if none work."""
@@ -400,6 +467,8 @@ class _Oracle:
                 return None
             if vol.max_minutes is not None and minutes[v] > vol.max_minutes:
                 return None
+        if self.daily and not self.days_hold(skeleton):
+            return None
         out: dict[int, int] = {}
         for group in _linked_groups(timed):
             key = frozenset(group)
@@ -410,6 +479,30 @@ class _Oracle:
                 return None
             out.update(found)
         return out
+
+    def days_hold(self, skeleton: Sequence[_Option | None]) -> bool:
+        """Tasks and minutes per volunteer and local day within the limits per day
+        (each timed option lies in one day)."""
+        problem = self.problem
+        tasks: dict[tuple[int, date], int] = {}
+        minutes: dict[tuple[int, date], int] = {}
+        for r, opt in enumerate(skeleton):
+            if opt is None or not opt.vols or problem.requests[r].window is None:
+                continue
+            day = self.day(min(opt.starts))
+            for v in opt.vols:
+                tasks[v, day] = tasks.get((v, day), 0) + 1
+                load = problem.requests[r].duration_minutes + 2 * self.pairs[r, v].travel
+                minutes[v, day] = minutes.get((v, day), 0) + load
+        for (v, _), n in tasks.items():
+            most = problem.volunteers[v].max_tasks_per_day
+            if most is not None and n > most:
+                return False
+        for (v, _), m in minutes.items():
+            most = problem.volunteers[v].max_minutes_per_day
+            if most is not None and m > most:
+                return False
+        return True
 
     def schedule(self, group: list[_Timed]) -> dict[int, int] | None:
         """Starts for requests that share volunteers: DFS over the order they start in.
@@ -472,8 +565,26 @@ class _Oracle:
             kept += opt.key[1]
             continuity += opt.key[2]
             travel += opt.travel_km
-        objective = Objective(len(served), priority, continuity, travel, kept)
-        return OracleResult(objective, tuple(served), tuple(unassigned))
+        loads = self.loads(skeleton)
+        tasks = [0] * len(problem.volunteers)
+        for opt in skeleton:
+            for v in opt.vols:
+                tasks[v] += 1
+        able = [
+            n
+            for vol, n in zip(problem.volunteers, tasks, strict=True)
+            if vol.max_tasks != 0 and (vol.availability is None or vol.availability)
+        ]
+        objective = Objective(
+            len(served),
+            priority,
+            continuity,
+            travel,
+            kept,
+            max_tasks_per_volunteer=max(tasks, default=0),
+            task_spread=max(able) - min(able) if able else 0,
+        )
+        return OracleResult(objective, tuple(served), tuple(unassigned), tuple(loads))
 
 
 _ZERO: tuple[float, int, int, float] = (0.0, 0, 0, 0.0)

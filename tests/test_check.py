@@ -141,7 +141,15 @@ def expected_objective(problem: Problem) -> Objective:
     """The base plan's objective, straight from the spec and geopy."""
     pairs = [("v1", "r1"), ("v2", "r2"), ("v2", "r3"), ("v3", "r3")]
     travel = sum(2 * geopy_km(problem, v, r) for v, r in pairs)
-    return Objective(served_requests=3, served_priority=4.5, continuity=2, travel_km=travel)
+    # Tasks: v1 1, v2 2, v3 1, v5 0 (v4 is never available: not in the spread).
+    return Objective(
+        served_requests=3,
+        served_priority=4.5,
+        continuity=2,
+        travel_km=travel,
+        max_tasks_per_volunteer=2,
+        task_spread=2,
+    )
 
 
 def rules(report: CheckReport) -> set[str]:

@@ -26,6 +26,13 @@ The rules, as the checker applies them:
   untimed one, one is valid at the end of the planning horizon;
 - per volunteer, the number of tasks is at most ``max_tasks`` and the sum of
   ``duration + 2 * travel`` at most ``max_minutes``;
+- per volunteer and local day (``options.timezone``, else UTC) of a timed
+  task's start, the number of tasks is at most ``max_tasks_per_day`` and the
+  sum of ``duration + 2 * travel`` at most ``max_minutes_per_day`` (an
+  untimed task has no start, so no day);
+- ``objective.max_tasks_per_volunteer`` is the most tasks of any volunteer,
+  ``objective.task_spread`` the most minus the fewest over the volunteers
+  whose availability is not empty and whose ``max_tasks`` is not 0;
 - a request gets exactly ``volunteers_needed`` distinct volunteers, and a
   pinned request exactly its pinned volunteers (and start, when pinned);
 - a ``refer_only`` request is never assigned (it is for professionals alone);
@@ -41,7 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from geopy.distance import great_circle
@@ -82,8 +89,8 @@ class Violation:
         ``skills``, ``languages``, ``credential``, ``excluded``, ``out_of_range``,
         ``start_missing``, ``start_not_allowed``, ``start_not_whole_minute``,
         ``outside_window``, ``not_available``, ``overlap``, ``max_tasks``,
-        ``max_minutes``, ``pin_broken``, ``objective_mismatch`` or
-        ``unassigned_mismatch``.
+        ``max_minutes``, ``max_tasks_per_day``, ``max_minutes_per_day``,
+        ``pin_broken``, ``objective_mismatch`` or ``unassigned_mismatch``.
     message
         What is wrong, in words. Names ids from the documents but never
         coordinates, skills, languages or other free text.
@@ -235,6 +242,10 @@ class _Load:
     blocks: list[_Block] = field(default_factory=list)
     tasks_reported: bool = False
     minutes_reported: bool = False
+    # Per local day of a timed task's start: tasks and minutes.
+    day_tasks: dict[date, int] = field(default_factory=dict)
+    day_minutes: dict[date, int] = field(default_factory=dict)
+    days_reported: set[tuple[str, date]] = field(default_factory=set)
 
 
 @dataclass
@@ -392,8 +403,37 @@ class _Checker:
                 f"max_minutes is {vol.max_minutes}",
             )
 
+        if start is not None:
+            self.check_day(slot, vol, start, req.duration_minutes + 2 * travel)
         self.continuity += vol.id in req.preferred_volunteers
         self.travel_km += 2.0 * km
+
+    def check_day(
+        self, slot: tuple[PathSegment, ...], vol: Volunteer, start: datetime, minutes: int
+    ) -> None:
+        """The limits per day: the task counts on the local day of its start."""
+        day = start.astimezone(self.problem.options.zone or UTC).date()
+        load = self.load(vol.id)
+        load.day_tasks[day] = load.day_tasks.get(day, 0) + 1
+        load.day_minutes[day] = load.day_minutes.get(day, 0) + minutes
+        who, reported = f"volunteer {vol.id}", load.days_reported
+        limit = vol.max_tasks_per_day
+        if limit is not None and load.day_tasks[day] > limit and ("tasks", day) not in reported:
+            reported.add(("tasks", day))
+            self.add(
+                slot,
+                "max_tasks_per_day",
+                f"{who} gets more than max_tasks_per_day={limit} tasks on {day}",
+            )
+        limit = vol.max_minutes_per_day
+        if limit is not None and load.day_minutes[day] > limit and ("minutes", day) not in reported:
+            reported.add(("minutes", day))
+            self.add(
+                slot,
+                "max_minutes_per_day",
+                f"{who} reaches {load.day_minutes[day]} minutes of tasks and travel "
+                f"on {day}; max_minutes_per_day is {limit}",
+            )
 
     def check_credentials(
         self, slot: tuple[PathSegment, ...], req: Request, vol: Volunteer, start: datetime | None
@@ -474,12 +514,35 @@ class _Checker:
             continuity=self.continuity,
             travel_km=self.travel_km,
             kept=self.kept(self.plan),
+            max_tasks_per_volunteer=max(
+                (
+                    self.loads[v.id].tasks if v.id in self.loads else 0
+                    for v in self.problem.volunteers
+                ),
+                default=0,
+            ),
+            task_spread=self.task_spread(),
         )
+
+    def task_spread(self) -> int:
+        """Most minus fewest tasks over the volunteers who can take a task at all."""
+        tasks = [
+            self.loads[v.id].tasks if v.id in self.loads else 0
+            for v in self.problem.volunteers
+            if v.max_tasks != 0 and (v.availability is None or v.availability)
+        ]
+        return max(tasks) - min(tasks) if tasks else 0
 
     def check_objective(self, value: Any, actual: Objective) -> None:
         if not isinstance(value, dict):
             raise ProblemError(("objective",), f"must be an object, not {j.json_type(value)}")
-        for name in ("served_requests", "continuity", "kept"):
+        for name in (
+            "served_requests",
+            "continuity",
+            "kept",
+            "max_tasks_per_volunteer",
+            "task_spread",
+        ):
             if name in value:
                 got = j.read_integer(value[name], ("objective", name))
                 want = int(getattr(actual, name))

@@ -224,6 +224,9 @@ class Volunteer(_Spelled):
     excluded_clients: frozenset[str] = frozenset()
     spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     credentials: tuple[Credential, ...] = ()
+    # Per day (in options.timezone, else UTC) of a task's start; see README "Limits per day".
+    max_tasks_per_day: int | None = None
+    max_minutes_per_day: int | None = None
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
@@ -244,7 +247,7 @@ class Volunteer(_Spelled):
             errors.add(ProblemError(("max_distance_km",), "must be greater than 0"))
         if self.availability is not None:
             object.__setattr__(self, "availability", merge_windows(self.availability))
-        for name in ("max_tasks", "max_minutes"):
+        for name in ("max_tasks", "max_minutes", "max_tasks_per_day", "max_minutes_per_day"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 errors.add(ProblemError((name,), "must be 0 or more"))
@@ -553,6 +556,11 @@ class Options:
         How a ``previous_plan`` is used: ``"optimize"`` (default) ranks kept
         assignments right after served priority; ``"freeze"`` pins every
         previous assignment that is still feasible and plans only the rest.
+    fairness
+        ``"none"`` (default) or ``"balance"``: a level of the objective after
+        continuity and before travel that spreads the tasks over the
+        volunteers (lexicographic min-max of tasks per volunteer; see
+        :mod:`matchcore.engines.objective`).
     """
 
     time_limit_seconds: float = 10.0
@@ -564,6 +572,7 @@ class Options:
     horizon: TimeWindow | None = None
     referral_max_km: float = 15.0
     replan: str = "optimize"
+    fairness: str = "none"
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
@@ -571,6 +580,8 @@ class Options:
             errors.add(ProblemError(("referral_max_km",), "must be greater than 0"))
         if self.replan not in REPLAN_MODES:
             errors.add(ProblemError(("replan",), "must be " + " or ".join(REPLAN_MODES)))
+        if self.fairness not in FAIRNESS_MODES:
+            errors.add(ProblemError(("fairness",), "must be " + " or ".join(FAIRNESS_MODES)))
         if not (math.isfinite(self.time_limit_seconds) and self.time_limit_seconds > 0):
             errors.add(ProblemError(("time_limit_seconds",), "must be greater than 0"))
         if not (math.isfinite(self.default_max_distance_km) and self.default_max_distance_km > 0):
@@ -590,6 +601,9 @@ class Options:
 
 REPLAN_MODES = ("optimize", "freeze")
 """The values of ``options.replan``."""
+
+FAIRNESS_MODES = ("none", "balance")
+"""The values of ``options.fairness``."""
 
 
 def zone_named(name: str) -> ZoneInfo:

@@ -13,6 +13,9 @@ from matchcore.errors import ProblemError
 from matchcore.warnings import InputWarning
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matchcore.problem import Volunteer
     from matchcore.refer.signals import Signals
 
 
@@ -242,6 +245,30 @@ class Objective:
     continuity: int
     travel_km: float
     kept: int = 0
+    # Tasks per volunteer (see :func:`load_figures`): the most, and the most
+    # minus the fewest over the volunteers who can take a task at all.
+    max_tasks_per_volunteer: int = 0
+    task_spread: int = 0
+
+
+def load_figures(volunteers: Sequence[Volunteer], tasks: Sequence[int]) -> tuple[int, int]:
+    """``(max_tasks_per_volunteer, task_spread)`` of a plan.
+
+    ``tasks[v]`` is the number of requests volunteer ``v`` serves (a group
+    session is not a task here). The maximum is over every volunteer; the
+    spread is the maximum minus the minimum over the volunteers who can take
+    a task at all: availability not empty and ``max_tasks`` not 0 (0 when
+    there are none).
+    """
+    most = max(tasks, default=0)
+    able = [n for v, n in zip(volunteers, tasks, strict=True) if _can_take_tasks(v)]
+    return most, (max(able) - min(able) if able else 0)
+
+
+def _can_take_tasks(volunteer: Volunteer) -> bool:
+    return volunteer.max_tasks != 0 and (
+        volunteer.availability is None or len(volunteer.availability) > 0
+    )
 
 
 @dataclass(frozen=True)

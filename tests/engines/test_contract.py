@@ -116,6 +116,39 @@ CASES: dict[str, dict[str, Any]] = {
             _req("r2", window=_timed(T9, T12)),
         ],
     },
+    "limit per day binds": {
+        # v1 takes one task a day (Brussels days); r1 and r2 are on Monday, r3 at
+        # 23:30 UTC on Monday, which is Tuesday 00:30 in Brussels.
+        "volunteers": [_vol("v1", max_tasks_per_day=1, max_minutes_per_day=200)],
+        "requests": [
+            _req("r1", window=_timed(T9, T12), priority=2),
+            _req("r2", window=_timed("2026-03-02T13:00:00+01:00", "2026-03-02T15:00:00+01:00")),
+            _req("r3", window=_timed("2026-03-02T23:30:00Z", "2026-03-03T02:00:00Z")),
+        ],
+        "options": {"timezone": "Europe/Brussels"},
+    },
+    "minutes per day bind": {
+        "volunteers": [_vol("v1", max_minutes_per_day=100), _vol("v2", FAR)],
+        "requests": [
+            _req("r1", 50, window=_timed(T9, T12)),
+            _req("r2", 50, window=_timed(T9, T12)),
+            _req("r3", 50, window=_timed(T9, T12)),
+        ],
+    },
+    "fair share": {
+        # The near v1 could take all three; balance spreads them, then travel decides.
+        "volunteers": [_vol("v1", NEAR), _vol("v2", FAR), _vol("v3", FAR)],
+        "requests": [_req("r1"), _req("r2"), _req("r3", window=_timed(T9, T12))],
+        "options": {"fairness": "balance"},
+    },
+    "fair share after continuity": {
+        "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
+        "requests": [
+            _req("r1", preferred_volunteers=["v1"]),
+            _req("r2", preferred_volunteers=["v1"]),
+        ],
+        "options": {"fairness": "balance"},
+    },
     "pin kept against the objective": {
         "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
         "requests": [_req("r1"), _req("r2")],
@@ -129,9 +162,12 @@ def _parts(problem: Problem) -> tuple[Any, Any, Part]:
     return cand, arrays, whole_part(cand, arrays)
 
 
-def _objective_holds(got: Objective, want: Objective) -> None:
+def _objective_holds(got: Objective, want: Objective, fair: bool = False) -> None:
     assert got.served_priority == want.served_priority, (got, want)
     assert got.continuity == want.continuity, (got, want)
+    if fair:  # the fairness level decides the loads (before travel)
+        assert got.max_tasks_per_volunteer == want.max_tasks_per_volunteer, (got, want)
+        assert got.task_spread == want.task_spread, (got, want)
     # Distances enter the engines in whole metres: a metre per leg, two legs per pair.
     assert abs(got.travel_km - want.travel_km) <= 2e-3 * 3 * (got.served_requests + 1)
 
@@ -152,12 +188,18 @@ def _keeps_contract(problem: Problem, engine: Engine, *, exact: bool) -> None:
     assert result.bound >= best, "the bound holds"
     got, want = solution.objective, oracle.objective
     assert (got.served_priority, got.continuity) <= (want.served_priority, want.continuity)
+    fair = problem.options.fairness == "balance"
+    if fair:
+        loads = np.bincount(part.p_vol[result.chosen], minlength=len(problem.volunteers))
+        lower = (got.served_priority, got.continuity) < (want.served_priority, want.continuity)
+        fairer = tuple(sorted(loads.tolist(), reverse=True)) < oracle.loads
+        assert lower or not fairer, "no plan is fairer than the optimum at the same higher levels"
     if result.optimal:
         assert result.bound == plan_key(part, result.chosen)[0]
-        _objective_holds(got, want)
-    if exact:
+        _objective_holds(got, want, fair)
+    if exact and not (fair and engine.name == "lns"):  # LNS proves no fairness level
         assert result.optimal, f"{engine.name} proves tiny cases"
-        _objective_holds(got, want)
+        _objective_holds(got, want, fair)
     assert priority_bound(part) >= best, "the relaxations' bound holds"
 
 
@@ -189,6 +231,11 @@ def test_the_table_covers_what_it_claims() -> None:
     assert count["no pairs"] == 0 and count["one pair"] == 1
     assert count["priority wins"] == 1 and count["timed blocks cannot overlap"] == 1
     assert count["team of two"] == 1 and count["minute budget binds"] == 2
+    assert count["limit per day binds"] == 2 and count["minutes per day bind"] == 3
+    fair = served["fair share"]
+    assert fair is not None and fair.loads[:3] == (1, 1, 1)
+    after = served["fair share after continuity"]
+    assert after is not None and after.loads[:2] == (2, 0)
     flow = next(e for e in ENGINES if e.name == "min-cost-flow")
     flow_parts = [flow.applies(_parts(Problem.from_dict(c))[2]) for c in CASES.values()]
     assert any(flow_parts) and not all(flow_parts)

@@ -27,7 +27,7 @@ from ortools.util.python.sorted_interval_list import Domain
 from matchcore.engines import objective
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
-from matchcore.tasks.parts import Part, PartResult, limits_bind, pair_load
+from matchcore.tasks.parts import Part, PartResult, daily_bind, limits_bind, pair_load
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = N
         len(m.k), objective.most_continuity(part), objective.most_travel(part)
     )
     weight = w_prio // reach  # one unit of priority beats all kept and continuity
+    if part.fair:  # the fairness level between continuity and travel: in stages
+        from matchcore.engines.fair import solve_fair
+
+        return solve_fair(m, part, settings, (weight, w_kept // reach), hint)
     if objective.fits(_total(part), w_prio):
         return _solve_weighted(m, part, settings, (weight, w_kept // reach, reach), hint)
     return _solve_two_stages(m, part, settings, (weight, w_kept // reach), hint)
@@ -122,7 +126,7 @@ def better_of(part: Part, found: PartResult, hint: PartResult | None) -> PartRes
     """``found``, unless ``hint`` is lexicographically better and ``found`` is not
     proven optimal: then the hint's plan with ``found``'s bound (not optimal)."""
 
-    def key(res: PartResult) -> tuple[int, int, int, int]:
+    def key(res: PartResult) -> objective.PlanKey:
         return objective.plan_key(part, res.chosen, start=res.start)
 
     if hint is None or found.optimal or key(found) >= key(hint):
@@ -257,6 +261,7 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
     s: dict[int, cp_model.IntVar] = {}
     intervals: list[list[cp_model.IntervalVar]] = [[] for _ in range(part.n_volunteers)]
     windows: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    row_lits: dict[int, cp_model.IntVar] = {}  # per start row: its block is used
     ptr = part.pair_ptr.tolist()
     for r in range(part.n_requests):
         pairs = range(ptr[r], ptr[r + 1])
@@ -266,7 +271,7 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
             for p in pairs:
                 model.add(x[p] == int(part.pin_pair[p]))
         if part.timed[r]:
-            s[r] = _start_var(model, part, r, pairs, x, intervals, windows)
+            s[r] = _start_var(model, part, r, pairs, x, intervals, windows, row_lits)
     load = pair_load(part)
     tasks_bind, minutes_bind = limits_bind(part)
     if shared is not None:
@@ -281,6 +286,7 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
             model.add(sum(x[p] for p in mine) <= int(part.max_tasks[v]))
         if minutes_bind[v]:
             model.add(sum(int(load[p]) * x[p] for p in mine) <= int(part.max_minutes[v]))
+    add_daily_limits(model, part, row_lits)
     # Redundant, for the bound: the blocks inside one availability window
     # cannot together be longer than the window (the LP of no-overlap is weak).
     capacity = dict(zip(part.start_window.tolist(), part.window_minutes.tolist(), strict=True))
@@ -314,11 +320,13 @@ def _start_var(
     x: list[cp_model.IntVar],
     intervals: list[list[cp_model.IntervalVar]],
     windows: dict[int, list[tuple[int, cp_model.IntVar]]],
+    row_lits: dict[int, cp_model.IntVar] | None = None,
 ) -> cp_model.IntVar:
     """The start minute of timed request ``r`` and its volunteers' blocks.
 
     A pair that fits several availability windows gets one literal per
-    window, so that each block belongs to exactly one window.
+    window, so that each block belongs to exactly one window (and, with
+    limits per day, one day); ``row_lits`` collects them by start row.
     """
     lo, hi = part.start_lo.tolist(), part.start_hi.tolist()
     rows = [range(int(part.start_ptr[p]), int(part.start_ptr[p + 1])) for p in pairs]
@@ -341,7 +349,46 @@ def _start_var(
             block = model.new_optional_fixed_size_interval_var(start - t, size, lit, f"b{k}")
             intervals[int(part.p_vol[p])].append(block)
             windows.setdefault(int(part.start_window[k]), []).append((size, lit))
+            if row_lits is not None:
+                row_lits[k] = lit
     return start
+
+
+def add_daily_limits(
+    model: cp_model.CpModel,
+    part: Part,
+    row_lits: dict[int, cp_model.IntVar],
+    used_tasks: dict[tuple[int, int], int] | None = None,
+    used_minutes: dict[tuple[int, int], int] | None = None,
+) -> None:
+    """``max_tasks_per_day`` and ``max_minutes_per_day`` of every volunteer whose
+    limit could bind: per local day, the blocks of the rows of that day.
+
+    Each start row lies in one local day (:func:`matchcore.tasks.parts.make_part`
+    cuts rows at midnight) and each used block has exactly one row literal, so
+    the sum of a day's row literals is the tasks starting that day. Rows
+    without a literal in ``row_lits`` are not in this model. ``used_tasks``
+    and ``used_minutes`` (by ``(volunteer, day)``) are taken by blocks fixed
+    outside the model (LNS).
+    """
+    binding = daily_bind(part)
+    if not binding.any():
+        return
+    load = pair_load(part)
+    pair_of_row = np.repeat(np.arange(part.n_pairs), np.diff(part.start_ptr))
+    per_day: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = {}
+    for k, lit in row_lits.items():
+        p = int(pair_of_row[k])
+        v = int(part.p_vol[p])
+        if binding[v]:
+            per_day.setdefault((v, int(part.row_day[k])), []).append((int(load[p]), lit))
+    for (v, day), items in per_day.items():
+        tasks = int(part.day_tasks[v]) - (used_tasks or {}).get((v, day), 0)
+        minutes = int(part.day_minutes[v]) - (used_minutes or {}).get((v, day), 0)
+        if len(items) > tasks:
+            model.add(sum(lit for _, lit in items) <= tasks)
+        if sum(size for size, _ in items) > minutes:
+            model.add(sum(size * lit for size, lit in items) <= minutes)
 
 
 def _solver(settings: CpSatSettings, time_limit_s: float) -> cp_model.CpSolver:

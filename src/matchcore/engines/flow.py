@@ -40,7 +40,7 @@ from ortools.graph.python import min_cost_flow
 
 from matchcore.engines import objective
 from matchcore.tasks.arrays import NO_START
-from matchcore.tasks.parts import Part, PartResult, pair_load
+from matchcore.tasks.parts import Part, PartResult, daily_bind, pair_load
 
 I64 = NDArray[np.int64]
 # Keep every cost sum well inside int64.
@@ -53,6 +53,8 @@ def flow_eligible(part: Part) -> bool:
         return False
     if (objective.keepable(part) & (part.need > 1)).any():
         return False  # kept teams are all or nothing: a per-pair bonus would not rank them
+    if part.fair or daily_bind(part).any():
+        return False  # loads and days are not arcs of this network: CP-SAT has them
     timed_pairs = part.timed[part.p_req]
     return not (np.bincount(part.p_vol[timed_pairs], minlength=part.n_volunteers) > 1).any()
 

@@ -19,7 +19,7 @@ import numpy as np
 from matchcore.engines import objective
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
-from matchcore.tasks.parts import Part, PartResult, pair_load
+from matchcore.tasks.parts import Part, PartResult, has_daily, pair_load
 
 
 @dataclass
@@ -30,6 +30,9 @@ class _Diary:
     ends: list[int] = field(default_factory=list)
     tasks: int = 0
     minutes: int = 0
+    # Limits per day: tasks and minutes booked per local day.
+    day_tasks: dict[int, int] = field(default_factory=dict)
+    day_minutes: dict[int, int] = field(default_factory=dict)
 
     def earliest(self, lo: int, hi: int, before: int, after: int) -> int | None:
         """Earliest start in ``[lo, hi]`` whose block ``[s-before, s+after)`` is free.
@@ -44,12 +47,36 @@ class _Diary:
             s = self.ends[k] + before
         return None
 
-    def book(self, start: int, end: int, minutes: int) -> None:
+    def book(self, start: int, end: int, minutes: int, day: int | None = None) -> None:
         k = bisect.bisect_left(self.starts, start)
         self.starts.insert(k, start)
         self.ends.insert(k, end)
         self.tasks += 1
         self.minutes += minutes
+        if day is not None:
+            self.day_tasks[day] = self.day_tasks.get(day, 0) + 1
+            self.day_minutes[day] = self.day_minutes.get(day, 0) + minutes
+
+
+def _day(part: Part, start: int) -> int | None:
+    """The local day of a start minute, when ``part`` has limits per day."""
+    if not has_daily(part):
+        return None
+    return int(np.searchsorted(part.day_starts, start, side="right")) - 1
+
+
+def _day_room(part: Part, p: int, start: int, diaries: list[_Diary], load: int) -> bool:
+    """Whether pair ``p``'s volunteer can take one more task of ``load`` minutes
+    on the day of ``start`` (always, without limits per day)."""
+    day = _day(part, start)
+    if day is None:
+        return True
+    v = int(part.p_vol[p])
+    diary = diaries[v]
+    return bool(
+        diary.day_tasks.get(day, 0) < part.day_tasks[v]
+        and diary.day_minutes.get(day, 0) + load <= part.day_minutes[v]
+    )
 
 
 def solve_greedy(
@@ -80,7 +107,11 @@ def solve_greedy(
             continue
         if part.pinned[r]:
             pairs = pairs[part.pin_pair[pairs]]
-        pairs = pairs[np.lexsort((part.dist_m[pairs], ~part.preferred[pairs]))]
+        if part.fair:  # the least loaded first, for the fairness level
+            held = np.array([diaries[v].tasks for v in part.p_vol[pairs].tolist()], np.int64)
+            pairs = pairs[np.lexsort((part.dist_m[pairs], held, ~part.preferred[pairs]))]
+        else:
+            pairs = pairs[np.lexsort((part.dist_m[pairs], ~part.preferred[pairs]))]
         pairs = np.array(
             [
                 p
@@ -101,7 +132,7 @@ def solve_greedy(
             t = int(part.travel[p])
             diary = diaries[part.p_vol[p]]
             if part.timed[r]:
-                diary.book(s - t, s + int(part.duration[r]) + t, int(load[p]))
+                diary.book(s - t, s + int(part.duration[r]) + t, int(load[p]), _day(part, s))
             else:
                 diary.tasks += 1
                 diary.minutes += int(load[p])
@@ -123,7 +154,7 @@ def _keep(part: Part, r: int, team: np.ndarray, diaries: list[_Diary], load: np.
     for p in team.tolist():
         diary, t = diaries[int(part.p_vol[p])], int(part.travel[p])
         if part.timed[r]:
-            diary.book(s - t, s + dur + t, int(load[p]))
+            diary.book(s - t, s + dur + t, int(load[p]), _day(part, s))
         else:
             diary.tasks += 1
             diary.minutes += int(load[p])
@@ -165,11 +196,14 @@ def _team(
 def _earliest_for_pair(part: Part, p: int, dur: int, diaries: list[_Diary], pin: int) -> int | None:
     t = int(part.travel[p])
     diary: _Diary = diaries[int(part.p_vol[p])]
+    load = dur + 2 * t
     for lo, hi in part.intervals(p):
         if pin != NO_START:
             if not lo <= pin <= hi:
                 continue
             lo = hi = pin
+        if not _day_room(part, p, lo, diaries, load):  # a row lies in one day
+            continue
         s = diary.earliest(lo, hi, t, dur + t)
         if s is not None:
             return s
@@ -179,5 +213,7 @@ def _earliest_for_pair(part: Part, p: int, dur: int, diaries: list[_Diary], pin:
 def _fits_at(part: Part, p: int, s: int, dur: int, diaries: list[_Diary]) -> bool:
     t = int(part.travel[p])
     if not any(lo <= s <= hi for lo, hi in part.intervals(p)):
+        return False
+    if not _day_room(part, p, s, diaries, dur + 2 * t):
         return False
     return bool(diaries[part.p_vol[p]].earliest(s, s, t, dur + t) == s)

@@ -43,6 +43,7 @@ thousands of pairs with 8 workers barely moved the greedy plan.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -53,11 +54,11 @@ from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
 from matchcore.engines import objective
-from matchcore.engines.cpsat import CpSatSettings
+from matchcore.engines.cpsat import CpSatSettings, add_daily_limits
 from matchcore.engines.relaxation import priority_bound
 from matchcore.params import DEFAULT_PARAMS, LnsParams, SolveParams
 from matchcore.tasks.arrays import NO_START, csr_rows
-from matchcore.tasks.parts import Part, PartResult, pair_load
+from matchcore.tasks.parts import Part, PartResult, day_of_start, has_daily, pair_load
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +199,15 @@ class _Search:
     def served_priority(self) -> int:
         return int(self.part.priority[self.served].sum())
 
-    def _key(self, pairs: I64, chosen: BOOL) -> tuple[int, int, int, int]:
-        """The objective's levels of the plan ``chosen`` over ``pairs``."""
-        return objective.plan_key(self.part, chosen, pairs)
+    def _key(self, pairs: I64, chosen: BOOL) -> objective.PlanKey:
+        """The objective's levels of the plan ``chosen`` over ``pairs``; with the
+        fairness level, of the whole plan with ``chosen`` there (a load counts
+        every task of a volunteer, also those outside the neighbourhood)."""
+        if not self.part.fair:
+            return objective.plan_key(self.part, chosen, pairs)
+        whole = self.chosen.copy()
+        whole[pairs] = chosen
+        return objective.plan_key(self.part, whole)
 
     # -- the loop --------------------------------------------------------------
 
@@ -227,8 +234,10 @@ class _Search:
             self.iterations += 1
             if status == cp_model.OPTIMAL:
                 self.proved += 1
-                if whole and not objective.keepable(part).any():
-                    return True  # the sub-model has no kept level: no proof with one
+                if whole and not objective.keepable(part).any() and not part.fair:
+                    # No proof with a kept level (the sub-model has none) or with
+                    # fairness (its weights may have been left out).
+                    return True
                 self.size = min(self.size * 1.1, lp.max_size, max(part.n_volunteers, 1))
                 self.sub_limit = max(self.sub_limit * 0.9, lp.min_sub_limit)
             else:
@@ -376,6 +385,7 @@ class _SubModel:
         intervals: dict[int, list[cp_model.IntervalVar]] = {}
         windows: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
         window_length: dict[int, int] = {}
+        self.row_lits: dict[int, cp_model.IntVar] = {}  # per start row, for limits per day
         # Requests: team size, starts, optional blocks per (pair, window).
         bounds = np.searchsorted(part.p_req[hood.pairs], hood.requests, side="left").tolist()
         bounds.append(len(pairs))
@@ -438,29 +448,82 @@ class _SubModel:
                     <= minutes_left
                 )
 
+        if has_daily(part):
+            self._daily(search, fixed)
+
         # One weighted objective, exactly lexicographic on this sub-model.
         pref = part.preferred[hood.pairs]
         most_pref = objective.most_continuity(part, hood.pairs)
         most_prio = int(part.priority[hood.requests].sum())
+        fair_vars, fair_costs = self._fairness(search, hood, fixed_tasks) if part.fair else ([], [])
+        most_fair = sum(fair_costs)
         unit = 1
         while True:
             # Distance in units of ``unit`` metres (rounded down): exact while
             # the weights fit, coarser only when they would not (acceptance
-            # always compares exact metres).
-            w1, w2 = objective.level_weights(
-                most_pref, objective.most_travel(part, hood.pairs, unit)
-            )
-            if objective.fits(most_prio + 1, w1):
+            # always compares exact metres). With fairness, one unit of it
+            # outweighs all travel, one preferred pair all fairness.
+            w_fair = objective.most_travel(part, hood.pairs, unit) + 1
+            w1, w2 = objective.level_weights(most_pref, (most_fair + 1) * w_fair - 1)
+            if objective.fits(most_prio + 1, w1) or (fair_vars and unit >= 10**9):
                 break
             unit *= 10
+        if not objective.fits(most_prio + 1, w1):  # fairness alone does not fit:
+            fair_vars, fair_costs = [], []  # acceptance still guards the level
+            w_fair = objective.most_travel(part, hood.pairs, unit) + 1
+            w1, w2 = objective.level_weights(most_pref, w_fair - 1)
         dist = part.dist_m[hood.pairs] // unit
         coefs = (w2 * pref.astype(np.int64) - dist).tolist()
         model.maximize(
             cp_model.LinearExpr.weighted_sum(
-                [*(y for y, _ in prio_terms), *self.x],
-                [*(w1 * prio for _, prio in prio_terms), *coefs],
+                [*(y for y, _ in prio_terms), *self.x, *fair_vars],
+                [
+                    *(w1 * prio for _, prio in prio_terms),
+                    *coefs,
+                    *(-w_fair * c for c in fair_costs),
+                ],
             )
         )
+
+    def _daily(self, search: _Search, fixed: I64) -> None:
+        """Limits per day of the neighbourhood's volunteers, less the fixed blocks' share."""
+        part = search.part
+        timed = fixed[part.timed[part.p_req[fixed]]]
+        days = day_of_start(part, search.start[part.p_req[timed]])
+        used_tasks: dict[tuple[int, int], int] = {}
+        used_minutes: dict[tuple[int, int], int] = {}
+        for p, day in zip(timed.tolist(), days.tolist(), strict=True):
+            key = (int(part.p_vol[p]), int(day))
+            used_tasks[key] = used_tasks.get(key, 0) + 1
+            used_minutes[key] = used_minutes.get(key, 0) + int(search.load[p])
+        add_daily_limits(self.model, part, self.row_lits, used_tasks, used_minutes)
+
+    def _fairness(
+        self, search: _Search, hood: _Hood, fixed_tasks: I64
+    ) -> tuple[list[cp_model.IntVar], list[int]]:
+        """The fairness level over the neighbourhood's volunteers: their loads in
+        unary above what the fixed plan gives them, with exact weights
+        (:func:`~matchcore.engines.objective.fairness_weights`) over their caps.
+        Loads of everyone else are fixed, so this ranks sub-plans as the whole
+        plan's fairness level does."""
+        part = search.part
+        hood_vol = part.p_vol[hood.pairs]
+        vols = np.unique(hood_vol)
+        free = np.bincount(hood_vol, minlength=part.n_volunteers)
+        caps = np.minimum(fixed_tasks[vols] + free[vols], part.max_tasks[vols])
+        weights = objective.fairness_weights(caps)
+        out_vars: list[cp_model.IntVar] = []
+        out_costs: list[int] = []
+        for v, cap in zip(vols.tolist(), caps.tolist(), strict=True):
+            base = int(fixed_tasks[v])
+            unary = [self.model.new_bool_var(f"b{v}_{k}") for k in range(base, int(cap))]
+            for a, b in itertools.pairwise(unary):
+                self.model.add_implication(b, a)
+            mine = np.flatnonzero(hood_vol == v).tolist()
+            self.model.add(sum(self.x[i] for i in mine) == sum(unary))
+            out_vars += unary
+            out_costs += weights[base : int(cap)]
+        return out_vars, out_costs
 
     def _start(
         self,
@@ -504,4 +567,5 @@ class _SubModel:
                 w = int(part.start_window[k])
                 windows.setdefault(w, []).append((size, lit))
                 window_length.setdefault(w, int(part.window_minutes[k]))
+                self.row_lits[k] = lit
         return start

@@ -10,7 +10,12 @@ they differ, levels in this order:
    start; :mod:`matchcore.replan`), more is better; 0 without a previous plan;
 3. ``continuity``: preferred pairs used, plus participants placed on their
    first-choice topic; more is better;
-4. ``travel``: metres travelled one way by every used pair, plus, per
+4. ``fairness`` (only with ``options.fairness == "balance"``, else 0): the
+   tasks per volunteer, sorted from the most loaded down, compared
+   lexicographically, smaller is better (lexicographic min-max: the
+   largest load as small as possible, then the next largest, ...); see
+   :func:`fairness_cost`;
+5. ``travel``: metres travelled one way by every used pair, plus, per
    session, every facilitator's and participant's one-way metres to their
    group; less is better.
 
@@ -32,6 +37,10 @@ see :func:`level_weights`; with kept assignments (:func:`kept_weights`)
 stays below :data:`OBJECTIVE_LIMIT` (:func:`fits`), else an engine coarsens
 travel (metres in units of 10, 100, ...) or solves the levels in stages.
 Relaxations bound the first level only (:mod:`matchcore.engines.relaxation`).
+The fairness level has weights of its own (:func:`fairness_weights`), which
+grow like ``(volunteers + 1) ** (load - 1)``; CP-SAT solves it in stages
+(:mod:`matchcore.engines.fair`), LNS neighbourhoods weigh it over their own
+volunteers, and :func:`plan_key` compares it exactly (:func:`fairness_cost`).
 
 A new level (stability, fairness, groups) is added here: a term of
 :func:`plan_key`, its most possible value, and a weight in
@@ -50,7 +59,7 @@ from matchcore.tasks.parts import Part
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
 
-LEVELS = ("priority", "kept", "continuity", "travel")
+LEVELS = ("priority", "kept", "continuity", "fairness", "travel")
 """The levels, most important first."""
 
 OBJECTIVE_LIMIT = 2.0**50
@@ -58,6 +67,9 @@ OBJECTIVE_LIMIT = 2.0**50
 CP-SAT's arithmetic, which sums terms and multiplies by its own factors)."""
 
 Num = TypeVar("Num", int, I64)
+
+PlanKey = tuple[int, int, int, int, int]
+"""A plan's value per level (:func:`plan_key`), larger is better."""
 
 
 def level_weights(most_continuity: Num, most_travel: Num) -> tuple[Num, Num]:
@@ -134,11 +146,12 @@ def most_travel(part: Part, pairs: I64 | None = None, unit: int = 1) -> int:
 
 def plan_key(
     part: Part, chosen: BOOL, pairs: I64 | None = None, start: I64 | None = None
-) -> tuple[int, int, int, int]:
+) -> PlanKey:
     """The plan's value per level, comparable as a tuple (larger is better).
 
     ``chosen`` is per local pair of ``part``, or per entry of ``pairs`` when
-    given; ``start`` per local request (see :func:`kept`).
+    given; ``start`` per local request (see :func:`kept`). The fairness term
+    is ``-fairness_cost`` over the chosen pairs (0 unless ``part.fair``).
     """
     used = np.flatnonzero(chosen) if pairs is None else pairs[chosen]
     served = np.unique(part.p_req[used])
@@ -146,8 +159,72 @@ def plan_key(
         int(part.priority[served].sum()),
         kept(part, chosen, start, pairs),
         int(part.preferred[used].sum()),
+        -fairness_cost(part, used) if part.fair else 0,
         -int(part.dist_m[used].sum()),
     )
+
+
+def load_counts(loads: I64) -> list[int]:
+    """``n[k-1]``: how many volunteers have at least ``k`` tasks, ``k = 1..max load``."""
+    if loads.size == 0 or int(loads.max()) <= 0:
+        return []
+    per_load = np.bincount(loads)
+    at_least = np.cumsum(per_load[::-1])[::-1]
+    return [int(n) for n in at_least[1:]]
+
+
+def fairness_cost(part: Part, used: I64) -> int:
+    """The fairness level of the plan using local pairs ``used``, as one exact integer.
+
+    With ``n_k`` the number of volunteers holding at least ``k`` tasks and
+    ``B = part.n_volunteers + 1``, the cost is ``sum_k n_k * B**(k-1)``: a
+    number in base ``B`` whose digits, most significant first, are
+    ``n_max, ..., n_1``. Comparing two plans' costs compares these counts
+    from the top load down, which is exactly comparing their sorted load
+    vectors (largest first) lexicographically: the counts and the sorted
+    loads are conjugate, and the first load from the top where the counts
+    differ is where the sorted vectors first differ. Python integers do not
+    overflow, so the comparison is exact at any size.
+    """
+    loads = np.bincount(part.p_vol[used], minlength=part.n_volunteers)
+    base = part.n_volunteers + 1
+    return sum(n * base**k for k, n in enumerate(load_counts(loads)))
+
+
+def fairness_weights(caps: I64) -> list[int]:
+    """``w[k-1]``: the cost of a volunteer's ``k``-th task, for a weighted sum.
+
+    ``caps`` holds the most tasks each volunteer can ever hold. With
+    ``c_j`` the number of volunteers able to hold ``j`` tasks (the most
+    ``n_j`` can be), ``w_1 = 1`` and ``w_k = 1 + sum_{j<k} w_j * c_j``: one
+    more volunteer at load ``k`` costs more than every change at lower loads
+    together, so minimising ``sum_v sum_{k <= load_v} w_k = sum_k w_k n_k``
+    minimises ``(n_max, ..., n_1)`` lexicographically, i.e. the sorted load
+    vector (:func:`fairness_cost`). Exact Python integers; the caller checks
+    that they fit (:func:`fits`).
+    """
+    counts = load_counts(np.asarray(caps, dtype=np.int64))
+    weights: list[int] = []
+    total = 0
+    for c in counts:
+        w = 1 + total
+        weights.append(w)
+        total += w * c
+    return weights
+
+
+def most_fairness(caps: I64) -> int:
+    """The largest weighted fairness cost any plan can have (every volunteer at cap)."""
+    counts = load_counts(np.asarray(caps, dtype=np.int64))
+    return sum(w * c for w, c in zip(fairness_weights(caps), counts, strict=True))
+
+
+def volunteer_caps(part: Part, pairs: I64 | None = None) -> I64:
+    """The most tasks each local volunteer can hold: ``max_tasks``, and no more
+    than their candidate pairs (among ``pairs`` when given)."""
+    sel = np.arange(part.n_pairs) if pairs is None else pairs
+    count = np.bincount(part.p_vol[sel], minlength=part.n_volunteers)
+    return np.asarray(np.minimum(count, part.max_tasks), dtype=np.int64)
 
 
 def group_weights(

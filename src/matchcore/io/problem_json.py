@@ -47,7 +47,7 @@ _TOP = {
 _VOLUNTEER = {
     "id", "location", "skills", "languages", "travel_mode", "max_distance_km",
     "availability", "unavailable", "max_tasks", "max_minutes", "excluded_clients",
-    "credentials",
+    "credentials", "max_tasks_per_day", "max_minutes_per_day",
 }  # fmt: skip
 _CREDENTIAL = {"name", "valid_from", "valid_until"}
 _REQUEST = {
@@ -59,7 +59,7 @@ _REQUEST = {
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
     "time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers",
-    "timezone", "horizon", "referral_max_km", "replan",
+    "timezone", "horizon", "referral_max_km", "replan", "fairness",
 }  # fmt: skip
 _WINDOW = {"start", "end"}
 _LOCATION = {"lat", "lon"}
@@ -284,7 +284,7 @@ class _Reader:
                 for i, w in enumerate(items):
                     with errs.catching():
                         pending.unavailable.append(self.window(w, (*upath, i)))
-        for name in ("max_tasks", "max_minutes"):
+        for name in ("max_tasks", "max_minutes", "max_tasks_per_day", "max_minutes_per_day"):
             if name in obj and obj[name] is not None:
                 with errs.catching():
                     kw[name] = j.read_integer(obj[name], (*path, name))
@@ -614,6 +614,9 @@ class _Reader:
         if "replan" in obj:
             with errs.catching():
                 kw["replan"] = j.read_string(obj["replan"], ("replan",))
+        if "fairness" in obj:
+            with errs.catching():
+                kw["fairness"] = j.read_string(obj["fairness"], ("fairness",))
         errs.raise_if_any()
         return Options(**kw)
 
@@ -703,6 +706,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     out.update(groups_to_dict(problem))
     if opt.replan != "optimize":
         out["options"]["replan"] = opt.replan
+    if opt.fairness != "none":
+        out["options"]["fairness"] = opt.fairness
     if problem.previous_plan is not None:
         out["previous_plan"] = {"assignments": [_pin_dict(p) for p in problem.previous_plan]}
     return out
@@ -720,7 +725,7 @@ def _volunteer_dict(v: Volunteer) -> dict[str, Any]:
         d["max_distance_km"] = v.max_distance_km
     if v.availability is not None:
         d["availability"] = [_window_dict(w) for w in v.availability]
-    for name in ("max_tasks", "max_minutes"):
+    for name in ("max_tasks", "max_minutes", "max_tasks_per_day", "max_minutes_per_day"):
         if getattr(v, name) is not None:
             d[name] = getattr(v, name)
     if v.excluded_clients:

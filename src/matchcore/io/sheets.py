@@ -59,7 +59,7 @@ def _c(name: str, kind: str, help_text: str, example: Any = None) -> Column:
 SHEETS: Mapping[str, tuple[Column, ...]] = {
     "settings": (
         _c("key", "text", "timezone, default_max_distance_km, time_limit_seconds, "
-           "horizon_start, horizon_end or seed", "timezone"),
+           "horizon_start, horizon_end, seed or fairness", "timezone"),
         _c("value", "text", "The setting's value", "Europe/Brussels"),
     ),
     "volunteers": (
@@ -74,6 +74,9 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
         _c("max_tasks", "integer", "Most tasks in the plan (empty: no limit)", 3),
         _c("max_minutes", "integer", "Most minutes of tasks in the plan (empty: no limit)", 480),
         _c("excluded_clients", "ids", "Client ids this volunteer does not visit", ""),
+        _c("max_tasks_per_day", "integer", "Most tasks starting on one day (empty: no limit)", 2),
+        _c("max_minutes_per_day", "integer", "Most minutes of tasks starting on one day "
+           "(empty: no limit)", 240),
     ),
     "availability": (
         _c("volunteer_id", "id", "The volunteer this availability belongs to", "vol-01"),
@@ -125,6 +128,7 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
     ),
 }  # fmt: skip
 
+_VOLUNTEER_INTEGERS = ("max_tasks", "max_minutes", "max_tasks_per_day", "max_minutes_per_day")
 #: The settings keys and the option each sets.
 SETTINGS = {
     "timezone": ("timezone",),
@@ -133,6 +137,7 @@ SETTINGS = {
     "horizon_start": ("horizon", "start"),
     "horizon_end": ("horizon", "end"),
     "seed": ("seed",),
+    "fairness": ("fairness",),
 }
 #: The sheets a problem needs; the others may be left out.
 REQUIRED_SHEETS = ("volunteers", "requests")
@@ -461,7 +466,7 @@ class _Builder:
                     horizon, target[1], ("options", "horizon"), value_cell,
                     lambda c, end=target[1] == "end": cell_moment(c, end=end),
                 )  # fmt: skip
-            elif key == "timezone":
+            elif key in ("timezone", "fairness"):
                 self.put(options, key, ("options",), value_cell, cell_text(value_cell))
             elif key == "seed":
                 self.convert(options, key, ("options",), value_cell, cell_integer)
@@ -485,7 +490,7 @@ class _Builder:
                     self.convert(vol, name, path, cell, cell_list)
                 elif name == "max_distance_km":
                     self.convert(vol, name, path, cell, cell_number)
-                elif name in ("max_tasks", "max_minutes"):
+                elif name in _VOLUNTEER_INTEGERS:
                     self.convert(vol, name, path, cell, cell_integer)
                 else:  # id, travel_mode
                     self.put(vol, name, path, cell, cell_text(cell))

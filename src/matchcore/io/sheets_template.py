@@ -39,6 +39,8 @@ _WHOLE: dict[tuple[str, str], int] = {
     ("requests", "volunteers_needed"): 1,
     ("volunteers", "max_tasks"): 0,
     ("volunteers", "max_minutes"): 0,
+    ("volunteers", "max_tasks_per_day"): 0,
+    ("volunteers", "max_minutes_per_day"): 0,
 }
 _ROWS = 1000  # rows the checks cover
 
@@ -159,6 +161,8 @@ def build_problem_workbook(problem: Problem) -> Workbook:
         ["time_limit_seconds", opts.time_limit_seconds],
         ["seed", opts.seed],
     ]
+    if opts.fairness != "none":
+        settings.append(["fairness", opts.fairness])
     if opts.horizon is not None:
         settings.append(["horizon_start", _local(opts.horizon.start, zone)])
         settings.append(["horizon_end", _local(opts.horizon.end, zone)])
@@ -179,6 +183,8 @@ def build_problem_workbook(problem: Problem) -> Workbook:
                 v.max_tasks,
                 v.max_minutes,
                 ", ".join(sorted(v.excluded_clients)),
+                v.max_tasks_per_day,
+                v.max_minutes_per_day,
             ]
         )
         for window in v.availability or ():

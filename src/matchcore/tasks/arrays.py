@@ -20,6 +20,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,6 +78,9 @@ class TaskArrays:
     ``keep_pair`` (per pair) and
     ``keep_start`` (per request) mark still-feasible previous assignments
     (:meth:`with_keep`); empty without a previous plan.
+
+    ``daily`` holds the limits per day (:class:`DailyLimits`), ``None`` when
+    no volunteer has one; ``fair`` is ``options.fairness == "balance"``.
     """
 
     n_v: int
@@ -114,6 +119,10 @@ class TaskArrays:
     creds: CredentialArrays | None = None
     keep_pair: BOOL = field(default_factory=_empty_bool)
     keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Limits per day (:class:`DailyLimits`; None when no volunteer has one)
+    # and options.fairness == "balance".
+    daily: DailyLimits | None = None
+    fair: bool = False
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -187,6 +196,8 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
         pinned=pinned,
         pin_start=pin_start,
         creds=creds,
+        daily=daily_limits(problem),
+        fair=problem.options.fairness == "balance",
     )
 
 
@@ -503,3 +514,66 @@ def _intersect_all(lists: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
                     out.append((max(a, c), min(b, d)))
         current = _merge(out)
     return current
+
+
+# -- limits per day -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DailyLimits:
+    """Per volunteer ``max_tasks_per_day`` and ``max_minutes_per_day`` (``NO_LIMIT_HI``
+    when not given), and the calendar the days are read in.
+
+    A task belongs to the day of its start in ``options.timezone`` (UTC without
+    one); an untimed task has no start, so no day. ``day_starts`` are the
+    minutes of the local midnights from before the earliest to after the
+    latest start any request or pin can have, so that :meth:`day_of` is a
+    binary search (and daylight-saving days are 23 or 25 hours long).
+    """
+
+    tasks: I64
+    minutes: I64
+    day_starts: I64
+
+    def day_of(self, minute: I64) -> I64:
+        """The index of the local day of each start minute."""
+        return np.searchsorted(self.day_starts, minute, side="right").astype(np.int64) - 1
+
+    def day_span(self, day: int) -> tuple[int, int]:
+        """First and last minute of local day ``day``."""
+        return int(self.day_starts[day]), int(self.day_starts[day + 1]) - 1
+
+
+def daily_limits(problem: Problem) -> DailyLimits | None:
+    """The :class:`DailyLimits` of ``problem``; ``None`` when no volunteer has one."""
+    vols = problem.volunteers
+    if all(v.max_tasks_per_day is None and v.max_minutes_per_day is None for v in vols):
+        return None
+    tasks = [NO_LIMIT_HI if v.max_tasks_per_day is None else v.max_tasks_per_day for v in vols]
+    minutes = [
+        NO_LIMIT_HI if v.max_minutes_per_day is None else v.max_minutes_per_day for v in vols
+    ]
+    moments = [
+        w for r in problem.requests if r.window is not None for w in (r.window.start, r.window.end)
+    ]
+    moments += [p.start for p in problem.assignments if p.start is not None]
+    return DailyLimits(
+        np.array(tasks, dtype=np.int64),
+        np.array(minutes, dtype=np.int64),
+        local_midnights(moments, problem.options.zone),
+    )
+
+
+def local_midnights(moments: Sequence[datetime], zone: ZoneInfo | None) -> I64:
+    """Minutes (since the epoch, UTC) of the local midnights of every day from the
+    day before the earliest of ``moments`` to two days after the latest."""
+    tz = zone or UTC
+    if not moments:
+        moments = [datetime(1970, 1, 1, tzinfo=UTC)]
+    first = min(m.astimezone(tz).date() for m in moments) - timedelta(days=1)
+    last = max(m.astimezone(tz).date() for m in moments) + timedelta(days=2)
+    days = (last - first).days + 1
+    midnights = (
+        datetime.combine(first + timedelta(days=k), time(0), tzinfo=tz) for k in range(days)
+    )
+    return np.array([floor_minute(m) for m in midnights], dtype=np.int64)

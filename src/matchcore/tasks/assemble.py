@@ -32,6 +32,7 @@ from matchcore.solution import (
     Solution,
     Status,
     Unassigned,
+    load_figures,
 )
 from matchcore.tasks.arrays import NO_START, TaskArrays
 from matchcore.tasks.candidates import Candidates
@@ -136,10 +137,16 @@ def assemble_pairs(
         served_priority=float(served_priority),
         continuity=int(cand.preferred[chosen].sum()),
         travel_km=float(2.0 * cand.distance_km[chosen].sum()),
+        **_load_fields(problem, np.bincount(cand.vol[chosen], minlength=arrays.n_v)),
     )
     status = Status.OPTIMAL if optimal else Status.FEASIBLE
     bound_priority = served_priority if optimal else max(bound / arrays.scale, served_priority)
     return Solution(status, tuple(assignments), tuple(unassigned), objective, bound_priority)
+
+
+def _load_fields(problem: Problem, tasks: I64) -> dict[str, int]:
+    most, spread = load_figures(problem.volunteers, tasks.tolist())
+    return {"max_tasks_per_volunteer": most, "task_spread": spread}
 
 
 def _unassigned(

@@ -672,6 +672,8 @@ def _fit_rows(arr: TaskArrays, req: I64, vol: I64, travel: I64) -> tuple[BOOL, I
     # Untimed: any volunteer who is not "never available".
     keep = ~arr.timed[req] & (n_windows > 0) & fits_limits
 
+    if arr.daily is not None:  # a timed task also counts on its day
+        fits_limits = fits_limits & (arr.daily.tasks[vol] >= 1) & (arr.daily.minutes[vol] >= load)
     # Timed: one row per (pair, availability window), clipped to the window.
     t_idx = np.nonzero(arr.timed[req] & fits_limits)[0]
     rows = np.repeat(t_idx, n_windows[t_idx])

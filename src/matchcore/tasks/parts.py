@@ -8,7 +8,7 @@ ints, so it pickles cheaply to another process; no OR-Tools object crosses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matchcore.tasks.arrays import NO_LIMIT_HI, TaskArrays, csr_rows
+from matchcore.tasks.arrays import NO_LIMIT_HI, DailyLimits, TaskArrays, csr_rows
 from matchcore.tasks.candidates import Candidates
 
 I64 = NDArray[np.int64]
@@ -65,6 +65,15 @@ class Part:
     # assignments, and their start per local request (NO_START: none/untimed).
     keep_pair: BOOL = field(default_factory=lambda: np.zeros(0, dtype=bool))
     keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Limits per day (TaskArrays.daily), empty when nobody has one: per local
+    # volunteer the limits, per CSR row its local day (rows are cut at local
+    # midnight, so each lies in one day), and the calendar's midnights.
+    day_tasks: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    day_minutes: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    row_day: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    day_starts: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # options.fairness == "balance": the objective's fairness level applies.
+    fair: bool = False
 
     @property
     def n_requests(self) -> int:
@@ -105,7 +114,9 @@ def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     availability windows is a resource of its own (blocks in different
     windows can never overlap), and an untimed pair uses nothing shared at
     all. So a week of timed requests falls apart into days, and each part is
-    still solved exactly.
+    still solved exactly. A limit per day that could bind, and fairness
+    (which counts each volunteer's tasks over the whole plan), make the
+    volunteer one shared resource too.
     """
     n_req, n_vol = arrays.n_r, arrays.n_v
     if cand.n_pairs == 0:
@@ -114,6 +125,9 @@ def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     tasks = np.bincount(cand.vol, minlength=n_vol)
     minutes = np.bincount(cand.vol, weights=load, minlength=n_vol)
     binding = (arrays.max_tasks < tasks) | (arrays.max_minutes < minutes)
+    binding |= _daily_binding(cand, arrays, load)
+    if arrays.fair:  # a volunteer's load is counted over all their windows
+        binding[:] = True
 
     pair_of_row = np.repeat(np.arange(cand.n_pairs), np.diff(cand.start_ptr))
     row_free = ~binding[cand.vol[pair_of_row]]
@@ -153,7 +167,7 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
     volunteers, p_vol = np.unique(cand.vol[pairs], return_inverse=True)
     counts = np.diff(cand.start_ptr)[pairs]
     rows = csr_rows(cand.start_ptr, pairs)
-    return Part(
+    part = Part(
         requests=requests,
         volunteers=volunteers,
         pairs=pairs,
@@ -178,7 +192,74 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         max_tasks=arrays.max_tasks[volunteers],
         max_minutes=arrays.max_minutes[volunteers],
         **_keep_fields(arrays, pairs, requests),
+        fair=arrays.fair,
     )
+    if arrays.daily is not None:
+        part = _with_days(part, arrays.daily)
+    return part
+
+
+def _daily_binding(cand: Candidates, arrays: TaskArrays, load: I64) -> BOOL:
+    """Per volunteer: could a limit per day bind? (Only timed tasks have a day; a
+    volunteer with fewer timed candidates, or minutes, than a day allows cannot
+    exceed it.)"""
+    if arrays.daily is None:
+        return np.zeros(arrays.n_v, dtype=bool)
+    timed = arrays.timed[cand.req]
+    tasks = np.bincount(cand.vol[timed], minlength=arrays.n_v)
+    minutes = np.bincount(cand.vol[timed], weights=load[timed], minlength=arrays.n_v)
+    return np.asarray((arrays.daily.tasks < tasks) | (arrays.daily.minutes < minutes), dtype=bool)
+
+
+def _with_days(part: Part, daily: DailyLimits) -> Part:
+    """``part`` with its start rows cut at local midnight and each row's day.
+
+    A cut row keeps its availability window, so every engine reads it as
+    before; it only gains the day its starts belong to.
+    """
+    first, last = daily.day_of(part.start_lo), daily.day_of(part.start_hi)
+    pieces = last - first + 1
+    row = np.repeat(np.arange(part.start_lo.size), pieces)
+    offset = np.arange(row.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    day = first[row] + offset
+    lo = np.maximum(part.start_lo[row], daily.day_starts[day])
+    hi = np.minimum(part.start_hi[row], daily.day_starts[day + 1] - 1)
+    pair_of_row = np.repeat(np.arange(part.n_pairs), np.diff(part.start_ptr))
+    counts = np.bincount(pair_of_row, weights=pieces, minlength=part.n_pairs).astype(np.int64)
+    return replace(
+        part,
+        start_ptr=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        start_lo=lo,
+        start_hi=hi,
+        start_window=part.start_window[row],
+        window_minutes=part.window_minutes[row],
+        row_day=day.astype(np.int64),
+        day_tasks=daily.tasks[part.volunteers],
+        day_minutes=daily.minutes[part.volunteers],
+        day_starts=daily.day_starts,
+    )
+
+
+def has_daily(part: Part) -> bool:
+    """Whether ``part`` carries limits per day."""
+    return part.day_tasks.size > 0
+
+
+def daily_bind(part: Part) -> BOOL:
+    """Per local volunteer: could a limit per day ever bind in ``part``?"""
+    if not has_daily(part):
+        return np.zeros(part.n_volunteers, dtype=bool)
+    timed = part.timed[part.p_req]
+    tasks = np.bincount(part.p_vol[timed], minlength=part.n_volunteers)
+    minutes = np.bincount(
+        part.p_vol[timed], weights=pair_load(part)[timed], minlength=part.n_volunteers
+    )
+    return np.asarray((part.day_tasks < tasks) | (part.day_minutes < minutes), dtype=bool)
+
+
+def day_of_start(part: Part, start: I64) -> I64:
+    """The local day index of each start minute (``part`` has limits per day)."""
+    return np.searchsorted(part.day_starts, start, side="right").astype(np.int64) - 1
 
 
 def _keep_fields(arrays: TaskArrays, pairs: I64, requests: I64) -> dict[str, NDArray[Any]]:

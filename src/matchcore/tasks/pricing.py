@@ -91,7 +91,7 @@ class Priced:
 def applies(cand: Candidates, arrays: TaskArrays) -> bool:
     """Whether pricing can prove a pruned graph: untimed and unpinned, so that
     every part is a flow (teams and minute budgets relaxed)."""
-    if arrays.keep_pair.any():  # its network has no kept level
+    if arrays.keep_pair.any() or arrays.fair:  # its network has no kept or fairness level
         return False
     return not bool(arrays.pinned.any()) and not bool(arrays.timed[cand.req].any())
 

@@ -27,7 +27,8 @@ own starts:
 Only proven plans are rewritten: a plan cut short by the time limit is not
 reproducible anyway (which plan the search reached depends on timing), and
 its time is spent. The assignment itself is untouched, so the plan's value and every limit
-(tasks, minutes) stay as they were; only blocks move, each checked against
+(tasks, minutes) stay as they were (with limits per day, each start stays on
+the local day the engine gave it, so those hold too); only blocks move, each checked against
 the blocks already placed (steps 1 and 3) or by CP-SAT's no-overlap (step 2).
 """
 
@@ -45,7 +46,7 @@ from ortools.util.python.sorted_interval_list import Domain
 from matchcore.engines import objective
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
-from matchcore.tasks.parts import Part, PartResult
+from matchcore.tasks.parts import Part, PartResult, day_of_start, has_daily
 
 I64 = NDArray[np.int64]
 Interval = tuple[int, int]
@@ -76,6 +77,11 @@ def canonical_starts(
     if not team_of:
         return result
     feasible = {r: _team_starts(part, r, pairs) for r, pairs in team_of.items()}
+    if has_daily(part):  # each task stays on its day, so limits per day still hold
+        for r in feasible:
+            day = int(day_of_start(part, result.start[r : r + 1])[0])
+            span = (int(part.day_starts[day]), int(part.day_starts[day + 1]) - 1)
+            feasible[r] = _intersect(feasible[r], [span])
     fixed = sorted(team_of, key=lambda r: (_latest(feasible[r]), _earliest_of(feasible[r]), r))
     starts = _place(part, fixed, team_of, feasible)
     if starts is None:
