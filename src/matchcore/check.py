@@ -50,6 +50,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from geopy.distance import great_circle
@@ -223,7 +224,7 @@ def route_legs(
         places["destination"] = request.destination
         route = ["home", "client", "destination", "client", "home"]
     legs = []
-    for a, b in zip(route[:-1], route[1:], strict=True):
+    for a, b in pairwise(route):
         p, q = places[a], places[b]
         km = float(great_circle((p.lat, p.lon), (q.lat, q.lon)).km)
         legs.append((a, b, km, travel_minutes(problem, volunteer, km)))

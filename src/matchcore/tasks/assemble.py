@@ -108,7 +108,8 @@ def assemble_pairs(
     u_vol = cand.vol[used].tolist()
     u_km = cand.distance_km[used].tolist()
     u_min = cand.travel_min[used].tolist()
-    u_legs = _leg_lists(arrays, cand, used)
+    any_ride = any(r.destination is not None for r in problem.requests)
+    u_legs = _leg_lists(arrays, cand, used) if any_ride else []
     u_pref = cand.preferred[used].tolist()
     starts = start.tolist()
     served_list = served.tolist()
@@ -164,10 +165,8 @@ def _leg_lists(
 ) -> list[tuple[float, int, float, int]]:
     """Per used pair: (home -> client km, its minutes, client -> destination km, its
     minutes); the second two are 0 for a request that is no ride."""
-    if not arrays.has_rides:
-        return []
     req, vol = cand.req[used], cand.vol[used]
-    ride = arrays.r_ride_km[req]
+    ride = arrays.r_ride_km[req] if arrays.r_ride_km.size else np.zeros(req.size)
     home_min = arrays.travel(vol, cand.distance_km[used])
     ride_min = arrays.travel(vol, ride)
     return list(
