@@ -327,6 +327,11 @@ def test_west_flemish_week_has_rides_to_both_hospitals_and_the_report_shows_them
     assert places == {(51.2126, 3.2446), (50.9314, 3.1222)}
     solution = solve(problem, time_limit_s=10)
     assert check(problem, solution).ok
+    by_id = {a.request_id: a for a in solution.assignments}
+    # The README's walk-through: req-19 rides from Torhout via Roeselare to AZ Delta.
+    (member,) = by_id["req-19"].volunteers
+    assert member.volunteer_id == "vol-08" and member.travel_minutes == 31
+    assert [round(g.km, 1) for g in member.legs] == [12.9, 2.1, 2.1, 12.9]
     served = [a for a in solution.assignments if a.volunteers[0].legs]
     assert served, "some ride is served"
     report = build_report(problem, solution.to_dict())
