@@ -164,6 +164,20 @@ def test_not_available_weighs_the_longer_block_of_a_ride() -> None:
     assert unserved.funnel.in_range == 1 and unserved.funnel.available == 0
 
 
+def test_a_pin_must_leave_room_for_the_rides_legs() -> None:
+    window = [{"start": "2026-03-02T08:50:00+01:00", "end": T12}]
+    data = ride_doc(availability=window)
+    data["assignments"] = [{"request_id": "r1", "volunteer_ids": ["v1"], "start": T9}]
+    with pytest.raises(ProblemError) as info:  # the ride leaves at 08:47 (a visit at 08:58)
+        solve(Problem.from_dict(data), time_limit_s=10)
+    assert [e.pointer for e in info.value.errors] == ["/assignments/0/start"]
+    data["assignments"][0]["start"] = "2026-03-02T09:03:00+01:00"  # leaves at 08:50
+    problem = Problem.from_dict(data)
+    solution = solve(problem, time_limit_s=10)
+    assert check(problem, solution).ok
+    assert {a.request_id for a in solution.assignments} == {"r1", "r2"}
+
+
 # -- the checker -----------------------------------------------------------------------
 
 
