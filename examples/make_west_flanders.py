@@ -1,7 +1,8 @@
 """Write the West-Flemish example weeks: a workbook each, and the JSON the workbook reads as.
 
-A zorgnetwerk between Brugge and Roeselare: 15 volunteers, 30 requests, weekly
-availability with holidays, certificates of conduct (one lapses on Wednesday),
+A zorgnetwerk between Brugge and Roeselare: 15 volunteers, 30 requests (rides
+to AZ Sint-Jan Brugge and AZ Delta Roeselare among them), weekly availability
+with holidays, certificates of conduct (one lapses on Wednesday),
 in local time (Europe/Brussels). Two weeks:
 
 - ``west_flanders_week``: Monday 7 to Sunday 13 December 2026, no clock change;
@@ -82,8 +83,17 @@ CREDENTIALS: list[tuple[str, str, int | None, int]] = [("vol-11", "VOG", -340, 2
 REQUEST_CREDENTIALS = {"req-13": "vog", "req-14": "vog"}
 
 # id, client, lat, lon, skills, languages, minutes, day offset, start, end, needed, priority,
-# preferred volunteers. Rides to AZ Sint-Jan Brugge and AZ Delta Roeselare are driving tasks
-# at the client's home (destinations come with rides, later).
+# preferred volunteers. Driving tasks in RIDES are rides to AZ Sint-Jan Brugge or AZ Delta
+# Roeselare.
+# Rides (destination lat, lon): the volunteer takes the client to hospital and back.
+AZ_SINT_JAN_BRUGGE = (51.2126, 3.2446)  # Ruddershove 10, 8000 Brugge
+AZ_DELTA_ROESELARE = (50.9314, 3.1222)  # Deltalaan 1, 8800 Roeselare
+RIDES = {
+    "req-01": AZ_SINT_JAN_BRUGGE,
+    "req-08": AZ_SINT_JAN_BRUGGE,
+    "req-19": AZ_DELTA_ROESELARE,
+    "req-25": AZ_DELTA_ROESELARE,
+}
 REQUESTS: list[tuple[Any, ...]] = [
     ("req-01", "cl-peeters", 51.2010, 3.2190, "driving", "nl", 180, 0, "08:30", "12:30", 1, 3, "vol-01"),
     ("req-02", "cl-claes", 51.2150, 3.2310, "shopping", "nl", 60, 0, "09:00", "12:00", 1, 1, ""),
@@ -191,7 +201,7 @@ def workbook(monday: date) -> Workbook:
     ) in REQUESTS:
         when = monday + timedelta(days=day)
         reqs.append(
-            [rid, client, lat, lon, None, None, skills, langs, REQUEST_CREDENTIALS.get(rid), minutes,
+            [rid, client, lat, lon, *RIDES.get(rid, (None, None)), skills, langs, REQUEST_CREDENTIALS.get(rid), minutes,
              when.isoformat(), start, end, need, prio, pref, ""]
         )  # fmt: skip
     sheet("requests", reqs)

@@ -7,7 +7,8 @@ The search, in two levels:
 1. *Skeletons*: for each request, either "unserved" or one set of exactly
    ``volunteers_needed`` distinct volunteers that each pass the static rules
    (skills, languages, exclusions, range, limits that can hold the task at
-   all, some start in the window that fits their availability). A pinned
+   all, some start in the window that fits their availability; a ride's
+   block holds its legs via the destination, see :func:`trip`). A pinned
    request has only its pin. The objective (served priority, continuity,
    round-trip km; with a previous plan, kept assignments right after
    priority: a request's previous team at its previous start is an option
@@ -55,6 +56,7 @@ from typing import Any
 from geopy.distance import great_circle
 
 from matchcore.problem import (
+    Location,
     Problem,
     Request,
     Volunteer,
@@ -83,6 +85,28 @@ def travel_minutes(problem: Problem, vol: Volunteer, km: float) -> int:
     travel = problem.options.travel
     exact: float = km * travel.detour_factor / travel.speeds_kmh[vol.travel_mode] * 60.0
     return math.ceil(exact - 1e-9)
+
+
+def point_km(a: Location, b: Location) -> float:
+    """Great-circle km from ``a`` to ``b`` (geopy)."""
+    return float(great_circle((a.lat, a.lon), (b.lat, b.lon)).km)
+
+
+def trip(problem: Problem, vol: Volunteer, req: Request) -> tuple[int, int, float]:
+    """(minutes before the task, minutes after it, km of all legs).
+
+    A plain request: home -> client, then client -> home. A ride: home ->
+    client -> destination, the task there, destination -> client -> home;
+    every leg measured and rounded up on its own.
+    """
+    places = [vol.location, req.location]
+    if req.destination is not None:
+        places.append(req.destination)
+    route = places + places[-2::-1]  # out and back the same way
+    kms = [point_km(a, b) for a, b in itertools.pairwise(route)]
+    minutes = [travel_minutes(problem, vol, km) for km in kms]
+    half = len(kms) // 2
+    return sum(minutes[:half]), sum(minutes[half:]), sum(kms)
 
 
 def skills_ok(vol: Volunteer, req: Request) -> bool:
@@ -151,12 +175,12 @@ def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozense
     for this one task, or no start fits); :data:`ALWAYS` for an untimed
     request they can do.
     """
-    t = travel_minutes(problem, vol, distance_km(vol, req))
+    t, back, _ = trip(problem, vol, req)
     if vol.availability == ():
         return None
     if vol.max_tasks is not None and vol.max_tasks < 1:
         return None
-    if vol.max_minutes is not None and vol.max_minutes < req.duration_minutes + 2 * t:
+    if vol.max_minutes is not None and vol.max_minutes < req.duration_minutes + t + back:
         return None
     if req.window is None:
         return ALWAYS
@@ -175,11 +199,11 @@ def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozense
         for w in vol.availability:
             # (s - t) * 60 >= w.start and (s + dur + t) * 60 <= w.end, s whole.
             a = max(lo, ceil_minute(w.start) + t)
-            b = min(hi, floor_minute(w.end) - req.duration_minutes - t)
+            b = min(hi, floor_minute(w.end) - req.duration_minutes - back)
             starts.update(range(a, b + 1))
     if req.credentials:  # the whole block, travel included, inside the validity
         starts = {
-            s for s in starts if credentials_cover(vol, req, s - t, s + req.duration_minutes + t)
+            s for s in starts if credentials_cover(vol, req, s - t, s + req.duration_minutes + back)
         }
     return frozenset(starts) or None
 
@@ -259,8 +283,9 @@ class _Option:
 
 @dataclass(frozen=True)
 class _Pair:
-    km: float
-    travel: int
+    km: float  # all legs, there and back
+    travel: int  # minutes before the task
+    back: int  # minutes after it
     starts: frozenset[int]
 
 
@@ -280,8 +305,8 @@ class _Oracle:
             for v, vol in enumerate(problem.volunteers):
                 starts = pair_starts(problem, vol, req)
                 if starts is not None:
-                    km = distance_km(vol, req)
-                    self.pairs[r, v] = _Pair(km, travel_minutes(problem, vol, km), starts)
+                    before, after, km = trip(problem, vol, req)
+                    self.pairs[r, v] = _Pair(km, before, after, starts)
         self.pins = {problem.request_index[p.request_id]: p for p in problem.assignments}
         self.previous = {p.request_id: p for p in problem.previous_plan or ()}
         self.memo: dict[frozenset[_Timed], dict[int, int] | None] = {}
@@ -354,7 +379,7 @@ class _Oracle:
             starts = frozenset.intersection(*sets)
             if not starts:
                 return None
-        km = sum(2.0 * self.pairs[r, v].km for v in vols)
+        km = sum(self.pairs[r, v].km for v in vols)
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
         return _Option((req.priority, 0, pref, -km), vols, starts, km)
 
@@ -459,7 +484,7 @@ class _Oracle:
             req = problem.requests[r]
             for v in opt.vols:
                 tasks[v] += 1
-                minutes[v] += req.duration_minutes + 2 * self.pairs[r, v].travel
+                minutes[v] += req.duration_minutes + self.pairs[r, v].travel + self.pairs[r, v].back
             if req.window is not None:
                 timed.append((r, opt.vols, opt.starts))
         for v, vol in enumerate(problem.volunteers):
@@ -514,6 +539,7 @@ class _Oracle:
         local = {v: i for i, v in enumerate(sorted({v for _, vs, _ in group for v in vs}))}
         team = [tuple(local[v] for v in vs) for _, vs, _ in group]
         travel = [tuple(self.pairs[r, v].travel for v in vs) for r, vs, _ in group]
+        back = [tuple(self.pairs[r, v].back for v in vs) for r, vs, _ in group]
         dur = [self.problem.requests[r].duration_minutes for r, _, _ in group]
         domain = [sorted(starts) for _, _, starts in group]
         shares = [[bool(set(team[i]) & set(team[j])) for j in range(m)] for i in range(m)]
@@ -538,7 +564,7 @@ class _Oracle:
                     continue
                 start[i] = domain[i][k]
                 after = list(home_at)
-                for v, t in zip(team[i], travel[i], strict=True):
+                for v, t in zip(team[i], back[i], strict=True):
                     after[v] = start[i] + dur[i] + t
                 if dfs(left & ~(1 << i), tuple(after), i):
                     return True

@@ -4,7 +4,7 @@ Problems are built directly from the data classes (no JSON), around a town
 centre in South Limburg or West Flanders, on one day. Everything is drawn
 from small pools so that examples shrink to readable ones: a few skills and
 languages, durations in quarter hours, windows on a five-minute grid with a
-little slack, a few availability blocks.
+little slack, a few availability blocks; a quarter of the requests are rides.
 
 ``tiny_problems()`` stays within reach of the brute-force oracle (at most 6
 requests and 4 volunteers); ``small_problems()`` goes up to 15 requests and
@@ -78,6 +78,8 @@ _REQUEST_SKILLS = st.sampled_from(
 _REQUEST_LANGUAGES = st.sampled_from(((), (), ("nl",), ("fr",), ("nl", "fr"), ("en",)))
 _DETOUR = st.sampled_from((1.3, 1.3, 1.0, 1.5))
 _COIN = st.booleans()
+# A quarter of the requests are rides (to a destination in the same town box).
+_RIDE = st.sampled_from((False, False, False, True))
 _DEFAULT_RANGE = st.sampled_from((10.0, 10.0, 6.0))
 # Credentials: a certificate of conduct that lapses during the day (or holds),
 # spelled as coordinators do; a first-aid course some have.
@@ -194,6 +196,7 @@ def _request(
         preferred_volunteers=preferred,
         excluded_volunteers=excluded,
         credentials=frozenset(draw(_REQUEST_CREDENTIALS)),
+        destination=_location(draw, centre) if draw(_RIDE) else None,
     )
 
 

@@ -137,6 +137,15 @@ def geopy_km(problem: Problem, vid: str, rid: str) -> float:
     return float(great_circle((v.lat, v.lon), (r.lat, r.lon)).km)
 
 
+def ride_geopy_km(problem: Problem, rid: str) -> float:
+    """Client to destination of a ride (0 for other requests)."""
+    req = problem.requests[problem.request_index[rid]]
+    if req.destination is None:
+        return 0.0
+    a, b = req.location, req.destination
+    return float(great_circle((a.lat, a.lon), (b.lat, b.lon)).km)
+
+
 def expected_objective(problem: Problem) -> Objective:
     """The base plan's objective, straight from the spec and geopy."""
     pairs = [("v1", "r1"), ("v2", "r2"), ("v2", "r3"), ("v3", "r3")]
@@ -497,7 +506,9 @@ def test_checker_objective_is_the_geopy_sum_for_any_plan(problem: Problem, rnd: 
         items.append({"request_id": req.id, "volunteer_ids": vids[: req.volunteers_needed]})
     report = check(problem, {"assignments": items})
     travel = sum(
-        2 * geopy_km(problem, vid, it["request_id"]) for it in items for vid in it["volunteer_ids"]
+        2 * (geopy_km(problem, vid, it["request_id"]) + ride_geopy_km(problem, it["request_id"]))
+        for it in items
+        for vid in it["volunteer_ids"]
     )
     assert report.objective.served_requests == len(items)
     assert report.objective.travel_km == pytest.approx(travel, rel=1e-12, abs=1e-12)

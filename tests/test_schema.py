@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from matchcore import Reason, Status, solve
 from matchcore.io import read_problem
 from matchcore.io.schema import openapi_components, schema, schema_text
+from matchcore.solution import LEG_PLACES
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every problem document the repository ships or shows.
@@ -50,7 +51,9 @@ def test_service_documentation_examples_are_valid() -> None:
     assert list(validator("solution").iter_errors(EXAMPLE_SOLUTION)) == []
 
 
-@pytest.mark.parametrize("name", ["west_flanders_dst_week.json", "small_network.json"])
+@pytest.mark.parametrize(
+    "name", ["west_flanders_dst_week.json", "west_flanders_week.json", "small_network.json"]
+)
 def test_solutions_of_examples_are_valid(name: str) -> None:
     problem = read_problem((ROOT / "examples" / name).read_bytes())
     solution = solve(problem, time_limit_s=10).to_dict()
@@ -141,3 +144,5 @@ def test_schema_names_every_kind_of_near_miss() -> None:
     signals = schema("solution")["properties"]["signals"]["properties"]
     kinds = signals["near_misses"]["items"]["properties"]["kind"]["enum"]
     assert kinds == list(NEAR_MISS_KINDS)
+    for end in ("from", "to"):
+        assert defs["Leg"]["properties"][end]["enum"] == list(LEG_PLACES)

@@ -150,14 +150,27 @@ def test_structural_errors() -> None:
     )
 
 
-def test_features_not_read_yet_are_errors_not_silence() -> None:
+def test_ride_columns_are_read_both_or_neither() -> None:
     book = week_book()
-    book["requests"]["E2"] = 51.2045  # destination_lat: rides come later
-    book["credentials"].append(
-        ["vol-01", "vog", None, "2026-12-09"]
-    )  # read (tests/test_credentials)
-    found = errors_of(to_bytes(book))
-    assert found == ["requests!E2 (destination_lat): rides are not supported by this version yet"]
+    assert book["requests"]["E1"].value == "destination_lat"
+    assert book["requests"]["A3"].value == "req-02"
+    book["requests"]["E3"] = 51.2126  # a ride for req-02 to AZ Sint-Jan
+    book["requests"]["F3"] = "3,2446"  # decimal comma in a text cell
+    doc = read_sheets(to_bytes(book))
+    assert doc["requests"][1]["destination"] == {"lat": 51.2126, "lon": 3.2446}
+    assert "destination" not in doc["requests"][2]
+    book["requests"]["E4"] = 51.2  # latitude without longitude
+    book["requests"]["F5"] = 3.1  # longitude without latitude
+    book["requests"]["E6"] = "north"
+    book["requests"]["F6"] = 3.1
+    book["requests"]["E7"] = 95.0  # not a latitude
+    book["requests"]["F7"] = 3.1
+    assert errors_of(to_bytes(book)) == [
+        "requests!E4 (destination_lat): needs destination_lon too (a ride has both, else neither)",
+        "requests!F5 (destination_lon): needs destination_lat too (a ride has both, else neither)",
+        "requests!E6 (destination_lat): must be a number, not a string",
+        "requests!E7 (destination_lat): must be a latitude between -90 and 90",
+    ]
 
 
 def test_not_a_workbook() -> None:
@@ -245,7 +258,14 @@ def test_problem_to_workbook_and_back_is_the_same_problem(problem: Problem) -> N
     # a spreadsheet keeps 15 significant digits: coordinates to the micro-degree (0.1 m)
     local = Problem(
         tuple(replace(v, location=_rounded(v.location)) for v in problem.volunteers),
-        tuple(replace(r, location=_rounded(r.location)) for r in problem.requests),
+        tuple(
+            replace(
+                r,
+                location=_rounded(r.location),
+                destination=r.destination and _rounded(r.destination),
+            )
+            for r in problem.requests
+        ),
         (),
         Options(seed=problem.options.seed, timezone="Europe/Brussels"),
     )

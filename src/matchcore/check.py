@@ -12,6 +12,14 @@ The rules, as the checker applies them:
 - distance is the great-circle distance (radius 6371.009 km); it must be at
   most the volunteer's range (``Problem.max_distance_km``);
 - one-way travel minutes are ``ceil(distance * detour_factor / speed * 60)``;
+- a ride (a request with a ``destination``) goes home -> client ->
+  destination, the task there, then destination -> client -> home; each
+  leg's km and minutes are computed on their own (geopy, rounded up per
+  leg); the block holds the first two legs before the start and the last two
+  after the end, the minute budget and travel km count all four, and the
+  range applies to home -> client only; ``legs`` a member reports must be
+  these four legs, km to a metre and minutes exactly (rule ``legs_mismatch``;
+  legs on a request that is no ride are a mismatch too);
 - the volunteer has every skill of the request, speaks one of its languages
   when it lists any, and neither side excludes the other;
 - a timed request has one start at a whole minute with ``window.start <=
@@ -49,6 +57,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from geopy.distance import great_circle
@@ -90,7 +99,8 @@ class Violation:
         ``start_missing``, ``start_not_allowed``, ``start_not_whole_minute``,
         ``outside_window``, ``not_available``, ``overlap``, ``max_tasks``,
         ``max_minutes``, ``max_tasks_per_day``, ``max_minutes_per_day``,
-        ``pin_broken``, ``objective_mismatch`` or ``unassigned_mismatch``.
+        ``pin_broken``, ``objective_mismatch``, ``unassigned_mismatch`` or
+        ``legs_mismatch``.
     message
         What is wrong, in words. Names ids from the documents but never
         coordinates, skills, languages or other free text.
@@ -205,6 +215,34 @@ def travel_minutes(problem: Problem, volunteer: Volunteer, km: float) -> int:
     travel = problem.options.travel
     exact = km * travel.detour_factor / travel.speeds_kmh[volunteer.travel_mode] * 60.0
     return math.ceil(exact - _MINUTE_EPS)
+
+
+def route_legs(
+    problem: Problem, volunteer: Volunteer, request: Request
+) -> list[tuple[str, str, float, int]]:
+    """The legs a volunteer travels for a request: (from, to, km, minutes).
+
+    Home -> client -> home; for a ride home -> client -> destination ->
+    client -> home. Each leg is measured on its own (geopy), its minutes
+    rounded up on their own.
+    """
+    places = {"home": volunteer.location, "client": request.location}
+    route = ["home", "client", "home"]
+    if request.destination is not None:
+        places["destination"] = request.destination
+        route = ["home", "client", "destination", "client", "home"]
+    legs = []
+    for a, b in pairwise(route):
+        p, q = places[a], places[b]
+        km = float(great_circle((p.lat, p.lon), (q.lat, q.lon)).km)
+        legs.append((a, b, km, travel_minutes(problem, volunteer, km)))
+    return legs
+
+
+def travel_around(legs: list[tuple[str, str, float, int]]) -> tuple[int, int]:
+    """Minutes of travel before the task (up to where it takes place) and after it."""
+    half = len(legs) // 2
+    return sum(m for *_, m in legs[:half]), sum(m for *_, m in legs[half:])
 
 
 def _merged_validity(vol: Volunteer, name: str) -> list[tuple[datetime, datetime]]:
@@ -353,7 +391,10 @@ class _Checker:
         self.check_credentials(slot, req, vol, start)
         if req.client_id in vol.excluded_clients:
             self.add(slot, "excluded", f"{who} excludes the client of request {req.id}")
-        km = distance_km(vol, req)
+        km = distance_km(vol, req)  # home -> client: the range applies to it alone
+        legs = route_legs(problem, vol, req)
+        before, after = travel_around(legs)
+        self.check_legs(i, req, vol, legs)
         reach = problem.max_distance_km(vol)
         if km > reach + RANGE_SLACK_KM:
             self.add(
@@ -361,14 +402,12 @@ class _Checker:
                 "out_of_range",
                 f"request {req.id} is {km:.3f} km away; the range of {who} is {reach:g} km",
             )
-        travel = travel_minutes(problem, vol, km)
         if vol.availability == ():
             self.add(slot, "not_available", f"{who} is never available")
         elif start is not None:
-            away = timedelta(minutes=travel)
             block = _Block(
-                start - away,
-                start + timedelta(minutes=req.duration_minutes) + away,
+                start - timedelta(minutes=before),
+                start + timedelta(minutes=req.duration_minutes + after),
                 i,
                 k,
                 req.id,
@@ -380,13 +419,13 @@ class _Checker:
                     slot,
                     "outside_window",
                     f"{who} is not available for the whole of request {req.id} "
-                    f"with {travel} minutes of travel each way",
+                    f"with {before} minutes of travel before and {after} after",
                 )
             self.load(vol.id).blocks.append(block)
 
         load = self.load(vol.id)
         load.tasks += 1
-        load.minutes += req.duration_minutes + 2 * travel
+        load.minutes += req.duration_minutes + before + after
         if vol.max_tasks is not None and load.tasks > vol.max_tasks and not load.tasks_reported:
             load.tasks_reported = True
             self.add(slot, "max_tasks", f"{who} gets more than max_tasks={vol.max_tasks} tasks")
@@ -404,9 +443,9 @@ class _Checker:
             )
 
         if start is not None:
-            self.check_day(slot, vol, start, req.duration_minutes + 2 * travel)
+            self.check_day(slot, vol, start, req.duration_minutes + before + after)
         self.continuity += vol.id in req.preferred_volunteers
-        self.travel_km += 2.0 * km
+        self.travel_km += sum(leg_km for _, _, leg_km, _ in legs)
 
     def check_day(
         self, slot: tuple[PathSegment, ...], vol: Volunteer, start: datetime, minutes: int
@@ -443,8 +482,11 @@ class _Checker:
             return
         block: tuple[datetime, datetime] | None = None
         if start is not None:
-            away = timedelta(minutes=travel_minutes(self.problem, vol, distance_km(vol, req)))
-            block = (start - away, start + timedelta(minutes=req.duration_minutes) + away)
+            before, after = travel_around(route_legs(self.problem, vol, req))
+            block = (
+                start - timedelta(minutes=before),
+                start + timedelta(minutes=req.duration_minutes + after),
+            )
         else:
             horizon = self.problem.horizon
             if horizon is not None:
@@ -463,6 +505,35 @@ class _Checker:
                     "requires, over the whole task",
                 )
                 return
+
+    def check_legs(
+        self, i: int, req: Request, vol: Volunteer, legs: list[tuple[str, str, float, int]]
+    ) -> None:
+        """The ride legs a member reports, against the recomputed ones."""
+        reported = self.plan[i].legs.get(vol.id)
+        if reported is None:
+            return
+        k, given = reported
+        where: tuple[PathSegment, ...] = ("assignments", i, "volunteers", k, "legs")
+        if req.destination is None:
+            if given:
+                self.add(where, "legs_mismatch", f"are given, but request {req.id} is no ride")
+            return
+        if [(g.origin, g.to) for g in given] != [(a, b) for a, b, _, _ in legs]:
+            self.add(
+                where,
+                "legs_mismatch",
+                "must be home -> client -> destination -> client -> home, in that order",
+            )
+            return
+        for n, (g, (_, _, km, minutes)) in enumerate(zip(given, legs, strict=True)):
+            if abs(g.km - km) > TRAVEL_ABS_TOL_KM or g.minutes != minutes:
+                self.add(
+                    (*where, n),
+                    "legs_mismatch",
+                    f"is {g.km:g} km in {g.minutes} minutes; the leg is {km:.3f} km "
+                    f"in {minutes} minutes",
+                )
 
     def load(self, vid: str) -> _Load:
         return self.loads.setdefault(vid, _Load())

@@ -199,8 +199,16 @@ def assignment_note(request: Request, team: tuple[AssignedVolunteer, ...], pinne
     preferred = sum(v.preferred for v in team)
     if preferred:
         parts.append("preferred volunteer" if len(team) == 1 else f"{preferred} preferred")
-    travel = ", ".join(f"{v.distance_km:.1f} km ({v.travel_minutes} min)" for v in team)
-    parts.append(f"one way {travel}")
+    if request.destination is not None:
+        travel = ", ".join(
+            f"{v.legs[0].km:.1f} + {v.legs[1].km:.1f} km ({v.travel_minutes} min)"
+            for v in team
+            if len(v.legs) >= 2
+        )
+        parts.append(f"ride, each way via the client {travel}")
+    else:
+        travel = ", ".join(f"{v.distance_km:.1f} km ({v.travel_minutes} min)" for v in team)
+        parts.append(f"one way {travel}")
     return "; ".join(parts).capitalize() + "."
 
 

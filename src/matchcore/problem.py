@@ -264,6 +264,12 @@ class Request(_Spelled):
     ``skills``, ``languages`` and ``spelling`` as in :class:`Volunteer`;
     ``credentials`` are the comparison keys of the credentials every helper
     needs, valid over the whole block (:class:`Credential`).
+
+    ``destination`` makes the request a ride: each volunteer drives home ->
+    client -> destination, stays ``duration_minutes`` there, and drives
+    destination -> client -> home. The block then holds the first two legs
+    before the start and the last two after the end; travel km are the four
+    legs; ``max_distance_km`` applies to home -> client only.
     """
 
     id: str
@@ -284,6 +290,7 @@ class Request(_Spelled):
     age: float | None = None
     refer_only: bool = False
     credentials: frozenset[str] = frozenset()
+    destination: Location | None = None
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
@@ -334,6 +341,11 @@ class Request(_Spelled):
                 )
             )
         errors.raise_if_any()
+
+    @property
+    def is_ride(self) -> bool:
+        """Whether the request is a ride (it has a ``destination``)."""
+        return self.destination is not None
 
     @property
     def earliest_start_minute(self) -> int:

@@ -165,14 +165,40 @@ class GroupPlan:
         }
 
 
+#: The places a leg of a ride runs between.
+LEG_PLACES: tuple[str, ...] = ("home", "client", "destination")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One leg of a ride: from one place to another, its km and whole minutes.
+
+    ``origin`` and ``to`` are ``"home"``, ``"client"`` or ``"destination"``
+    (the JSON names ``origin`` ``from``).
+    """
+
+    origin: str
+    to: str
+    km: float
+    minutes: int
+
+
 @dataclass(frozen=True)
 class AssignedVolunteer:
-    """One volunteer on an assignment, with their travel."""
+    """One volunteer on an assignment, with their travel.
+
+    ``distance_km`` is home -> client (what ``max_distance_km`` limits);
+    ``travel_minutes`` the travel before the start and, the same, after the
+    end: for a ride the first two legs. A ride's member has its four
+    ``legs`` (home -> client -> destination, destination -> client -> home);
+    other requests have none.
+    """
 
     volunteer_id: str
     distance_km: float
     travel_minutes: int
     preferred: bool
+    legs: tuple[Leg, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -373,17 +399,24 @@ def _assignment_dict(a: Assignment) -> dict[str, Any]:
     if a.start is not None and a.end is not None:
         d["start"] = a.start.isoformat()
         d["end"] = a.end.isoformat()
-    d["volunteers"] = [
-        {
-            "id": v.volunteer_id,
-            "distance_km": round(v.distance_km, 3),
-            "travel_minutes": v.travel_minutes,
-            "preferred": v.preferred,
-        }
-        for v in a.volunteers
-    ]
+    d["volunteers"] = [_member_dict(v) for v in a.volunteers]
     d["pinned"] = a.pinned
     d["explanation"] = a.explanation
+    return d
+
+
+def _member_dict(v: AssignedVolunteer) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": v.volunteer_id,
+        "distance_km": round(v.distance_km, 3),
+        "travel_minutes": v.travel_minutes,
+        "preferred": v.preferred,
+    }
+    if v.legs:
+        d["legs"] = [
+            {"from": g.origin, "to": g.to, "km": round(g.km, 3), "minutes": g.minutes}
+            for g in v.legs
+        ]
     return d
 
 
@@ -394,6 +427,49 @@ class PlannedAssignment:
     request_id: str
     volunteer_ids: tuple[str, ...]
     start: datetime | None
+    # volunteer id -> (position in the assignment's ``volunteers``, the legs it reports)
+    legs: dict[str, tuple[int, tuple[Leg, ...]]] = field(default_factory=dict)
+
+
+_LEG_FIELDS = ("from", "to", "km", "minutes")
+
+
+def read_legs(value: Any, path: j.Path) -> tuple[Leg, ...]:
+    """A member's ``legs`` as written in a solution document, checked for shape."""
+    out = []
+    for n, item in enumerate(j.read_list(value, path)):
+        where: j.Path = (*path, n)
+        obj = j.read_object(item, where, _LEG_FIELDS)
+        places = []
+        for name in ("from", "to"):
+            place = j.require(obj, name, where)
+            if place not in LEG_PLACES:
+                raise ProblemError((*where, name), "must be " + ", ".join(LEG_PLACES))
+            places.append(str(place))
+        km = j.read_number(j.require(obj, "km", where), (*where, "km"))
+        minutes = j.read_integer(j.require(obj, "minutes", where), (*where, "minutes"))
+        if km < 0:
+            raise ProblemError((*where, "km"), "must be 0 or more")
+        if minutes < 0:
+            raise ProblemError((*where, "minutes"), "must be 0 or more")
+        out.append(Leg(places[0], places[1], km, minutes))
+    return tuple(out)
+
+
+def _read_member_legs(item: dict[str, Any], path: j.Path) -> dict[str, tuple[int, tuple[Leg, ...]]]:
+    """The legs each member of an assignment reports (members without legs: none)."""
+    if item.get("volunteers") is None:
+        return {}
+    out = {}
+    for k, member in enumerate(j.read_list(item["volunteers"], (*path, "volunteers"))):
+        where: j.Path = (*path, "volunteers", k)
+        if not isinstance(member, dict):
+            raise ProblemError(where, f"must be an object, not {j.json_type(member)}")
+        if member.get("legs") is None:
+            continue
+        vid = j.read_string(j.require(member, "id", where), (*where, "id"))
+        out[vid] = (k, read_legs(member["legs"], (*where, "legs")))
+    return out
 
 
 #: The top-level fields of a solution document, as :meth:`Solution.to_dict` writes them.
@@ -481,8 +557,9 @@ def read_solution_document(data: Any, *, complete: bool = False) -> dict[str, An
 def read_planned_assignments(data: Any) -> tuple[PlannedAssignment, ...]:
     """The ``assignments`` of a solution document, validated for shape only.
 
-    Only ``request_id``, ``volunteer_ids`` and ``start`` matter to a check;
-    every other field is recomputed from the problem. The document's top level
+    Only ``request_id``, ``volunteer_ids``, ``start`` and the members'
+    ride ``legs`` matter to a check; every other field is recomputed from the
+    problem (and the legs compared with the recomputed ones). The document's top level
     is read by :func:`read_solution_document` (without ``complete``).
     """
     top = read_solution_document(data)
@@ -497,5 +574,5 @@ def read_planned_assignments(data: Any) -> tuple[PlannedAssignment, ...]:
         start = None
         if item.get("start") is not None:
             start = j.read_datetime(item["start"], (*path, "start"))
-        out.append(PlannedAssignment(rid, vids, start))
+        out.append(PlannedAssignment(rid, vids, start, _read_member_legs(item, path)))
     return tuple(out)

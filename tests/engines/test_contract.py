@@ -33,6 +33,7 @@ T9, T12 = "2026-03-02T09:00:00+01:00", "2026-03-02T12:00:00+01:00"
 HERE = {"lat": 50.85, "lon": 2.88}
 NEAR = {"lat": 50.855, "lon": 2.88}  # ~0.6 km from HERE
 FAR = {"lat": 50.88, "lon": 2.88}  # ~3.3 km from HERE
+HOSPITAL = {"lat": 50.90, "lon": 2.88}  # ~5.6 km from HERE: 11 minutes by car each leg
 
 
 def _vol(vid: str, where: dict[str, float] = NEAR, **extra: Any) -> dict[str, Any]:
@@ -148,6 +149,36 @@ CASES: dict[str, dict[str, Any]] = {
             _req("r2", preferred_volunteers=["v1"]),
         ],
         "options": {"fairness": "balance"},
+    "ride block is longer": {
+        # From NEAR, r1 as a ride takes 2 + 11 minutes before and after: started at 09:50
+        # at the earliest it ends at 11:03, after r2's block begins (10:58); without the
+        # hospital legs (2 minutes) both would fit.
+        "volunteers": [_vol("v1", availability=[_timed(T9, T12)])],
+        "requests": [
+            _req(
+                "r1",
+                window=_timed("2026-03-02T09:50:00+01:00", T12),
+                destination=HOSPITAL,
+                priority=2,
+            ),
+            _req("r2", 30, window=_timed("2026-03-02T11:00:00+01:00", "2026-03-02T11:30:00+01:00")),
+        ],
+    },
+    "ride legs fill the minute budget": {
+        # The ride: 60 minutes + 2 * (2 + 11) of legs; r2: 30 + 2 * 2. 120 > 100 minutes;
+        # as plain tasks 98.
+        "volunteers": [_vol("v1", max_minutes=100)],
+        "requests": [_req("r1", destination=HOSPITAL, priority=2), _req("r2", 30)],
+    },
+    "ride range is home to client": {
+        # The hospital lies far beyond v1's 1 km range; the client does not.
+        "volunteers": [_vol("v1", max_distance_km=1)],
+        "requests": [_req("r1", destination=HOSPITAL)],
+    },
+    "ride travel decides": {
+        # The ride's hospital legs are the same for both: the nearer volunteer wins.
+        "volunteers": [_vol("v1", FAR), _vol("v2", NEAR)],
+        "requests": [_req("r1", destination=HOSPITAL)],
     },
     "pin kept against the objective": {
         "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
@@ -236,9 +267,20 @@ def test_the_table_covers_what_it_claims() -> None:
     assert fair is not None and fair.loads[:3] == (1, 1, 1)
     after = served["fair share after continuity"]
     assert after is not None and after.loads[:2] == (2, 0)
+    assert count["ride block is longer"] == 1 and count["ride legs fill the minute budget"] == 1
+    assert count["ride range is home to client"] == 1
+    # ...and they are about the rides: as plain requests both would be served.
+    for name in ("ride block is longer", "ride legs fill the minute budget"):
+        plain = {**CASES[name], "requests": [_no_ride(r) for r in CASES[name]["requests"]]}
+        oracle = solve_oracle(Problem.from_dict(plain))
+        assert oracle is not None and oracle.objective.served_requests == 2
     flow = next(e for e in ENGINES if e.name == "min-cost-flow")
     flow_parts = [flow.applies(_parts(Problem.from_dict(c))[2]) for c in CASES.values()]
     assert any(flow_parts) and not all(flow_parts)
+
+
+def _no_ride(request: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in request.items() if k != "destination"}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

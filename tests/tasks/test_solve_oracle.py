@@ -44,8 +44,8 @@ def assert_same_objective(got: Objective, want: Objective) -> None:
     assert got.served_priority == want.served_priority, (got, want)
     assert got.continuity == want.continuity, (got, want)
     # The solver orders travel in whole metres (README): a plan may lose to the
-    # oracle's by under a metre per leg, a round trip being two legs.
-    legs = 2 * max(got.served_requests, want.served_requests) * 3  # teams of up to 3
+    # oracle's by under a metre per leg, a round trip being two legs (a ride four).
+    legs = 4 * max(got.served_requests, want.served_requests) * 3  # teams of up to 3
     assert abs(got.travel_km - want.travel_km) <= 1e-3 * legs + 1e-9, (got, want)
 
 

@@ -17,7 +17,10 @@ they differ, levels in this order:
    :func:`fairness_cost`;
 5. ``travel``: metres travelled one way by every used pair, plus, per
    session, every facilitator's and participant's one-way metres to their
-   group; less is better.
+   group; less is better. For a ride a pair's one way is home -> client
+   plus client -> destination, half of its four legs
+   (:meth:`~matchcore.tasks.arrays.TaskArrays.trip_metres`), as a visit's is
+   half of its round trip; the solution's ``travel_km`` is twice this.
 
 Groups enter the priority, continuity and travel levels (:func:`group_weights`),
 so a week's tasks and its groups are one plan with one order: a placed

@@ -55,6 +55,7 @@ _REQUEST = {
     "volunteers_needed", "priority", "preferred_volunteers", "excluded_volunteers",
     "themes", "municipality", "age", "refer_only",
     "credentials",
+    "destination",
 }  # fmt: skip
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
@@ -433,6 +434,9 @@ class _Reader:
         if "window" in obj and obj["window"] is not None:
             with errs.catching():
                 kw["window"] = self.window(obj["window"], (*path, "window"))
+        if obj.get("destination") is not None:
+            with errs.catching():
+                kw["destination"] = self.location(obj["destination"], (*path, "destination"))
         if "volunteers_needed" in obj:
             with errs.catching():
                 kw["volunteers_needed"] = j.read_integer(
@@ -768,6 +772,8 @@ def _request_dict(r: Request) -> dict[str, Any]:
         d["refer_only"] = True
     if r.credentials:
         d["credentials"] = sorted(r.as_written(k) for k in r.credentials)
+    if r.destination is not None:
+        d["destination"] = {"lat": r.destination.lat, "lon": r.destination.lon}
     return d
 
 

@@ -110,9 +110,10 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
         _c("client_id", "id", "Who asks (several requests may share a client)", "client-01"),
         _c("lat", "number", "Latitude of the client, degrees", 51.1950),
         _c("lon", "number", "Longitude of the client, degrees", 3.2120),
-        _c("destination_lat", "number", "Ride destination latitude (not read by this version "
-           "yet)", None),
-        _c("destination_lon", "number", "Ride destination longitude (not read yet)", None),
+        _c("destination_lat", "number", "A ride: latitude of the destination (with "
+           "destination_lon; empty: no ride)", None),
+        _c("destination_lon", "number", "A ride: longitude of the destination (with "
+           "destination_lat)", None),
         _c("skills", "list", "Skills every helper needs, comma-separated", "shopping"),
         _c("languages", "list", "Languages, one of which the helper must speak", "nl"),
         _c("credentials", "list", "Credentials every helper needs, valid over the whole "
@@ -151,10 +152,7 @@ REQUIRED_COLUMNS = {
     "requests": ("id", "lat", "lon", "duration_minutes"),
 }
 #: Columns of features that are not read yet: a value there is an error, not silently dropped.
-NOT_YET = {
-    ("requests", "destination_lat"): "rides",
-    ("requests", "destination_lon"): "rides",
-}
+NOT_YET: dict[tuple[str, str], str] = {}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 # -- cells --------------------------------------------------------------------------
@@ -654,6 +652,7 @@ class _Builder:
                 elif name in ("id", "client_id"):
                     self.put(req, name, path, cell, cell_text(cell))
             self.request_window(req, row, path)
+            self.request_destination(req, row, path)
             out.append(req)
         return out
 
@@ -687,6 +686,24 @@ class _Builder:
         self.put(window, "start", wpath, start_cell, start)
         self.put(window, "end", wpath, end_cell, end)
         req["window"] = window
+
+    def request_destination(self, req: dict[str, Any], row: Row, path: JsonPath) -> None:
+        """A ride's ``destination`` from ``destination_lat`` and ``destination_lon``
+        (both or neither)."""
+        cells = {n: row.get(f"destination_{n}") for n in ("lat", "lon")}
+        given = {n: c for n, c in cells.items() if c is not None}
+        if not given:
+            return
+        if len(given) < 2:
+            (only,) = given.values()
+            other = "destination_lon" if "lat" in given else "destination_lat"
+            self.errors.add(_fail(only, f"needs {other} too (a ride has both, else neither)"))
+            return
+        dest: dict[str, Any] = {}
+        for name, cell in given.items():
+            self.convert(dest, name, (*path, "destination"), cell, cell_number)
+        self.cells[(*path, "destination")] = given["lat"].place
+        req["destination"] = dest
 
     def not_yet(self) -> None:
         for (sheet, column), feature in NOT_YET.items():

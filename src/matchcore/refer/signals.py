@@ -702,6 +702,14 @@ def _profile_volunteer(problem: Problem, need: _Need, taken: set[str]) -> Volunt
     reach = float(max(math.ceil(float(dist.max())) + 1, 1))
     speed = problem.options.travel.speeds_kmh[TravelMode.CAR]
     travel = math.ceil(reach * problem.options.travel.detour_factor / speed * 60)
+    rides = [q for q in reqs if q.destination is not None]
+    if rides:  # a ride's block holds the client -> destination leg too
+        ride_km = max(
+            float(geo.great_circle_km(q.location.lat, q.location.lon, d.lat, d.lon))
+            for q in rides
+            if (d := q.destination) is not None
+        )
+        travel += math.ceil(ride_km * problem.options.travel.detour_factor / speed * 60)
     availability = None
     if all(q.window is not None for q in reqs):
         slack = timedelta(minutes=travel + 60)

@@ -123,10 +123,40 @@ class TaskArrays:
     # and options.fairness == "balance".
     daily: DailyLimits | None = None
     fair: bool = False
+    r_ride_km: F64 = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
         return geo.travel_minutes(dist, self.speed[vol], self.detour)
+
+    @property
+    def has_rides(self) -> bool:
+        """Whether any request is a ride (``r_ride_km``: client -> destination km, 0 if none)."""
+        return bool(self.r_ride_km.size) and bool(self.r_ride_km.any())
+
+    def trip(self, req: I64, vol: I64, dist: F64) -> I64:
+        """Minutes of travel before the task of each pair, and (the same) after it.
+
+        ``dist`` is the home -> client km. For a ride the client -> destination
+        leg is added; each leg is rounded up on its own. The way back takes as
+        long (destination -> client -> home over the same great circles), so a
+        pair's block is ``[start - trip, start + duration + trip]``.
+        """
+        minutes = self.travel(vol, dist)
+        if self.has_rides:
+            minutes = minutes + self.travel(vol, self.r_ride_km[req])
+        return minutes
+
+    def trip_metres(self, req: I64, dist: F64) -> I64:
+        """Whole metres of each pair's travel level: one way, home -> client, plus
+        client -> destination for a ride (half of its four legs)."""
+        km = dist + self.r_ride_km[req] if self.has_rides else dist
+        return np.rint(np.asarray(km) * 1000.0).astype(np.int64)
+
+    @property
+    def longest_ride_km(self) -> float:
+        """The longest client -> destination leg of any ride (0 without rides)."""
+        return float(self.r_ride_km.max(initial=0.0))
 
     def with_pins(self, pin_pair: BOOL) -> TaskArrays:
         """The same arrays with ``pin_pair`` for another candidate graph."""
@@ -198,6 +228,18 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
         creds=creds,
         daily=daily_limits(problem),
         fair=problem.options.fairness == "balance",
+        r_ride_km=ride_km(reqs),
+    )
+
+
+def ride_km(reqs: Sequence[Request]) -> F64:
+    """Per request: great-circle km from the client to the ride's destination (0: no ride)."""
+    dest = [r.destination or r.location for r in reqs]
+    return geo.great_circle_km(
+        np.array([r.location.lat for r in reqs], dtype=np.float64),
+        np.array([r.location.lon for r in reqs], dtype=np.float64),
+        np.array([d.lat for d in dest], dtype=np.float64),
+        np.array([d.lon for d in dest], dtype=np.float64),
     )
 
 

@@ -27,6 +27,7 @@ from matchcore.problem import Problem, minute_to_datetime
 from matchcore.solution import (
     AssignedVolunteer,
     Assignment,
+    Leg,
     Objective,
     Reason,
     Solution,
@@ -41,6 +42,7 @@ from matchcore.tasks.pins import PinCheck
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
+F64 = NDArray[np.float64]
 
 
 def assemble(
@@ -107,6 +109,8 @@ def assemble_pairs(
     u_vol = cand.vol[used].tolist()
     u_km = cand.distance_km[used].tolist()
     u_min = cand.travel_min[used].tolist()
+    any_ride = any(r.destination is not None for r in problem.requests)
+    u_legs = _leg_lists(arrays, cand, used) if any_ride else []
     u_pref = cand.preferred[used].tolist()
     starts = start.tolist()
     served_list = served.tolist()
@@ -119,7 +123,13 @@ def assemble_pairs(
             unassigned.append(_unassigned(problem, cand, r, limits, pins))
             continue
         team = tuple(
-            AssignedVolunteer(vol_id[u_vol[k]], u_km[k], u_min[k], u_pref[k])
+            AssignedVolunteer(
+                vol_id[u_vol[k]],
+                u_km[k],
+                u_min[k],
+                u_pref[k],
+                () if req.destination is None else ride_legs(*u_legs[k]),
+            )
             for k in range(ptr[r], ptr[r + 1])
         )
         begin = end = None
@@ -136,7 +146,7 @@ def assemble_pairs(
         served_requests=int(served.sum()),
         served_priority=float(served_priority),
         continuity=int(cand.preferred[chosen].sum()),
-        travel_km=float(2.0 * cand.distance_km[chosen].sum()),
+        travel_km=float(2.0 * _one_way_km(arrays, cand, chosen).sum()),
         **_load_fields(problem, np.bincount(cand.vol[chosen], minlength=arrays.n_v)),
     )
     status = Status.OPTIMAL if optimal else Status.FEASIBLE
@@ -147,6 +157,42 @@ def assemble_pairs(
 def _load_fields(problem: Problem, tasks: I64) -> dict[str, int]:
     most, spread = load_figures(problem.volunteers, tasks.tolist())
     return {"max_tasks_per_volunteer": most, "task_spread": spread}
+def _one_way_km(arrays: TaskArrays, cand: Candidates, chosen: BOOL) -> F64:
+    """Per chosen pair: km one way, home -> client and, for a ride, on to the destination."""
+    km = cand.distance_km[chosen]
+    if arrays.has_rides:
+        km = km + arrays.r_ride_km[cand.req[chosen]]
+    return np.asarray(km, dtype=np.float64)
+
+
+def _leg_lists(
+    arrays: TaskArrays, cand: Candidates, used: I64
+) -> list[tuple[float, int, float, int]]:
+    """Per used pair: (home -> client km, its minutes, client -> destination km, its
+    minutes); the second two are 0 for a request that is no ride."""
+    req, vol = cand.req[used], cand.vol[used]
+    ride = arrays.r_ride_km[req] if arrays.r_ride_km.size else np.zeros(req.size)
+    home_min = arrays.travel(vol, cand.distance_km[used])
+    ride_min = arrays.travel(vol, ride)
+    return list(
+        zip(
+            cand.distance_km[used].tolist(),
+            home_min.tolist(),
+            ride.tolist(),
+            ride_min.tolist(),
+            strict=True,
+        )
+    )
+
+
+def ride_legs(home_km: float, home_min: int, ride_km: float, ride_min: int) -> tuple[Leg, ...]:
+    """The four legs of a ride: home -> client -> destination, and back the same way."""
+    return (
+        Leg("home", "client", home_km, home_min),
+        Leg("client", "destination", ride_km, ride_min),
+        Leg("destination", "client", ride_km, ride_min),
+        Leg("client", "home", home_km, home_min),
+    )
 
 
 def _unassigned(

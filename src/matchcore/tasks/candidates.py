@@ -139,7 +139,7 @@ def build_candidates(
     if n_v * n_r <= min(cp.dense_cells, cp.prune_above_pairs):
         req, vol, dist = _dense_pairs(arr)
         funnel[:, 3] = np.bincount(req, minlength=n_r)
-        limits = _limit_counts(arr, req, vol, arr.travel(vol, dist))
+        limits = _limit_counts(arr, req, vol, arr.trip(req, vol, dist))
     else:
         keys = np.union1d(
             arr.preferred.key, np.union1d(_pin_keys(problem), _previous_keys(problem))
@@ -153,7 +153,7 @@ def build_candidates(
             pruned, task_cap = sel.pruned, sel.task_cap
 
     # Stage 4: availability in time, travel included, and the volunteer's limits.
-    travel = arr.travel(vol, dist)
+    travel = arr.trip(req, vol, dist)
     keep, start_ptr, start_lo, start_hi, start_window, available = _available_pairs(
         arr, req, vol, travel
     )
@@ -204,14 +204,14 @@ def valid_pairs(
     volunteers, among the given requests and volunteers (default: all). Teams
     that cannot gather are not filtered here (see ``Candidates.funnel``)."""
     for req, vol, dist in PairStream(arr, requests, params).chunks(volunteers):
-        keep = _fit_rows(arr, req, vol, arr.travel(vol, dist))[0]
+        keep = _fit_rows(arr, req, vol, arr.trip(req, vol, dist))[0]
         yield req[keep], vol[keep], dist[keep]
 
 
 def add_pairs(cand: Candidates, arr: TaskArrays, req: I64, vol: I64, dist: F64) -> Candidates:
     """``cand`` with more valid pairs (none already in it), sorted again; the
     funnel stays, and ``pruned`` no longer counts the pairs added back."""
-    travel = arr.travel(vol, dist)
+    travel = arr.trip(req, vol, dist)
     keep, ptr, lo, hi, win, _ = _available_pairs(arr, req, vol, travel)
     if not keep.all():
         raise ValueError("add_pairs takes valid pairs only")
@@ -523,7 +523,7 @@ def _stream_select(arr: TaskArrays, protected: PairSet, cp: CandidateParams) -> 
         rows = lo = hi = _empty_i64()
         if slow.size:
             sr, sv = req[slow], vol[slow]
-            travel = arr.travel(sv, dist[slow])
+            travel = arr.trip(sr, sv, dist[slow])
             fit, rows, lo, hi, _ = _fit_rows(arr, sr, sv, travel)
             limits[:, 1] += _limit_counts(arr, sr, sv, travel)[:, 1]
             keep[slow] = fit
@@ -618,7 +618,8 @@ class _Fitting:
         self.most = np.minimum(arr.max_tasks, arr.max_minutes // max(shortest, 1) + 1)
         slowest = float(arr.speed.min(initial=1.0)) if arr.n_v else 1.0
         longest = float(arr.reach.max(initial=0.0))
-        travel = int(geo.travel_minutes(np.array([longest]), slowest, arr.detour)[0])
+        longest_trip = np.array([longest, arr.longest_ride_km])  # both legs, each rounded up
+        travel = int(geo.travel_minutes(longest_trip, slowest, arr.detour).sum())
         self.span = int(arr.duration.max(initial=0)) + 2 * travel + 2
         self.keys = _empty_i64()  # volunteer * span + load, sorted
 
@@ -628,7 +629,7 @@ class _Fitting:
         if sel.size == 0:
             return
         r, v = req[sel], vol[sel]
-        load = self.arr.duration[r] + 2 * self.arr.travel(v, dist[sel])
+        load = self.arr.duration[r] + 2 * self.arr.trip(r, v, dist[sel])
         keys = np.sort(np.concatenate((self.keys, v * self.span + np.minimum(load, self.span - 1))))
         owner = keys // self.span
         self.keys = keys[_rank_in_runs(owner) < self.most[owner]]

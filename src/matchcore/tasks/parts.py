@@ -30,7 +30,9 @@ class Part:
     Pairs are sorted by local request. ``pair_ptr`` gives each local
     request's pairs in CSR form. Priorities are integers (scaled), distances
     whole metres. ``pin_pair`` marks pairs a pinned commitment fixes;
-    ``pin_start`` is the pinned start minute or ``NO_START``. Per-request and
+    ``pin_start`` is the pinned start minute or ``NO_START``. ``dist_m`` and
+    ``travel`` cover a ride's client -> destination leg too
+    (:meth:`~matchcore.tasks.arrays.TaskArrays.trip`). Per-request and
     per-volunteer fields mean what they mean in
     :class:`~matchcore.tasks.arrays.TaskArrays`, restricted to the part.
     Start intervals are per CSR row (a pair's rows are
@@ -173,7 +175,7 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         pairs=pairs,
         p_req=p_req.astype(np.int64),
         p_vol=p_vol.astype(np.int64),
-        dist_m=np.rint(cand.distance_km[pairs] * 1000.0).astype(np.int64),
+        dist_m=arrays.trip_metres(cand.req[pairs], cand.distance_km[pairs]),
         travel=cand.travel_min[pairs],
         preferred=cand.preferred[pairs],
         start_ptr=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),

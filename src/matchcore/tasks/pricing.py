@@ -254,7 +254,7 @@ def _undominated(cand: Candidates, arrays: TaskArrays, n_r: int) -> I64:
     In dense cities most pairs are such; the flow solves the rest.
     """
     free = (arrays.max_tasks >= n_r) & (arrays.max_minutes >= NO_LIMIT_HI)
-    metres = np.rint(cand.distance_km * 1000.0).astype(np.int64)
+    metres = arrays.trip_metres(cand.req, cand.distance_km)
     notpref = (~cand.preferred).astype(np.int64)  # 0 before 1: preferred first
     u = np.flatnonzero(free[cand.vol])
     u = u[np.lexsort((cand.vol[u], metres[u], notpref[u], cand.req[u]))]
@@ -313,7 +313,7 @@ class PricingNetwork:
         need = arrays.need[reqs]
         total = int(need.sum())
         units = arrays.priority[reqs] * (w.lcm // need)
-        metres = np.rint(cand.distance_km[pairs] * 1000.0).astype(np.int64)
+        metres = arrays.trip_metres(p_req, cand.distance_km[pairs])
         pref = cand.preferred[pairs].astype(np.int64)
         cap = (
             np.minimum(cand.task_cap[vols], total)
@@ -360,7 +360,8 @@ def _solved_network(
     cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...]
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
-    reach = float(arrays.reach.max(initial=0.0))
+    # A pair's travel level is at most the longest range plus the longest ride leg.
+    reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
         net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom)
         flows = net.solve()
@@ -511,7 +512,7 @@ def _price(
         first = np.flatnonzero(np.concatenate(([True], cand.req[1:] != cand.req[:-1])))
         plain_km = np.where(cand.preferred, 0.0, cand.distance_km)
         far[cand.req[first]] = np.maximum.reduceat(plain_km, first)
-    far_m = np.rint(far * 1000.0).astype(np.int64)
+    far_m = arr.trip_metres(np.arange(n_r, dtype=np.int64), far)
     no_pref = np.zeros(n_r, dtype=np.int64)
     t_hi, t_lo = pot.pair_cost(far_m, no_pref, net.w)
     b_hi, b_lo = r_hi + t_hi, r_lo + t_lo
@@ -540,7 +541,7 @@ def _price(
             drop[tie[keys[at] == k]] = True
             req, vol, dist = req[~drop], vol[~drop], dist[~drop]
         priced += req.size
-        metres = np.rint(dist * 1000.0).astype(np.int64)
+        metres = arr.trip_metres(req, dist)
         c_hi, c_lo = pot.pair_cost(metres, np.zeros_like(metres), net.w)
         rc_hi = c_hi + r_hi[req] - v_hi[vol]
         rc_lo = c_lo + r_lo[req] - v_lo[vol]
