@@ -136,6 +136,8 @@ def test_schema_names_every_reason_and_status_of_the_library() -> None:
     defs = schema("solution")["$defs"]
     assert defs["Unassigned"]["properties"]["reason"]["enum"] == [r.value for r in Reason]
     assert schema("solution")["properties"]["status"]["enum"] == [s.value for s in Status]
+    for end in ("from", "to"):
+        assert defs["Leg"]["properties"][end]["enum"] == list(LEG_PLACES)
 
 
 def test_schema_names_every_kind_of_near_miss() -> None:
@@ -144,5 +146,3 @@ def test_schema_names_every_kind_of_near_miss() -> None:
     signals = schema("solution")["properties"]["signals"]["properties"]
     kinds = signals["near_misses"]["items"]["properties"]["kind"]["enum"]
     assert kinds == list(NEAR_MISS_KINDS)
-    for end in ("from", "to"):
-        assert defs["Leg"]["properties"][end]["enum"] == list(LEG_PLACES)

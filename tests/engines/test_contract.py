@@ -149,6 +149,7 @@ CASES: dict[str, dict[str, Any]] = {
             _req("r2", preferred_volunteers=["v1"]),
         ],
         "options": {"fairness": "balance"},
+    },
     "ride block is longer": {
         # From NEAR, r1 as a ride takes 2 + 11 minutes before and after: started at 09:50
         # at the earliest it ends at 11:03, after r2's block begins (10:58); without the

@@ -157,6 +157,8 @@ def assemble_pairs(
 def _load_fields(problem: Problem, tasks: I64) -> dict[str, int]:
     most, spread = load_figures(problem.volunteers, tasks.tolist())
     return {"max_tasks_per_volunteer": most, "task_spread": spread}
+
+
 def _one_way_km(arrays: TaskArrays, cand: Candidates, chosen: BOOL) -> F64:
     """Per chosen pair: km one way, home -> client and, for a ride, on to the destination."""
     km = cand.distance_km[chosen]
