@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -315,6 +316,8 @@ class FamilyRun:
                     violation_examples=[str(v) for v in report.violations[:5]],
                     check_s=round(time.perf_counter() - tick, 3),
                 )
+                reasons = Counter(u.get("reason") for u in solution.get("unassigned") or [])
+                run["unserved_reasons"] = dict(sorted(reasons.items()))
                 if problem.groups:
                     run["groups"] = group_figures(problem, solution)
                     # the objective's first level: tasks' priority and the groups' together
