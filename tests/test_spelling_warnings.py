@@ -201,6 +201,16 @@ def test_swapped_coordinates_are_far_from_the_others() -> None:
     assert "3.25" not in message and "51.2" not in message
 
 
+def test_a_rides_swapped_destination_is_far_from_the_others() -> None:
+    doc = _doc()
+    doc["requests"][0]["destination"] = dict(doc["requests"][0]["location"])
+    assert warnings_of(doc) == []  # a ride near the others is no warning
+    doc["requests"][0]["destination"] = {"lat": 3.2446, "lon": 51.2126}
+    ((code, pointer, message),) = warnings_of(doc)
+    assert (code, pointer) == ("far_location", "/requests/0/destination")
+    assert "swapped" in message
+
+
 def test_a_location_just_inside_the_limit_is_not_reported() -> None:
     doc = _doc()
     doc["requests"][1]["location"] = {"lat": 51.2 + (FAR_KM - 5) / 111.2, "lon": 3.21}

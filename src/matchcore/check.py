@@ -148,7 +148,8 @@ def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckRepo
     solution
         A :class:`~matchcore.solution.Solution`, or a solution document as
         parsed JSON. Only the assignments' ``request_id``, ``volunteer_ids``
-        and ``start`` are taken from it; everything else is recomputed. When
+        and ``start`` are taken from it; everything else is recomputed (ride
+        ``legs`` a member reports are compared with the recomputed ones). When
         the document has an ``objective``, its values must match the
         recomputed ones (counts exactly; priority within a relative 1e-6;
         travel within 1e-3 km plus a relative 1e-6). When it has an

@@ -201,11 +201,12 @@ def assignment_note(request: Request, team: tuple[AssignedVolunteer, ...], pinne
         parts.append("preferred volunteer" if len(team) == 1 else f"{preferred} preferred")
     if request.destination is not None:
         travel = ", ".join(
-            f"{v.legs[0].km:.1f} + {v.legs[1].km:.1f} km ({v.travel_minutes} min)"
+            f"{v.legs[0].km:.1f} km to the client and {v.legs[1].km:.1f} km on "
+            f"({v.travel_minutes} min)"
             for v in team
             if len(v.legs) >= 2
         )
-        parts.append(f"ride, each way via the client {travel}")
+        parts.append(f"ride to the destination and back, each way {travel}")
     else:
         travel = ", ".join(f"{v.distance_km:.1f} km ({v.travel_minutes} min)" for v in team)
         parts.append(f"one way {travel}")

@@ -8,8 +8,9 @@ They never block a solve; the solution lists them under ``warnings``, each
     no volunteer has, with the closest spelling a volunteer does have ("did
     you mean").
 ``far_location``
-    A location more than :data:`FAR_KM` from the median of all locations:
-    often latitude and longitude swapped, or a typo in a coordinate.
+    A location (or a ride's destination) more than :data:`FAR_KM` from the
+    median of all locations: often latitude and longitude swapped, or a typo
+    in a coordinate.
 ``no_availability``
     A volunteer with no availability at all within the planning horizon.
 ``offset_not_in_zone``
@@ -33,7 +34,7 @@ import numpy as np
 
 from matchcore.geo import great_circle_km
 from matchcore.io.localtime import in_zone
-from matchcore.problem import Problem, Request, Volunteer
+from matchcore.problem import Location, Problem
 
 if TYPE_CHECKING:
     from matchcore.solution import Solution
@@ -129,14 +130,19 @@ def _unknown_terms(problem: Problem, field: str, code: str, noun: str) -> Iterat
 
 
 def _far_locations(problem: Problem) -> Iterator[InputWarning]:
-    places: list[tuple[str, Volunteer | Request]] = [
-        *((f"/volunteers/{i}/location", v) for i, v in enumerate(problem.volunteers)),
-        *((f"/requests/{j}/location", r) for j, r in enumerate(problem.requests)),
+    places: list[tuple[str, Location]] = [
+        *((f"/volunteers/{i}/location", v.location) for i, v in enumerate(problem.volunteers)),
+        *((f"/requests/{j}/location", r.location) for j, r in enumerate(problem.requests)),
+        *(
+            (f"/requests/{j}/destination", r.destination)
+            for j, r in enumerate(problem.requests)
+            if r.destination is not None
+        ),
     ]
     if len(places) < 3:
         return
-    lat = np.fromiter((p.location.lat for _, p in places), np.float64, len(places))
-    lon = np.fromiter((p.location.lon for _, p in places), np.float64, len(places))
+    lat = np.fromiter((p.lat for _, p in places), np.float64, len(places))
+    lon = np.fromiter((p.lon for _, p in places), np.float64, len(places))
     km = great_circle_km(lat, lon, np.median(lat), np.median(lon))
     for k in np.flatnonzero(km > FAR_KM).tolist():
         yield InputWarning(

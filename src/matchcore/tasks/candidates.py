@@ -74,8 +74,8 @@ class Candidates:
 
     req: I64
     vol: I64
-    distance_km: F64
-    travel_min: I64
+    distance_km: F64  # home -> client (what the range limits)
+    travel_min: I64  # before the task, and after it: for a ride both legs (TaskArrays.trip)
     preferred: BOOL
     start_ptr: I64
     start_lo: I64
