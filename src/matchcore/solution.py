@@ -164,12 +164,17 @@ class GroupPlan:
 
 @dataclass(frozen=True)
 class AssignedVolunteer:
-    """One volunteer on an assignment, with their travel."""
+    """One volunteer on an assignment, with their travel.
+
+    ``role`` is the index (in the request's ``roles``) of the role this
+    member fills; ``None`` for a request without roles.
+    """
 
     volunteer_id: str
     distance_km: float
     travel_minutes: int
     preferred: bool
+    role: int | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +357,7 @@ def _assignment_dict(a: Assignment) -> dict[str, Any]:
             "distance_km": round(v.distance_km, 3),
             "travel_minutes": v.travel_minutes,
             "preferred": v.preferred,
+            **({} if v.role is None else {"role": v.role}),
         }
         for v in a.volunteers
     ]

@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matchcore.tasks.arrays import NO_LIMIT_HI, TaskArrays, csr_rows
 from matchcore.tasks.candidates import Candidates
+from matchcore.tasks.roles import part_role_fields
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
@@ -65,6 +66,13 @@ class Part:
     # assignments, and their start per local request (NO_START: none/untimed).
     keep_pair: BOOL = field(default_factory=lambda: np.zeros(0, dtype=bool))
     keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Team roles (matchcore.tasks.roles.part_role_fields): each local request's
+    # roles ``role_ptr[r]:role_ptr[r+1]`` with their ``role_count``, and one row
+    # per (pair, role it fits); all empty when no request of the part has roles.
+    role_ptr: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    role_count: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fit_pair: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fit_role: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_requests(self) -> int:
@@ -178,7 +186,17 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         max_tasks=arrays.max_tasks[volunteers],
         max_minutes=arrays.max_minutes[volunteers],
         **_keep_fields(arrays, pairs, requests),
+        **_role_fields(cand, arrays, pairs, requests),
     )
+
+
+def _role_fields(
+    cand: Candidates, arrays: TaskArrays, pairs: I64, requests: I64
+) -> dict[str, NDArray[Any]]:
+    """The part's role arrays; none when no request has roles."""
+    if arrays.roles is None:
+        return {}
+    return part_role_fields(arrays.roles, requests, cand.req[pairs], arrays.v_sig[cand.vol[pairs]])
 
 
 def _keep_fields(arrays: TaskArrays, pairs: I64, requests: I64) -> dict[str, NDArray[Any]]:
