@@ -18,12 +18,13 @@ product: no Python loop runs over pairs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from matchcore.problem import Problem
+from matchcore.problem import Problem, Request, Role, Volunteer
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
@@ -332,3 +333,22 @@ def team_roles(roles: RoleArrays, v_sig: I64, r: int, members: list[int]) -> lis
     fit = roles.compat[v_sig[members][:, None], roles.sig[first : first + n][None, :]]
     fits = [np.flatnonzero(row).tolist() for row in fit]
     return member_roles(fits, roles.count[first : first + n].tolist())
+
+
+def fits_role(request: Request, role: Role, volunteer: Volunteer) -> bool:
+    """Whether ``volunteer`` has the skills and a language for ``role`` of ``request``."""
+    langs = volunteer.languages
+    return (
+        request.skills | role.skills <= volunteer.skills
+        and (not request.languages or bool(request.languages & langs))
+        and (not role.languages or bool(role.languages & langs))
+    )
+
+
+def roles_of_team(request: Request, team: Sequence[Volunteer]) -> list[int] | None:
+    """The role of each member of ``team`` for ``request`` (with roles), or None
+    when the team cannot fill them (for pins and previous plans)."""
+    fits = [
+        [k for k, role in enumerate(request.roles) if fits_role(request, role, v)] for v in team
+    ]
+    return member_roles(fits, [role.count for role in request.roles])
