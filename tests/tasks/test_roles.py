@@ -33,8 +33,10 @@ from matchcore import solve
 from matchcore.check import check
 from matchcore.errors import ProblemError
 from matchcore.problem import Problem, Request, Role, Volunteer
+from matchcore.refer.signals import passes_funnel
 from matchcore.solution import Reason, Solution, Status
 from matchcore.tasks.roles import member_roles
+from matchcore.tasks.solve import candidate_funnels, funnel_blocks
 
 _SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HERE = {"lat": 51.2093, "lon": 3.2247}  # Brugge
@@ -339,3 +341,22 @@ def test_one_role_of_n_plans_and_explains_as_a_plain_team_of_n(drawn: Problem) -
         for s in (a, b)
     ]
     assert static[0] == static[1]
+
+
+def test_funnel_blocks_sees_roles_that_the_funnel_of_any_role_cannot() -> None:
+    # Three places: a driver and a cook both only u3 can be; u1 and u2 only shop.
+    roles = [{"skills": ["shopping"]}, {"skills": ["driving"]}, {"skills": ["cooking"]}]
+    volunteers = [
+        vol("u1", ["shopping"]),
+        vol("u2", ["shopping"]),
+        vol("u3", ["driving", "cooking"]),
+    ]
+    problem = Problem.from_dict(doc([family(roles=roles)], volunteers))
+    (funnel,) = candidate_funnels(problem)
+    assert funnel.skills == 3 == problem.requests[0].volunteers_needed  # any role: enough
+    assert funnel_blocks(problem) == (Reason.NO_SKILL_MATCH,)
+    (u,) = solved(problem, False).unassigned
+    assert u.reason is Reason.NO_SKILL_MATCH
+    assert u.detail.startswith("Role 1 of 3")  # driving: 1 volunteer for 1 place, the first such
+    assert "can fill only 2 of the 3 places" in u.detail
+    assert not passes_funnel(problem, problem.requests[0])
