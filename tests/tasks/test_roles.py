@@ -360,3 +360,18 @@ def test_funnel_blocks_sees_roles_that_the_funnel_of_any_role_cannot() -> None:
     assert u.detail.startswith("Role 1 of 3")  # driving: 1 volunteer for 1 place, the first such
     assert "can fill only 2 of the 3 places" in u.detail
     assert not passes_funnel(problem, problem.requests[0])
+
+
+def test_a_role_skill_nobody_has_is_warned_about_with_its_pointer() -> None:
+    roles = [{"skills": ["rijden"]}, {"skills": ["Opas"], "languages": ["de"]}]
+    problem = Problem.from_dict(doc([family(roles=roles)], [vol("s", ["oppas"])]))
+    warned = {(w.code, w.pointer, w.message) for w in solved(problem, False).warnings}
+    assert warned >= {
+        ("unknown_skill", "/requests/0/roles/0/skills", "no volunteer has the skill 'rijden'"),
+        (
+            "unknown_skill",
+            "/requests/0/roles/1/skills",
+            "no volunteer has the skill 'Opas'; did you mean 'oppas'?",
+        ),
+        ("unknown_language", "/requests/0/roles/1/languages", "no volunteer has the language 'de'"),
+    }
