@@ -80,7 +80,8 @@ def role_arrays(problem: Problem, v_sig: I64, r_sig: I64, compat: BOOL) -> RoleA
     # One volunteer per signature tells its skills and languages.
     n_vsig = compat.shape[0]
     first = np.full(n_vsig, -1, dtype=np.int64)
-    first[v_sig[::-1]] = np.arange(len(vols) - 1, -1, -1)
+    sigs, at = np.unique(v_sig, return_index=True)
+    first[sigs] = at
     v_keys = [
         (vols[i].skills, vols[i].languages) if i >= 0 else (frozenset(), frozenset())
         for i in first.tolist()
@@ -230,6 +231,9 @@ class RoleCounter:
         available pair (a volunteer's intervals are disjoint). A sweep over
         the interval ends per request; the state between events is a
         histogram of masks, so places and per-role counts are read at each.
+        A role's count becomes the most of it together only when enough are
+        available at all, as ``Candidates.funnel`` counts a team; the places
+        are always counted together.
         """
         rows = np.flatnonzero(timed[self.rows])
         order = np.argsort(req, kind="stable")
@@ -249,7 +253,9 @@ class RoleCounter:
             self.slots[self.rows[i], column] = int(places(states, count).max())
             best = per_role(states, self.n_bits).max(axis=0)
             first, n = int(self.roles.r_ptr[self.rows[i]]), int(self.roles.n_roles[self.rows[i]])
-            self.table[first : first + n, column] = best[:n]
+            plain = self.table[first : first + n, column]
+            enough = plain >= self.roles.count[first : first + n]
+            self.table[first : first + n, column] = np.where(enough, best[:n], plain)
 
 
 # -- the members' roles --------------------------------------------------------------
