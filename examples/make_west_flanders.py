@@ -127,6 +127,18 @@ REQUESTS: list[tuple[Any, ...]] = [
     ("req-30", "cl-de-backer", 50.9470, 3.1280, "gardening", "nl", 120, 5, "09:00", "13:00", 1, 0.5, ""),
 ]  # fmt: skip
 
+# A team of roles (the ``roles`` sheet): the Vandamme family needs one driver to take a
+# parent to AZ Sint-Jan and one babysitter (who speaks Dutch) for the children meanwhile.
+# Same columns as REQUESTS; skills and volunteers_needed are left to the roles.
+ROLE_REQUESTS: list[tuple[Any, ...]] = [
+    ("req-31", "cl-vandamme", 51.1850, 3.2400, "", "", 60, 1, "15:30", "17:30", None, 3, ""),
+]  # fmt: skip
+# request_id, role (0, 1, ...), skills, languages, count
+ROLES: list[list[Any]] = [
+    ["req-31", 0, "driving", None, 1],
+    ["req-31", 1, "babysitting", "nl", 1],
+]
+
 WEEKS = {
     "west_flanders_week": date(2026, 12, 7),  # no clock change
     "west_flanders_dst_week": date(2027, 3, 22),  # summer time from Sunday 28 March, 02:00
@@ -198,13 +210,14 @@ def workbook(monday: date) -> Workbook:
         need,
         prio,
         pref,
-    ) in REQUESTS:
+    ) in REQUESTS + ROLE_REQUESTS:
         when = monday + timedelta(days=day)
         reqs.append(
             [rid, client, lat, lon, *RIDES.get(rid, (None, None)), skills, langs, REQUEST_CREDENTIALS.get(rid), minutes,
              when.isoformat(), start, end, need, prio, pref, ""]
         )  # fmt: skip
     sheet("requests", reqs)
+    sheet("roles", ROLES)
     return book
 
 

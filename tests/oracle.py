@@ -110,8 +110,35 @@ def trip(problem: Problem, vol: Volunteer, req: Request) -> tuple[int, int, floa
 
 
 def skills_ok(vol: Volunteer, req: Request) -> bool:
-    """Stage 1: every request skill, and a shared language when it lists any."""
-    return req.skills <= vol.skills and (not req.languages or bool(req.languages & vol.languages))
+    """Stage 1: every request skill, and a shared language when it lists any;
+    with roles, also those of one role at least."""
+    plain = req.skills <= vol.skills and (not req.languages or bool(req.languages & vol.languages))
+    return plain and (not req.roles or bool(role_fits(vol, req)))
+
+
+def role_fits(vol: Volunteer, req: Request) -> list[int]:
+    """The roles of ``req`` whose skills ``vol`` has and one of whose languages
+    (when listed) ``vol`` speaks (the request's own skills not included)."""
+    return [
+        k
+        for k, role in enumerate(req.roles)
+        if role.skills <= vol.skills
+        and (not role.languages or bool(role.languages & vol.languages))
+    ]
+
+
+def roles_fillable(vols: Sequence[Volunteer], req: Request) -> bool:
+    """Brute force: some way to give each member one role it fits, each role its count."""
+    if not req.roles:
+        return True
+    counts = [role.count for role in req.roles]
+    if len(vols) != sum(counts):
+        return False
+    choices = [role_fits(v, req) for v in vols]
+    return any(
+        all(pick.count(k) == c for k, c in enumerate(counts))
+        for pick in itertools.product(*choices)
+    )
 
 
 def credential_spans(vol: Volunteer, key: str) -> list[tuple[int, int]]:
@@ -380,6 +407,9 @@ class _Oracle:
             if not starts:
                 return None
         km = sum(self.pairs[r, v].km for v in vols)
+        if not roles_fillable([self.problem.volunteers[v] for v in vols], req):
+            return None
+        km = sum(2.0 * self.pairs[r, v].km for v in vols)
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
         return _Option((req.priority, 0, pref, -km), vols, starts, km)
 

@@ -14,6 +14,7 @@ requests and 4 volunteers); ``small_problems()`` goes up to 15 requests and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -28,6 +29,7 @@ from matchcore.problem import (
     PinnedAssignment,
     Problem,
     Request,
+    Role,
     TimeWindow,
     TravelMode,
     TravelOptions,
@@ -293,3 +295,42 @@ def tiny_problems() -> st.SearchStrategy[Problem]:
 def small_problems() -> st.SearchStrategy[Problem]:
     """Up to 15 requests and 10 volunteers, teams of up to 3: for oracle-free properties."""
     return problems(max_requests=15, max_volunteers=10, team_max=3, max_pins=3)
+
+
+_ROLE_SKILLS = st.sampled_from(((), ("driving",), ("shopping",), ("cooking",), ("driving",)))
+_ROLE_LANGUAGES = st.sampled_from(((),) * 5 + (("nl",), ("fr",), ("fr", "en")))
+
+
+def _roles(draw: st.DrawFn, team_max: int) -> tuple[Role, ...]:
+    """One to three roles of at most ``team_max`` members in all."""
+    roles: list[Role] = []
+    left = team_max
+    while left > 0 and len(roles) < 3 and (not roles or draw(_COIN)):
+        count = draw(st.integers(1, min(2, left)))
+        roles.append(
+            Role(
+                skills=frozenset(draw(_ROLE_SKILLS)),
+                languages=frozenset(draw(_ROLE_LANGUAGES)),
+                count=count,
+            )
+        )
+        left -= count
+    return tuple(roles)
+
+
+@st.composite
+def role_problems(
+    draw: st.DrawFn, *, max_requests: int = 4, max_volunteers: int = 6, team_max: int = 3
+) -> Problem:
+    """Problems (without pins) where some requests are teams of roles (whose own
+    skills, languages and credentials are often dropped, so that teams get served)."""
+    problem = draw(problems(max_requests=max_requests, max_volunteers=max_volunteers, max_pins=0))
+    requests = []
+    for req in problem.requests:
+        if draw(_COIN):
+            roles = _roles(draw, team_max)
+            plain = {"skills": frozenset(), "languages": frozenset(), "credentials": frozenset()}
+            own = {} if draw(st.integers(0, 3)) == 3 else plain
+            req = replace(req, roles=roles, volunteers_needed=sum(r.count for r in roles), **own)
+        requests.append(req)
+    return replace(problem, requests=tuple(requests))

@@ -44,6 +44,11 @@ The rules, as the checker applies them:
 - a request gets exactly ``volunteers_needed`` distinct volunteers, and a
   pinned request exactly its pinned volunteers (and start, when pinned);
 - a ``refer_only`` request is never assigned (it is for professionals alone);
+- a request with ``roles``: every member object in ``volunteers`` names the
+  index of its ``role``; each role has exactly its ``count`` members, and each
+  member has the role's skills and speaks one of its languages (when it lists
+  any), besides the request's own skills and languages; a request without
+  roles gives no member a role;
 - with a ``previous_plan``: ``objective.kept`` counts the previous
   assignments with the same request, the same volunteers and the same start,
   and ``changes`` lists every request served in either plan with the status
@@ -99,8 +104,9 @@ class Violation:
         ``start_missing``, ``start_not_allowed``, ``start_not_whole_minute``,
         ``outside_window``, ``not_available``, ``overlap``, ``max_tasks``,
         ``max_minutes``, ``max_tasks_per_day``, ``max_minutes_per_day``,
-        ``pin_broken``, ``objective_mismatch``, ``unassigned_mismatch`` or
-        ``legs_mismatch``.
+        ``pin_broken``, ``objective_mismatch``, ``unassigned_mismatch``,
+        ``legs_mismatch``, ``role_missing``, ``role_unknown``,
+        ``role_not_allowed``, ``role_count``, ``role_skills`` or ``role_languages``.
     message
         What is wrong, in words. Names ids from the documents but never
         coordinates, skills, languages or other free text.
@@ -178,6 +184,7 @@ def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckRepo
     plan = read_planned_assignments(doc)
     checker = _Checker(problem)
     checker.check_plan(plan)
+    _check_roles(problem, doc, checker.add)
     objective = checker.objective()
     if doc.get("objective") is not None:
         checker.check_objective(doc["objective"], objective)
@@ -733,3 +740,68 @@ class _Checker:
                     "unassigned_mismatch",
                     f"does not list request {req.id}, which is not served",
                 )
+
+
+# -- team roles --------------------------------------------------------------------
+
+
+def _check_roles(problem: Problem, doc: Mapping[str, Any], add: Any) -> None:
+    """Every member of a request with roles fills one role it fits; counts match."""
+    items = doc.get("assignments")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or item.get("request_id") not in problem.request_index:
+            continue
+        req = problem.requests[problem.request_index[item["request_id"]]]
+        members = item.get("volunteers")
+        members = [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
+        path: tuple[PathSegment, ...] = ("assignments", i)
+        if not req.roles:
+            for k, m in enumerate(members):
+                if m.get("role") is not None:
+                    add(
+                        (*path, "volunteers", k, "role"),
+                        "role_not_allowed",
+                        f"request {req.id} has no roles",
+                    )
+            continue
+        _check_members(problem, req, path, item, members, add)
+
+
+def _check_members(
+    problem: Problem,
+    req: Request,
+    path: tuple[PathSegment, ...],
+    item: Mapping[str, Any],
+    members: list[dict[str, Any]],
+    add: Any,
+) -> None:
+    role_of = {m.get("id"): (k, m.get("role")) for k, m in enumerate(members)}
+    filled = [0] * len(req.roles)
+    ids = item.get("volunteer_ids")
+    for n, vid in enumerate(ids if isinstance(ids, list) else []):
+        k, role = role_of.get(vid, (None, None))
+        where: tuple[PathSegment, ...] = (
+            (*path, "volunteer_ids", n) if k is None else (*path, "volunteers", k, "role")
+        )
+        if isinstance(role, bool) or not isinstance(role, int):
+            add(where, "role_missing", f"volunteer {vid} of request {req.id} has no role index")
+            continue
+        if not 0 <= role < len(req.roles):
+            add(where, "role_unknown", f"request {req.id} has no role {role}")
+            continue
+        filled[role] += 1
+        if vid not in problem.volunteer_index:
+            continue  # unknown volunteers are reported with the assignment
+        vol = problem.volunteers[problem.volunteer_index[vid]]
+        spec = req.roles[role]
+        if not spec.skills <= vol.skills:
+            add(where, "role_skills", f"volunteer {vid} lacks a skill of role {role}")
+        if spec.languages and not spec.languages & vol.languages:
+            add(where, "role_languages", f"volunteer {vid} speaks no language of role {role}")
+    for role, (spec, got) in enumerate(zip(req.roles, filled, strict=True)):
+        if got != spec.count:
+            add(
+                (*path, "volunteers"),
+                "role_count",
+                f"role {role} of request {req.id} has {got} members; it needs {spec.count}",
+            )

@@ -11,7 +11,12 @@ hold counts and distances only, never names, places or needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
 
 from matchcore import geo
 from matchcore.errors import ProblemError
@@ -170,6 +175,64 @@ def reason_detail(
             )
         case Reason.REFERRED:
             return "Marked refer_only: for professionals alone, never given to a volunteer."
+
+
+# Columns of a role's row in ``Candidates.role_table`` per stage of _STAGES
+# (matchcore.tasks.roles): skills, credentials, not_excluded, in_range, available.
+_ROLE_COLUMNS = (1, 5, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class RoleReason:
+    """The reason of an unserved request with roles, read off one role.
+
+    ``role`` is the index of the role that runs short first, ``need`` its
+    count and ``funnel`` its funnel; ``prefix`` names the role in the detail.
+    """
+
+    reason: Reason
+    role: int
+    need: int
+    funnel: Funnel
+    detail: str
+    prefix: str
+
+
+def role_reason(
+    table: NDArray[np.int64], slots: NDArray[np.int64], counts: Sequence[int]
+) -> RoleReason:
+    """The reason of a request with roles (``Candidates.role_table`` rows of its
+    roles, ``Candidates.role_slots`` of the request, the roles' counts).
+
+    The stage is the first at which the roles cannot all be filled by
+    different volunteers (``slots`` below the team's size); the role named is
+    the one with the fewest volunteers left for its count there (the first
+    such role on a tie). Without such a stage the reason is ``capacity``, and
+    the role is the shortest at the last stage.
+    """
+    need = sum(counts)
+    ratio = table[:, list(_ROLE_COLUMNS)] / np.asarray(counts, dtype=np.float64)[:, None]
+    reason, stage = Reason.CAPACITY, len(_STAGES) - 1
+    for i, (candidate, column) in enumerate(zip(_STAGES, _ROLE_COLUMNS, strict=True)):
+        if slots[column] < need:
+            reason, stage = candidate, i
+            break
+    k = int(np.argmin(ratio[:, stage]))
+    row = [int(c) for c in table[k]]
+    funnel = Funnel(row[0], row[1], row[2], row[3], row[4], row[5])
+    count = int(counts[k])
+    prefix = (
+        f"Role {k} of {len(counts)} ({count} of the {need} members, the role that runs "
+        "short first): "
+    )
+    detail = prefix + reason_detail(funnel, count, reason, (row[7], row[8]), row[6])
+    filled = int(slots[_ROLE_COLUMNS[stage]])
+    if reason is not Reason.CAPACITY and row[_ROLE_COLUMNS[stage]] >= count:
+        detail += (
+            f" Each role has enough volunteers on its own, but together different volunteers "
+            f"can fill only {filled} of the {need} places."
+        )
+    return RoleReason(reason, k, count, funnel, detail, prefix)
 
 
 def pins_detail(funnel: Funnel, need: int) -> str:

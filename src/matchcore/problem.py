@@ -181,6 +181,10 @@ class Credential:
         return normal_term(self.name)
 
 
+#: The most roles one request may have (role checks enumerate subsets of roles).
+MAX_ROLES = 8
+
+
 class _Spelled:
     """Skills and languages kept as comparison keys, with the input's spelling beside them."""
 
@@ -255,6 +259,33 @@ class Volunteer(_Spelled):
 
 
 @dataclass(frozen=True)
+class Role(_Spelled):
+    """One role of a team request: ``count`` members with its skills and a shared language.
+
+    A member who fills the role has every skill in ``skills`` and, when
+    ``languages`` lists any, speaks one of them (as a request's own
+    ``languages``); the request's own skills, languages and credentials hold
+    for every member on top. ``skills``, ``languages`` and ``spelling`` as in
+    :class:`Volunteer`.
+    """
+
+    skills: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    count: int = 1
+    spelling: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        spelling = dict(self.spelling)
+        object.__setattr__(self, "skills", _normalised(self.skills, normal_term, spelling))
+        object.__setattr__(
+            self, "languages", _normalised(self.languages, normal_language, spelling)
+        )
+        object.__setattr__(self, "spelling", MappingProxyType(spelling))
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
+            raise ProblemError(("count",), "must be a whole number, 1 or more")
+
+
+@dataclass(frozen=True)
 class Request(_Spelled):
     """A help request from a client.
 
@@ -270,6 +301,10 @@ class Request(_Spelled):
     destination -> client -> home. The block then holds the first two legs
     before the start and the last two after the end; travel km are the four
     legs; ``max_distance_km`` applies to home -> client only.
+    ``roles`` (:class:`Role`, at most :data:`MAX_ROLES`) make the team one of
+    roles: each member fills exactly one role, and each role gets exactly its
+    ``count`` members. ``volunteers_needed`` is then the sum of the counts;
+    left at its default of 1 it takes that sum.
     """
 
     id: str
@@ -291,11 +326,13 @@ class Request(_Spelled):
     refer_only: bool = False
     credentials: frozenset[str] = frozenset()
     destination: Location | None = None
+    roles: tuple[Role, ...] = ()
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
         with errors.catching():
             _check_id(self.id)
+        self._check_roles(errors)
         if not self.client_id:
             object.__setattr__(self, "client_id", self.id)
         spelling = dict(self.spelling)
@@ -341,6 +378,24 @@ class Request(_Spelled):
                 )
             )
         errors.raise_if_any()
+
+    def _check_roles(self, errors: ErrorCollector) -> None:
+        """Roles as a tuple; ``volunteers_needed`` their total (set when left at 1)."""
+        object.__setattr__(self, "roles", tuple(self.roles))
+        if not self.roles:
+            return
+        if len(self.roles) > MAX_ROLES:
+            errors.add(ProblemError(("roles",), f"must list at most {MAX_ROLES} roles"))
+        total = sum(role.count for role in self.roles)
+        if self.volunteers_needed == 1 and total != 1:
+            object.__setattr__(self, "volunteers_needed", total)
+        elif self.volunteers_needed != total:
+            errors.add(
+                ProblemError(
+                    ("volunteers_needed",),
+                    f"must equal the sum of the roles' counts ({total}), or be left out",
+                )
+            )
 
     @property
     def is_ride(self) -> bool:
@@ -832,6 +887,7 @@ def _check_unique(
 __all__ = [
     "EARTH_RADIUS_KM",
     "FORMAT_VERSION",
+    "MAX_ROLES",
     "Credential",
     "Group",
     "Location",
@@ -840,6 +896,7 @@ __all__ = [
     "PinnedAssignment",
     "Problem",
     "Request",
+    "Role",
     "TimeWindow",
     "TravelMode",
     "TravelOptions",

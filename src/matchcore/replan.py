@@ -49,6 +49,7 @@ from matchcore.problem import PinnedAssignment, Problem, floor_minute
 from matchcore.solution import Assignment, Change, Solution
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.candidates import Candidates
+from matchcore.tasks.roles import roles_of_team
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
@@ -130,6 +131,9 @@ def _assess_one(
         if minute is not None and not any(lo <= minute <= hi for lo, hi in cand.starts(p)):
             return "no_longer_feasible", []
         pairs.append(p)
+    team = [problem.volunteers[problem.volunteer_index[vid]] for vid in prev.volunteer_ids]
+    if req.roles and roles_of_team(req, team) is None:
+        return "no_longer_feasible", []  # the team cannot fill the roles (now)
     return None, pairs
 
 

@@ -191,7 +191,8 @@ class AssignedVolunteer:
     ``travel_minutes`` the travel before the start and, the same, after the
     end: for a ride the first two legs. A ride's member has its four
     ``legs`` (home -> client -> destination, destination -> client -> home);
-    other requests have none.
+    other requests have none. ``role`` is the index (in the request's ``roles``) of the role this
+    member fills; ``None`` for a request without roles.
     """
 
     volunteer_id: str
@@ -199,6 +200,7 @@ class AssignedVolunteer:
     travel_minutes: int
     preferred: bool
     legs: tuple[Leg, ...] = ()
+    role: int | None = None
 
 
 @dataclass(frozen=True)
@@ -412,6 +414,8 @@ def _member_dict(v: AssignedVolunteer) -> dict[str, Any]:
         "travel_minutes": v.travel_minutes,
         "preferred": v.preferred,
     }
+    if v.role is not None:
+        d["role"] = v.role
     if v.legs:
         d["legs"] = [
             {"from": g.origin, "to": g.to, "km": round(g.km, 3), "minutes": g.minutes}

@@ -34,7 +34,7 @@ import numpy as np
 
 from matchcore.geo import great_circle_km
 from matchcore.io.localtime import in_zone
-from matchcore.problem import Location, Problem
+from matchcore.problem import Location, Problem, Request, Role
 
 if TYPE_CHECKING:
     from matchcore.solution import Solution
@@ -113,20 +113,25 @@ def _unknown_terms(problem: Problem, field: str, code: str, noun: str) -> Iterat
     known = sorted(spelled)
     advice: dict[str, str] = {}
     for r, req in enumerate(problem.requests):
-        keys: frozenset[str] = getattr(req, field)
-        if field == "languages":  # one shared language is enough: warn when none is spoken
-            missing = sorted(keys) if keys and not keys & spelled.keys() else []
-        else:
-            missing = sorted(keys - spelled.keys())
-        for key in missing:
-            if key not in advice:
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                advice[key] = f"; did you mean {spelled[close[0]]!r}?" if close else ""
-            yield InputWarning(
-                code,
-                f"/requests/{r}/{field}",
-                f"no volunteer has the {noun} {req.as_written(key)!r}{advice[key]}",
-            )
+        # the request's own terms, and those of its roles (credentials are the request's only)
+        places: list[tuple[str, Request | Role]] = [(f"/requests/{r}/{field}", req)]
+        if field != "credentials":
+            places += [(f"/requests/{r}/roles/{i}/{field}", x) for i, x in enumerate(req.roles)]
+        for pointer, item in places:
+            keys: frozenset[str] = getattr(item, field)
+            if field == "languages":  # one shared language is enough: warn when none is spoken
+                missing = sorted(keys) if keys and not keys & spelled.keys() else []
+            else:
+                missing = sorted(keys - spelled.keys())
+            for key in missing:
+                if key not in advice:
+                    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                    advice[key] = f"; did you mean {spelled[close[0]]!r}?" if close else ""
+                yield InputWarning(
+                    code,
+                    pointer,
+                    f"no volunteer has the {noun} {item.as_written(key)!r}{advice[key]}",
+                )
 
 
 def _far_locations(problem: Problem) -> Iterator[InputWarning]:

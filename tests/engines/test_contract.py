@@ -181,6 +181,25 @@ CASES: dict[str, dict[str, Any]] = {
         "volunteers": [_vol("v1", FAR), _vol("v2", NEAR)],
         "requests": [_req("r1", destination=HOSPITAL)],
     },
+    "roles split the team": {
+        # A family needs a driver and a babysitter: v1 does both and is nearest, but
+        # the team needs two people, so v1 drives or minds and one other fills the rest.
+        "volunteers": [
+            _vol("v1", NEAR, skills=["driving", "babysitting"]),
+            _vol("v2", FAR, skills=["driving"]),
+            _vol("v3", FAR, skills=["babysitting"], max_tasks=1),
+            _vol("v4", skills=["cooking"]),
+        ],
+        "requests": [
+            _req(
+                "r1",
+                skills=[],
+                priority=2,
+                roles=[{"skills": ["driving"]}, {"skills": ["babysitting"], "count": 1}],
+            ),
+            _req("r2", skills=["babysitting"], window=_timed(T9, T12)),
+        ],
+    },
     "pin kept against the objective": {
         "volunteers": [_vol("v1", NEAR), _vol("v2", FAR)],
         "requests": [_req("r1"), _req("r2")],
@@ -275,6 +294,7 @@ def test_the_table_covers_what_it_claims() -> None:
         plain = {**CASES[name], "requests": [_no_ride(r) for r in CASES[name]["requests"]]}
         oracle = solve_oracle(Problem.from_dict(plain))
         assert oracle is not None and oracle.objective.served_requests == 2
+    assert count["roles split the team"] == 2
     flow = next(e for e in ENGINES if e.name == "min-cost-flow")
     flow_parts = [flow.applies(_parts(Problem.from_dict(c))[2]) for c in CASES.values()]
     assert any(flow_parts) and not all(flow_parts)

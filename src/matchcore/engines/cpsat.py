@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
 from matchcore.engines import objective
+from matchcore.engines.roles import add_roles, role_requests
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult, daily_bind, limits_bind, pair_load
@@ -272,6 +273,8 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
                 model.add(x[p] == int(part.pin_pair[p]))
         if part.timed[r]:
             s[r] = _start_var(model, part, r, pairs, x, intervals, windows, row_lits)
+    for r in role_requests(part):  # each member in one role, each role its count
+        add_roles(model, part, r, x.__getitem__, y[r])
     load = pair_load(part)
     tasks_bind, minutes_bind = limits_bind(part)
     if shared is not None:

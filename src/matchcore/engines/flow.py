@@ -2,7 +2,8 @@
 
 A part goes to this engine when no volunteer has two timed candidates (so no
 two blocks can overlap), nothing is pinned, and every request needing a team
-is untimed. Serving requests is then a
+is untimed, and no request has more than one role (a single role is a
+plain team). Serving requests is then a
 bipartite b-matching: source -> request (capacity ``volunteers_needed``) ->
 volunteer -> sink (capacity ``max_tasks``), plus a source -> sink bypass for
 requests left unserved. All such parts go into one network, built from numpy
@@ -39,6 +40,7 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from matchcore.engines import objective
+from matchcore.engines.roles import many_roles
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult, daily_bind, pair_load
 
@@ -50,6 +52,8 @@ _COST_LIMIT = 2**62
 def flow_eligible(part: Part) -> bool:
     """Whether this part goes to the flow engine (see the module docstring)."""
     if part.pinned.any() or (part.timed & (part.need > 1)).any():
+        return False
+    if many_roles(part):  # a flow cannot say which member fills which role
         return False
     if (objective.keepable(part) & (part.need > 1)).any():
         return False  # kept teams are all or nothing: a per-pair bonus would not rank them

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matchcore.engines import objective
+from matchcore.engines.roles import fill_roles, has_roles
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult, has_daily, pair_load
@@ -168,7 +169,11 @@ def _team(
     need = int(part.need[r])
     if pairs.size < need:
         return None
+    roles = has_roles(part) and bool(part.role_ptr[r + 1] > part.role_ptr[r])
     if not part.timed[r]:
+        if roles:  # fill the roles, the shortest first
+            members = fill_roles(part, r, pairs.tolist())
+            return None if members is None else (0, members)
         return 0, pairs[:need].tolist()
     dur = int(part.duration[r])
     pin = int(part.pin_start[r])
@@ -189,7 +194,9 @@ def _team(
     for s in tries:
         free = [p for p in pairs.tolist() if _fits_at(part, p, s, dur, diaries)]
         if len(free) >= need:
-            return s, free[:need]
+            members = fill_roles(part, r, free) if roles else free[:need]
+            if members is not None:
+                return s, members
     return None
 
 

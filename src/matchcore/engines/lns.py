@@ -56,6 +56,7 @@ from ortools.util.python.sorted_interval_list import Domain
 from matchcore.engines import objective
 from matchcore.engines.cpsat import CpSatSettings, add_daily_limits
 from matchcore.engines.relaxation import priority_bound
+from matchcore.engines.roles import add_roles, has_roles
 from matchcore.params import DEFAULT_PARAMS, LnsParams, SolveParams
 from matchcore.tasks.arrays import NO_START, csr_rows
 from matchcore.tasks.parts import Part, PartResult, day_of_start, has_daily, pair_load
@@ -395,6 +396,8 @@ class _SubModel:
             y = model.new_bool_var(f"y{r}")
             model.add_hint(y, bool(search.served[r]))
             model.add(sum(self.x[local[p]] for p in mine) == int(part.need[r]) * y)
+            if has_roles(part) and part.role_ptr[r + 1] > part.role_ptr[r]:
+                add_roles(model, part, r, lambda p: self.x[local[p]] if p in local else None, y)
             prio_terms.append((y, int(part.priority[r])))
             if part.timed[r]:
                 self.s[r] = self._start(search, r, mine, local, intervals, windows, window_length)

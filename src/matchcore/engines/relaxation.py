@@ -25,7 +25,10 @@ Flow relaxation (:func:`flow_bound`)
     priority (times the lcm), so the max-value flow is at least the optimum.
     No-overlap inside a window, start times, pins and the all-or-nothing
     rule of teams beyond ``need`` units are dropped: only constraints are
-    dropped or weakened, so the flow's optimum is an upper bound. On a
+    dropped or weakened, so the flow's optimum is an upper bound (team
+    roles are dropped too: every member of a served role request is one of
+    its candidates, and ignoring which role they fill only drops a
+    constraint, so the bound holds for requests with roles). On a
     flow-representable part (single-volunteer requests, no two timed
     candidates per volunteer, minute limits that cannot bind) every capacity
     above is the real one and the bound equals the optimum.

@@ -31,6 +31,7 @@ from matchcore.problem import (
     PinnedAssignment,
     Problem,
     Request,
+    Role,
     TimeWindow,
     TravelMode,
     TravelOptions,
@@ -56,7 +57,9 @@ _REQUEST = {
     "themes", "municipality", "age", "refer_only",
     "credentials",
     "destination",
+    "roles",
 }  # fmt: skip
+_ROLE = {"skills", "languages", "count"}
 _PIN = {"request_id", "volunteer_ids", "start"}
 _OPTIONS = {
     "time_limit_seconds", "default_max_distance_km", "travel", "seed", "workers",
@@ -446,6 +449,8 @@ class _Reader:
             with errs.catching():
                 kw["priority"] = j.read_number(obj["priority"], (*path, "priority"))
         self.referral_fields(obj, path, kw)
+        if "roles" in obj:
+            self.roles(obj, path, kw)
         failed = [e.path for e in errs.errors[before:]]
         if failed:
             defaults = {"id": _placeholder_id(kw, path), "location": Location(0, 0)}
@@ -473,6 +478,50 @@ class _Reader:
         if "refer_only" in obj:
             with errs.catching():
                 kw["refer_only"] = j.read_bool(obj["refer_only"], (*path, "refer_only"))
+
+    def roles(self, obj: Mapping[str, Any], path: j.Path, kw: dict[str, Any]) -> None:
+        """A team request's ``roles``; ``volunteers_needed``, when given, must be their total."""
+        errs = self.errors
+        rpath = (*path, "roles")
+        try:
+            items = j.read_list(obj["roles"], rpath)
+        except ProblemError as err:
+            errs.add(err)
+            return
+        if not items:
+            errs.add(ProblemError(rpath, "must list at least one role (or be left out)"))
+            return
+        roles: list[Role] = []
+        for i, item in enumerate(items):
+            ipath = (*rpath, i)
+            with errs.catching():
+                role = j.read_object(item, ipath, _ROLE)
+                rkw: dict[str, Any] = {}
+                role_errs = ErrorCollector()
+                for name in ("skills", "languages"):
+                    if name in role:
+                        with role_errs.catching():
+                            rkw[name] = j.read_strings(role[name], (*ipath, name))
+                if "count" in role:
+                    with role_errs.catching():
+                        rkw["count"] = j.read_integer(role["count"], (*ipath, "count"))
+                role_errs.raise_if_any()
+                with at(*ipath):
+                    roles.append(Role(**rkw))
+        if len(roles) != len(items):
+            return
+        kw["roles"] = tuple(roles)
+        total = sum(role.count for role in roles)
+        if "volunteers_needed" in kw and kw["volunteers_needed"] != total:
+            errs.add(
+                ProblemError(
+                    (*path, "volunteers_needed"),
+                    f"must equal the sum of the roles' counts ({total}), or be left out",
+                )
+            )
+            del kw["volunteers_needed"]
+        elif "volunteers_needed" not in obj:
+            kw["volunteers_needed"] = total
 
     def partial(self, cls: Any, kw: dict[str, Any], path: j.Path, failed: list[j.Path]) -> Any:
         """An item built from the fields that read, for its other errors and for references.
@@ -774,6 +823,16 @@ def _request_dict(r: Request) -> dict[str, Any]:
         d["credentials"] = sorted(r.as_written(k) for k in r.credentials)
     if r.destination is not None:
         d["destination"] = {"lat": r.destination.lat, "lon": r.destination.lon}
+    if r.roles:
+        d["roles"] = [_role_dict(role) for role in r.roles]
+    return d
+
+
+def _role_dict(role: Role) -> dict[str, Any]:
+    d: dict[str, Any] = {"skills": sorted(role.as_written(k) for k in role.skills)}
+    if role.languages:
+        d["languages"] = sorted(role.as_written(k) for k in role.languages)
+    d["count"] = role.count
     return d
 
 

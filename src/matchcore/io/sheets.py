@@ -127,6 +127,18 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
         _c("preferred_volunteers", "ids", "The client's usual volunteers, comma-separated", ""),
         _c("excluded_volunteers", "ids", "Volunteers who must not go, comma-separated", ""),
     ),
+    "roles": (
+        _c("request_id", "id", "The team request this role belongs to (one row per role)",
+           "req-01"),
+        _c("role", "integer", "The role's number in its request: 0 for the first, 1 for the "
+           "next, ... (as the solution's role)", 0),
+        _c("skills", "list", "Skills a member in this role needs, besides the request's own",
+           "driving"),
+        _c("languages", "list", "Languages, one of which a member in this role must speak "
+           "(optional)", None),
+        _c("count", "integer", "How many members fill this role (default 1); "
+           "volunteers_needed is then their total or empty", 1),
+    ),
 }  # fmt: skip
 
 _VOLUNTEER_INTEGERS = ("max_tasks", "max_minutes", "max_tasks_per_day", "max_minutes_per_day")
@@ -150,6 +162,7 @@ REQUIRED_COLUMNS = {
     "unavailable": ("volunteer_id", "start", "end"),
     "credentials": ("volunteer_id", "name"),
     "requests": ("id", "lat", "lon", "duration_minutes"),
+    "roles": ("request_id", "role"),
 }
 #: Columns of features that are not read yet: a value there is an error, not silently dropped.
 NOT_YET: dict[tuple[str, str], str] = {}
@@ -654,7 +667,59 @@ class _Builder:
             self.request_window(req, row, path)
             self.request_destination(req, row, path)
             out.append(req)
+        self.roles(out)
         return out
+
+    def roles(self, reqs: list[dict[str, Any]]) -> None:
+        """The ``roles`` sheet: one row per role, numbered 0, 1, ... per request."""
+        table = self.tables.get("roles")
+        index: dict[str, int] = {}
+        for k, req in enumerate(reqs):
+            if isinstance(req.get("id"), str):
+                index.setdefault(req["id"], k)
+        found: dict[int, dict[int, dict[str, Any]]] = {}
+        for _, row in table.rows if table else []:
+            first = min(row.values(), key=lambda c: c.col)
+            cell, number = row.get("request_id"), row.get("role")
+            if cell is None or number is None:
+                missing = "request_id" if cell is None else "role"
+                self.errors.add(ProblemError((), f"has no {missing}", place=f"roles!{first.row}"))
+                continue
+            if cell_text(cell) not in index:
+                self.errors.add(_fail(cell, "names no request of the requests sheet"))
+                continue
+            k = index[cell_text(cell)]
+            try:
+                i = cell_integer(number)
+            except ProblemError as err:
+                self.errors.add(err)
+                continue
+            if not isinstance(i, int) or i < 0 or i in found.get(k, {}):
+                self.errors.add(
+                    _fail(number, "must number the request's roles 0, 1, ... once each")
+                )
+                continue
+            path: JsonPath = ("requests", k, "roles", i)
+            self.row_path(path, row)
+            entry: dict[str, Any] = {}
+            for name in ("skills", "languages"):
+                if name in row:
+                    self.convert(entry, name, path, row[name], cell_list)
+            if "count" in row:
+                self.convert(entry, "count", path, row["count"], cell_integer)
+            found.setdefault(k, {})[i] = entry
+        for k, roles in sorted(found.items()):
+            if sorted(roles) != list(range(len(roles))):
+                self.errors.add(
+                    ProblemError(
+                        (),
+                        f"request {reqs[k].get('id')}: roles must be numbered 0 to "
+                        f"{len(roles) - 1} without gaps",
+                        place="roles",
+                    )
+                )
+                continue
+            reqs[k]["roles"] = [roles[i] for i in range(len(roles))]
 
     def request_window(self, req: dict[str, Any], row: Row, path: JsonPath) -> None:
         parts = [row.get(n) for n in ("date", "window_start", "window_end")]

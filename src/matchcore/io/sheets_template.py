@@ -41,6 +41,8 @@ _WHOLE: dict[tuple[str, str], int] = {
     ("volunteers", "max_minutes"): 0,
     ("volunteers", "max_tasks_per_day"): 0,
     ("volunteers", "max_minutes_per_day"): 0,
+    ("roles", "role"): 0,
+    ("roles", "count"): 1,
 }
 _ROWS = 1000  # rows the checks cover
 
@@ -232,6 +234,19 @@ def build_problem_workbook(problem: Problem) -> Workbook:
     ]
     if cred_rows:
         _fill(book.create_sheet("credentials"), [c.name for c in SHEETS["credentials"]], cred_rows)
+    role_rows = [
+        [
+            r.id,
+            i,
+            ", ".join(sorted(role.as_written(k) for k in role.skills)),
+            ", ".join(sorted(role.as_written(k) for k in role.languages)),
+            role.count,
+        ]
+        for r in problem.requests
+        for i, role in enumerate(r.roles)
+    ]
+    if role_rows:
+        _fill(book.create_sheet("roles"), [c.name for c in SHEETS["roles"]], role_rows)
     return book
 
 

@@ -327,7 +327,12 @@ def passes_funnel(problem: Problem, request: Request) -> bool:
     alone = Problem(problem.volunteers, (request,), (), problem.options)
     f = candidate_funnels(alone)[0]
     need = request.volunteers_needed
-    return min(f.skills, f.not_excluded, f.in_range, f.available) >= need
+    passes = min(f.skills, f.not_excluded, f.in_range, f.available) >= need
+    if passes and request.roles:  # its roles must all fill, too (matchcore.tasks.roles)
+        from matchcore.tasks.solve import funnel_blocks
+
+        return funnel_blocks(alone)[0] is None
+    return passes
 
 
 def near_misses(

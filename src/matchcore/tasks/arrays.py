@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from matchcore import geo
 from matchcore.params import DEFAULT_PARAMS, SolveParams
 from matchcore.problem import Problem, Request, Volunteer, ceil_minute, floor_minute
+from matchcore.tasks.roles import RoleArrays, role_arrays
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -81,6 +82,9 @@ class TaskArrays:
 
     ``daily`` holds the limits per day (:class:`DailyLimits`), ``None`` when
     no volunteer has one; ``fair`` is ``options.fairness == "balance"``.
+    ``roles`` holds the team roles (:class:`~matchcore.tasks.roles.RoleArrays`,
+    ``None`` when no request has any); a request with roles has a signature of
+    its own in ``r_sig`` and ``compat``, which a volunteer fitting any role matches.
     """
 
     n_v: int
@@ -124,6 +128,7 @@ class TaskArrays:
     daily: DailyLimits | None = None
     fair: bool = False
     r_ride_km: F64 = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    roles: RoleArrays | None = None
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -173,6 +178,9 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
     vols, reqs = problem.volunteers, problem.requests
     n_v, n_r = len(vols), len(reqs)
     v_sig, v_sig_count, r_sig, compat = _signature_compatibility(vols, reqs)
+    roles = role_arrays(problem, v_sig, r_sig, compat)
+    if roles is not None:  # a volunteer who fits any role of a request is its candidate
+        r_sig, compat = roles.r_sig, roles.req_compat
     r_group, group_compat = _skill_groups(reqs, r_sig, compat, params.candidates.max_groups)
     ex_r, ex_v = _excluded_pairs(problem)
     creds = credential_arrays(problem, compat, v_sig, r_sig)
@@ -229,6 +237,7 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
         daily=daily_limits(problem),
         fair=problem.options.fairness == "balance",
         r_ride_km=ride_km(reqs),
+        roles=roles,
     )
 
 

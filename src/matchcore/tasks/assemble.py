@@ -10,6 +10,7 @@ assignments, gives every unserved request its reason and detail
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +22,7 @@ from matchcore.explain import (
     pins_unchecked_detail,
     reason_detail,
     reason_for,
+    role_reason,
 )
 from matchcore.params import Deadline
 from matchcore.problem import Problem, minute_to_datetime
@@ -39,6 +41,7 @@ from matchcore.tasks.arrays import NO_START, TaskArrays
 from matchcore.tasks.candidates import Candidates
 from matchcore.tasks.parts import Part, PartResult
 from matchcore.tasks.pins import PinCheck
+from matchcore.tasks.roles import team_roles
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
@@ -132,6 +135,8 @@ def assemble_pairs(
             )
             for k in range(ptr[r], ptr[r + 1])
         )
+        if req.roles:
+            team = _with_roles(arrays, r, team, u_vol[ptr[r] : ptr[r + 1]])
         begin = end = None
         if req.window is not None:
             begin = minute_to_datetime(starts[r], req.window.start)
@@ -197,6 +202,17 @@ def ride_legs(home_km: float, home_min: int, ride_km: float, ride_min: int) -> t
     )
 
 
+def _with_roles(
+    arrays: TaskArrays, r: int, team: tuple[AssignedVolunteer, ...], members: list[int]
+) -> tuple[AssignedVolunteer, ...]:
+    """The team with the role each member fills (the engines chose a team that can)."""
+    assert arrays.roles is not None
+    roles = team_roles(arrays.roles, arrays.v_sig, r, members)
+    if roles is None:
+        raise AssertionError("an engine chose a team that cannot fill the request's roles")
+    return tuple(replace(v, role=k) for v, k in zip(team, roles, strict=True))
+
+
 def _unassigned(
     problem: Problem, cand: Candidates, r: int, limits: I64, pins: PinCheck
 ) -> Unassigned:
@@ -209,6 +225,8 @@ def _unassigned(
     """
     req = problem.requests[r]
     need = req.volunteers_needed
+    if req.roles and cand.role_table.size:
+        return _unassigned_roles(problem, cand, r, pins)
     funnel = funnel_of(cand, r)
     reason = reason_for(funnel, need)
     if reason is Reason.CAPACITY:
@@ -220,3 +238,23 @@ def _unassigned(
     limit = (int(limits[r, 0]), int(limits[r, 1]))
     holders = int(cand.cred_holders[r]) if cand.cred_holders.size else 0
     return Unassigned(req.id, reason, reason_detail(funnel, need, reason, limit, holders), funnel)
+
+
+def _unassigned_roles(problem: Problem, cand: Candidates, r: int, pins: PinCheck) -> Unassigned:
+    """The reason of an unserved request with roles: read off the role that runs
+    short first (:func:`~matchcore.explain.role_reason`); its funnel is reported."""
+    req = problem.requests[r]
+    assert pins.arrays.roles is not None
+    first = int(pins.arrays.roles.r_ptr[r])
+    table = cand.role_table[first : first + len(req.roles)]
+    counts = [role.count for role in req.roles]
+    found = role_reason(table, cand.role_slots[r], counts)
+    if found.reason is Reason.CAPACITY:
+        taken = pins.take_it(r)
+        if taken:
+            detail = found.prefix + pins_detail(found.funnel, found.need)
+            return Unassigned(req.id, Reason.NOT_AVAILABLE, detail, found.funnel)
+        if taken is None:
+            detail = pins_unchecked_detail(found.funnel, found.need)
+            return Unassigned(req.id, found.reason, found.prefix + detail, found.funnel)
+    return Unassigned(req.id, found.reason, found.detail, found.funnel)

@@ -45,6 +45,14 @@ from matchcore.tasks.arrays import (
     csr_rows,
     isin_sorted,
 )
+from matchcore.tasks.roles import (
+    HOLDERS,
+    NO_MINUTES,
+    NO_TASKS,
+    RoleArrays,
+    RoleCounter,
+    RoleStats,
+)
 
 I64 = NDArray[np.int64]
 I32 = NDArray[np.int32]
@@ -94,6 +102,10 @@ class Candidates:
     # per request: volunteers with the skills who hold every required credential,
     # valid or not (empty when no request requires one)
     cred_holders: I64 = field(default_factory=_empty_i64)
+    # Team roles (matchcore.tasks.roles.RoleStats): per role, its funnel; per
+    # request, the places its roles can fill per stage (empty: no roles).
+    role_table: I64 = field(default_factory=lambda: np.zeros((0, 9), dtype=np.int64))
+    role_slots: I64 = field(default_factory=lambda: np.zeros((0, 6), dtype=np.int64))
 
     @property
     def n_pairs(self) -> int:
@@ -164,6 +176,9 @@ def build_candidates(
 
     # Requests that cannot gather their whole team at one start keep no pairs.
     servable = available >= arr.need
+    roles = None if arr.roles is None else role_stats(arr, cp)
+    if roles is not None and arr.roles is not None:  # nor requests whose roles cannot be filled
+        servable &= (arr.roles.n_roles == 0) | (roles.slots[:, 4] >= arr.need)
     if not servable.all():
         keep = servable[req]
         row_keep = np.repeat(keep, np.diff(start_ptr))
@@ -191,6 +206,7 @@ def build_candidates(
         task_cap,
         limits,
         _empty_i64() if arr.creds is None else arr.creds.holders,
+        *(() if roles is None else (roles.table, roles.slots)),
     )
 
 
@@ -241,6 +257,8 @@ def add_pairs(cand: Candidates, arr: TaskArrays, req: I64, vol: I64, dist: F64) 
         cand.task_cap,
         cand.limits,
         cand.cred_holders,
+        cand.role_table,
+        cand.role_slots,
     )
 
 
@@ -755,3 +773,69 @@ def _most_together_rows(team: I64, row_req: I64, lo: I64, hi: I64) -> I64:
         order = np.lexsort((delta, points))  # closings (-1) before openings at a tie
         out[i] = int(np.cumsum(delta[order]).max(initial=0))
     return out
+
+
+# -- team roles ----------------------------------------------------------------------
+
+
+def role_stats(arr: TaskArrays, cp: CandidateParams) -> RoleStats:
+    """The funnel of every role and the places each request's roles can fill
+    (:class:`~matchcore.tasks.roles.RoleStats`), stage by stage as the funnel."""
+    assert arr.roles is not None
+    roles = arr.roles
+    count = RoleCounter(roles, arr.n_r)
+    rows = count.rows
+    # Stages 1, credentials and exclusions: by volunteer signature, less the failing pairs.
+    n_sig = arr.compat.shape[0]
+    req, sig = np.repeat(rows, n_sig), np.tile(np.arange(n_sig, dtype=np.int64), rows.size)
+    skills = count.hist(req, roles.masks(req, sig), arr.v_sig_count[sig])
+    count.table[:, 0] = arr.n_v
+    count.slots[rows, 0] = np.minimum(arr.need[rows], arr.n_v)
+    count.stage(1, skills)
+    fail = _empty_i64() if arr.creds is None else arr.creds.fail_key
+    count.stage(5, skills - _key_hist(count, roles, arr, fail))
+    count.stage(2, skills - _key_hist(count, roles, arr, arr.ex_key))
+    if arr.creds is not None:
+        count.put(HOLDERS, _holders(count, arr))
+    # In range and available: the pairs of the requests with roles.
+    chunks = list(PairStream(arr, rows, cp).chunks())
+    req = np.concatenate([c[0] for c in chunks]) if chunks else _empty_i64()
+    vol = np.concatenate([c[1] for c in chunks]) if chunks else _empty_i64()
+    dist = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.float64)
+    mask = roles.masks(req, arr.v_sig[vol])
+    count.stage(3, count.hist(req, mask))
+    travel = arr.travel(vol, dist)
+    no_tasks = arr.max_tasks[vol] < 1
+    no_minutes = ~no_tasks & (arr.max_minutes[vol] < arr.duration[req] + 2 * travel)
+    count.put(NO_TASKS, count.per_role(count.hist(req[no_tasks], mask[no_tasks])))
+    count.put(NO_MINUTES, count.per_role(count.hist(req[no_minutes], mask[no_minutes])))
+    keep, fit, lo, hi, _ = _fit_rows(arr, req, vol, travel)
+    count.stage(4, count.hist(req[keep], mask[keep]))
+    # A timed team counts who is available together at one start (as Candidates.funnel).
+    team = (arr.need > 1) & arr.timed
+    count.together(4, req[fit], mask[fit], lo, hi, team)
+    return RoleStats(count.table, count.slots)
+
+
+def _key_hist(count: RoleCounter, roles: RoleArrays, arr: TaskArrays, keys: I64) -> I64:
+    """Histogram of role masks of the pairs ``r * n_v + v`` in ``keys``."""
+    n_v = max(arr.n_v, 1)
+    req, vol = keys // n_v, keys % n_v
+    return count.hist(req, roles.masks(req, arr.v_sig[vol]))
+
+
+def _holders(count: RoleCounter, arr: TaskArrays) -> I64:
+    """Per request with roles and per role: volunteers fitting it who hold every
+    required credential, whatever its dates (``Candidates.cred_holders``)."""
+    assert arr.creds is not None and arr.roles is not None
+    n_v = max(arr.n_v, 1)
+    rows = count.rows[arr.creds.r_set[count.rows] >= 0]
+    key = arr.creds.hold_key
+    s = arr.creds.r_set[rows]
+    a = np.searchsorted(key, s * n_v)
+    b = np.searchsorted(key, (s + 1) * n_v)
+    ptr = np.concatenate(([0], np.cumsum(b - a))).astype(np.int64)
+    at = np.repeat(a - ptr[:-1], b - a) + np.arange(int(ptr[-1]), dtype=np.int64)
+    req = np.repeat(rows, b - a)
+    vol = key[at] % n_v
+    return count.per_role(count.hist(req, arr.roles.masks(req, arr.v_sig[vol])))

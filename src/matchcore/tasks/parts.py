@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matchcore.tasks.arrays import NO_LIMIT_HI, DailyLimits, TaskArrays, csr_rows
 from matchcore.tasks.candidates import Candidates
+from matchcore.tasks.roles import part_role_fields
 
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
@@ -76,6 +77,13 @@ class Part:
     day_starts: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # options.fairness == "balance": the objective's fairness level applies.
     fair: bool = False
+    # Team roles (matchcore.tasks.roles.part_role_fields): each local request's
+    # roles ``role_ptr[r]:role_ptr[r+1]`` with their ``role_count``, and one row
+    # per (pair, role it fits); all empty when no request of the part has roles.
+    role_ptr: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    role_count: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fit_pair: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fit_role: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_requests(self) -> int:
@@ -195,6 +203,7 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         max_minutes=arrays.max_minutes[volunteers],
         **_keep_fields(arrays, pairs, requests),
         fair=arrays.fair,
+        **_role_fields(cand, arrays, pairs, requests),
     )
     if arrays.daily is not None:
         part = _with_days(part, arrays.daily)
@@ -262,6 +271,15 @@ def daily_bind(part: Part) -> BOOL:
 def day_of_start(part: Part, start: I64) -> I64:
     """The local day index of each start minute (``part`` has limits per day)."""
     return np.searchsorted(part.day_starts, start, side="right").astype(np.int64) - 1
+
+
+def _role_fields(
+    cand: Candidates, arrays: TaskArrays, pairs: I64, requests: I64
+) -> dict[str, NDArray[Any]]:
+    """The part's role arrays; none when no request has roles."""
+    if arrays.roles is None:
+        return {}
+    return part_role_fields(arrays.roles, requests, cand.req[pairs], arrays.v_sig[cand.vol[pairs]])
 
 
 def _keep_fields(arrays: TaskArrays, pairs: I64, requests: I64) -> dict[str, NDArray[Any]]:

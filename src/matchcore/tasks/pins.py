@@ -25,6 +25,7 @@ from matchcore.problem import Problem, floor_minute
 from matchcore.tasks.arrays import TaskArrays
 from matchcore.tasks.candidates import Candidates
 from matchcore.tasks.parts import make_part
+from matchcore.tasks.roles import roles_of_team
 
 I64 = NDArray[np.int64]
 
@@ -57,6 +58,14 @@ def check_pins(problem: Problem, cand: Candidates, arrays: TaskArrays) -> TaskAr
                         f"volunteer_ids[{k}] cannot be there at this start "
                         "(availability with travel)",
                     )
+        req = problem.requests[r]
+        team = [problem.volunteers[problem.volunteer_index[vid]] for vid in pin.volunteer_ids]
+        if req.roles and roles_of_team(req, team) is None:
+            raise ProblemError(
+                ("assignments", i, "volunteer_ids"),
+                "cannot fill the request's roles: each role needs exactly its count "
+                "of these volunteers with its skills and languages",
+            )
     return arrays.with_pins(pin_pair)
 
 

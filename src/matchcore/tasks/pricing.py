@@ -93,6 +93,8 @@ def applies(cand: Candidates, arrays: TaskArrays) -> bool:
     every part is a flow (teams and minute budgets relaxed)."""
     if arrays.keep_pair.any() or arrays.fair:  # its network has no kept or fairness level
         return False
+    if arrays.roles is not None and bool((arrays.roles.n_roles > 1).any()):
+        return False  # a flow cannot say which member fills which role
     return not bool(arrays.pinned.any()) and not bool(arrays.timed[cand.req].any())
 
 

@@ -42,12 +42,12 @@ from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.lns import solve_lns, use_lns
 from matchcore.errors import ProblemError
-from matchcore.explain import funnel_of
+from matchcore.explain import funnel_of, reason_for, role_reason
 from matchcore.groups.model import GroupChoice, solve_with_groups
 from matchcore.groups.outcome import group_plan
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.problem import Problem
-from matchcore.solution import Funnel, Solution, Stats, Status
+from matchcore.solution import Funnel, Reason, Solution, Stats, Status
 from matchcore.tasks import pricing
 from matchcore.tasks.arrays import TaskArrays, task_arrays
 from matchcore.tasks.assemble import assemble
@@ -250,6 +250,30 @@ def candidate_funnels(problem: Problem) -> tuple[Funnel, ...]:
     """The candidate funnel of every request, in problem order, without solving."""
     cand = build_candidates(problem, task_arrays(problem))
     return tuple(funnel_of(cand, r) for r in range(len(problem.requests)))
+
+
+def funnel_blocks(problem: Problem) -> tuple[Reason | None, ...]:
+    """The funnel stage that keeps each request out, without solving; None when
+    every stage leaves enough (the reason a solve gives, but for ``capacity``).
+
+    For a request with roles this is the stage at which its roles cannot all
+    be filled by different volunteers (:func:`~matchcore.explain.role_reason`),
+    which the funnel of :func:`candidate_funnels` (volunteers fitting any
+    role) cannot tell.
+    """
+    arrays = task_arrays(problem)
+    cand = build_candidates(problem, arrays)
+    out: list[Reason | None] = []
+    for r, req in enumerate(problem.requests):
+        if req.roles and arrays.roles is not None:
+            first = int(arrays.roles.r_ptr[r])
+            table = cand.role_table[first : first + len(req.roles)]
+            found = role_reason(table, cand.role_slots[r], [x.count for x in req.roles])
+            reason = found.reason
+        else:
+            reason = reason_for(funnel_of(cand, r), req.volunteers_needed)
+        out.append(None if reason is Reason.CAPACITY else reason)
+    return tuple(out)
 
 
 # -- solving -------------------------------------------------------------------------
