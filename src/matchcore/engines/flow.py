@@ -53,6 +53,8 @@ def flow_eligible(part: Part) -> bool:
         return False
     if (objective.keepable(part) & (part.need > 1)).any():
         return False  # kept teams are all or nothing: a per-pair bonus would not rank them
+    if (part.series >= 0).any():
+        return False  # series continuity is a maximum, not a flow cost: CP-SAT models it
     timed_pairs = part.timed[part.p_req]
     return not (np.bincount(part.p_vol[timed_pairs], minlength=part.n_volunteers) > 1).any()
 

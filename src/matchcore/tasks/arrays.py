@@ -114,6 +114,8 @@ class TaskArrays:
     creds: CredentialArrays | None = None
     keep_pair: BOOL = field(default_factory=_empty_bool)
     keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Repeating requests: per request, its series' number (-1: none).
+    series: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -187,7 +189,18 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
         pinned=pinned,
         pin_start=pin_start,
         creds=creds,
+        series=series_numbers(problem),
     )
+
+
+def series_numbers(problem: Problem) -> I64:
+    """Per request, the number of its series (in order of first occurrence), -1 for none."""
+    numbers: dict[str, int] = {}
+    per_request = [
+        -1 if r.series is None else numbers.setdefault(r.series, len(numbers))
+        for r in problem.requests
+    ]
+    return np.array(per_request, dtype=np.int64)
 
 
 def priority_scale(priorities: Sequence[float]) -> int:

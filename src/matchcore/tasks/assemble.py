@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from matchcore.engines.objective import series_continuity
 from matchcore.explain import (
     assignment_note,
     funnel_of,
@@ -134,7 +135,8 @@ def assemble_pairs(
     objective = Objective(
         served_requests=int(served.sum()),
         served_priority=float(served_priority),
-        continuity=int(cand.preferred[chosen].sum()),
+        continuity=int(cand.preferred[chosen].sum())
+        + series_continuity(arrays.series, cand.req[chosen], cand.vol[chosen]),
         travel_km=float(2.0 * cand.distance_km[chosen].sum()),
     )
     status = Status.OPTIMAL if optimal else Status.FEASIBLE

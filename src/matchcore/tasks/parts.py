@@ -65,6 +65,9 @@ class Part:
     # assignments, and their start per local request (NO_START: none/untimed).
     keep_pair: BOOL = field(default_factory=lambda: np.zeros(0, dtype=bool))
     keep_start: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Repeating requests: per local request, its series' number (-1: none);
+    # empty when the problem has none (engines/objective.py, series continuity).
+    series: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_requests(self) -> int:
@@ -105,7 +108,8 @@ def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     availability windows is a resource of its own (blocks in different
     windows can never overlap), and an untimed pair uses nothing shared at
     all. So a week of timed requests falls apart into days, and each part is
-    still solved exactly.
+    still solved exactly. The occurrences of one repeating request are one
+    part: their continuity (one volunteer for the series) is not separable.
     """
     n_req, n_vol = arrays.n_r, arrays.n_v
     if cand.n_pairs == 0:
@@ -121,17 +125,21 @@ def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     untimed_free = pair_free & (np.diff(cand.start_ptr) == 0)
     window_base = n_req + n_vol
     pair_base = window_base + int(cand.window_minutes.size)
+    series_base = pair_base + cand.n_pairs
+    in_series = np.flatnonzero(arrays.series >= 0) if arrays.series.size else np.zeros(0, np.int64)
     heads = np.concatenate(
         (
             (n_req + cand.vol)[~pair_free],  # the volunteer as a whole
             window_base + cand.start_window[row_free],  # one availability window
             pair_base + np.flatnonzero(untimed_free),  # nothing shared
+            series_base + arrays.series[in_series],  # one series
         )
     )
     tails = np.concatenate(
-        (cand.req[~pair_free], cand.req[pair_of_row[row_free]], cand.req[untimed_free])
+        (cand.req[~pair_free], cand.req[pair_of_row[row_free]], cand.req[untimed_free], in_series)
     )
-    n_nodes = pair_base + cand.n_pairs
+    n_series = int(arrays.series.max()) + 1 if in_series.size else 0
+    n_nodes = series_base + n_series
     graph = coo_matrix(
         (np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(n_nodes, n_nodes)
     )
@@ -178,7 +186,15 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         max_tasks=arrays.max_tasks[volunteers],
         max_minutes=arrays.max_minutes[volunteers],
         **_keep_fields(arrays, pairs, requests),
+        **_series_fields(arrays, requests),
     )
+
+
+def _series_fields(arrays: TaskArrays, requests: I64) -> dict[str, NDArray[Any]]:
+    """The part's series numbers; none when the part has no repeating request."""
+    if arrays.series.size == 0 or not (arrays.series[requests] >= 0).any():
+        return {}
+    return {"series": arrays.series[requests]}
 
 
 def _keep_fields(arrays: TaskArrays, pairs: I64, requests: I64) -> dict[str, NDArray[Any]]:
