@@ -28,6 +28,13 @@ The search, in two levels:
    the order of their starts and moving each to its earliest possible start
    keeps every block apart (one volunteer's blocks are in start order, and a
    request's earliest start only grows with the starts before it).
+
+Series continuity (repeating requests) is not a sum over requests: per
+series, the occurrences served by its most frequent volunteer. An option of
+an occurrence counts 1 for it on the continuity level, an upper bound (a
+series never counts more than its served occurrences), so the cuts above stay
+exact; a complete skeleton is then valued with the true figure
+(:meth:`_Oracle.true_key`) and the best true value is kept.
 """
 
 from __future__ import annotations
@@ -309,6 +316,7 @@ class _Oracle:
                 return None
         km = sum(2.0 * self.pairs[r, v].km for v in vols)
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
+        pref += req.series is not None  # optimistic: see true_key
         return _Option((req.priority, 0, pref, -km), vols, starts, km)
 
     def kept_option(self, r: int) -> _Option | None:
@@ -363,8 +371,10 @@ class _Oracle:
             if incumbent is not None and not _add(total, best_rest[i]) > incumbent_key:
                 return
             if i == n:
-                incumbent = [o for o in chosen if o is not None]
-                incumbent_key = total
+                key = self.true_key(chosen, total)
+                if incumbent is None or key > incumbent_key:
+                    incumbent = [o for o in chosen if o is not None]
+                    incumbent_key = key
                 return
             r = order[i]
             for opt in opts[r]:
@@ -379,6 +389,27 @@ class _Oracle:
         starts = self.feasible(incumbent)
         assert starts is not None
         return self.result(incumbent, starts)
+
+    def true_key(
+        self, skeleton: Sequence[_Option | None], total: tuple[float, int, int, float]
+    ) -> tuple[float, int, int, float]:
+        """``total`` with the true series continuity in place of one per served occurrence."""
+        optimistic, series = self.series_terms(skeleton)
+        return (total[0], total[1], total[2] - optimistic + series, total[3])
+
+    def series_terms(self, skeleton: Sequence[_Option | None]) -> tuple[int, int]:
+        """(served occurrences, sum over series of max over volunteers of occurrences served)."""
+        counts: dict[str, dict[int, int]] = {}
+        served = 0
+        for r, opt in enumerate(skeleton):
+            series = self.problem.requests[r].series
+            if opt is None or not opt.vols or series is None:
+                continue
+            served += 1
+            per = counts.setdefault(series, {})
+            for v in opt.vols:
+                per[v] = per.get(v, 0) + 1
+        return served, sum(max(c.values()) for c in counts.values())
 
     def feasible(self, skeleton: Sequence[_Option | None]) -> dict[int, int] | None:
         """Start minutes of the timed served requests, or ``None`` if none work."""
@@ -472,6 +503,8 @@ class _Oracle:
             kept += opt.key[1]
             continuity += opt.key[2]
             travel += opt.travel_km
+        optimistic, series = self.series_terms(skeleton)
+        continuity += series - optimistic
         objective = Objective(len(served), priority, continuity, travel, kept)
         return OracleResult(objective, tuple(served), tuple(unassigned))
 

@@ -709,6 +709,10 @@ def _occurrences(
     out = []
     for moment in rrule.rrulestr(rule, dtstart=start):
         shift = moment - start
-        window = ((start + shift).replace(tzinfo=zone), (end + shift).replace(tzinfo=zone))
+        # as UTC instants: an aware time in a fold or gap never compares equal across zones
+        window = (
+            (start + shift).replace(tzinfo=zone).astimezone(UTC),
+            (end + shift).replace(tzinfo=zone).astimezone(UTC),
+        )
         out.append((moment.date(), window))
     return out

@@ -83,7 +83,9 @@ def occurrence_days(rule: str, first: datetime, path: j.Path) -> list[date]:
         if isinstance(err, ProblemError):
             raise
         raise ProblemError(path, "is not a valid RFC 5545 rule (FREQ=WEEKLY;COUNT=6)") from None
-    if not days or days[0] != first.date():
+    if not days:
+        raise ProblemError(path, "gives no occurrence: its end is before the request's window")
+    if days[0] != first.date():
         raise ProblemError(
             path, "must have the day of the request's window as its first occurrence"
         )
