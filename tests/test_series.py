@@ -18,7 +18,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +33,8 @@ from strategies import tiny_problems
 from matchcore import solve
 from matchcore.check import check, series_expansion_errors
 from matchcore.errors import ProblemError
-from matchcore.problem import Problem, Request
+from matchcore.io import read_problem_file
+from matchcore.problem import PinnedAssignment, Problem, Request
 from matchcore.solution import Status
 
 ZONE = "Europe/Brussels"
@@ -387,3 +390,98 @@ def test_series_ids_may_not_be_request_ids() -> None:
     with pytest.raises(ProblemError) as info:
         Problem((), (req, dataclasses.replace(req, id="b", series="a")))
     assert info.value.pointer == "/requests/0/id"
+
+
+# -- spreadsheets ---------------------------------------------------------------------
+
+_CSV_VOLUNTEERS = "id,lat,lon,skills\nanna,50.85,2.88,visiting\n"
+_CSV_SETTINGS = "key,value\ntimezone,Europe/Brussels\n"
+_CSV_HEAD = "id,lat,lon,skills,duration_minutes,date,window_start,window_end,repeat\n"
+
+
+def _csv_folder(folder: Path, repeat: str) -> Path:
+    folder.mkdir()
+    (folder / "settings.csv").write_text(_CSV_SETTINGS, encoding="utf-8")
+    (folder / "volunteers.csv").write_text(_CSV_VOLUNTEERS, encoding="utf-8")
+    row = f"visit,50.851,2.881,visiting,60,16-03-2027,14:00,16:00,{repeat}\n"
+    (folder / "requests.csv").write_text(_CSV_HEAD + row, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("cell", "ids"),
+    [
+        ("weekly:tue until 30-03-2027", ["16", "23", "30"]),
+        ("Wekelijks: di do tot 2027-03-19", ["16", "18"]),
+        ('"FREQ=WEEKLY;COUNT=2"', ["16", "23"]),
+    ],
+)
+def test_the_requests_sheet_reads_a_repeat_column(
+    tmp_path: Path, cell: str, ids: list[str]
+) -> None:
+    problem = read_problem_file(_csv_folder(tmp_path / "week", cell))
+    assert [r.id for r in problem.requests] == [f"visit@2027-03-{d}" for d in ids]
+
+
+def test_a_bad_repeat_cell_names_its_cell(tmp_path: Path) -> None:
+    with pytest.raises(ProblemError) as info:
+        read_problem_file(_csv_folder(tmp_path / "week", "every tuesday"))
+    assert [e.location for e in info.value.errors] == ["requests!I2 (repeat)"]
+    assert "weekly:DAYS until DATE" in info.value.errors[0].message
+
+
+# -- the worked examples ---------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_the_series_examples_are_what_the_script_writes() -> None:
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import make_series
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    for name, doc in (
+        ("series_three_weeks", make_series.three_weeks()),
+        ("series_withdrawn", make_series.withdrawn()),
+    ):
+        assert json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8")) == doc
+
+
+def _example(name: str) -> tuple[Problem, dict[str, Any]]:
+    doc = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return Problem.from_dict(doc), doc
+
+
+def test_three_tuesdays_go_to_one_volunteer_and_the_withdrawal_changes_only_hers() -> None:
+    problem, doc = _example("series_three_weeks.json")
+    plan = solve(problem, time_limit_s=20, advise=False)
+    assert plan.status is Status.OPTIMAL
+    assert check(problem, plan, document=doc).ok
+    team = {a.request_id: a.volunteer_ids for a in plan.assignments}
+    janssens = [rid for rid in team if rid.startswith("req-bezoek-janssens@")]
+    assert len(janssens) == 3 and {team[rid] for rid in janssens} == {("vol-an",)}
+    # Chantal is nearer and free on two of the Tuesdays: unrelated visits would go to her
+    loose = dataclasses.replace(
+        problem, requests=tuple(dataclasses.replace(r, series=None) for r in problem.requests)
+    )
+    loose_team = {a.request_id: a.volunteer_ids for a in solve(loose, advise=False).assignments}
+    assert {loose_team[rid] for rid in janssens} == {("vol-an",), ("vol-chantal",)}
+
+    later, later_doc = _example("series_withdrawn.json")
+    previous = tuple(
+        PinnedAssignment(a.request_id, a.volunteer_ids, a.start) for a in plan.assignments
+    )
+    again = dataclasses.replace(later, previous_plan=previous)
+    replanned = solve(again, time_limit_s=20, advise=False)
+    assert check(again, replanned, document=later_doc).ok
+    status = {c.request_id: (c.status, c.reason) for c in replanned.changes or ()}
+    for rid, volunteers in team.items():
+        if rid not in later.request_index:
+            assert status[rid] == ("dropped", None)  # over: no longer in the problem
+        elif volunteers == ("vol-an",):
+            assert status[rid] == ("reassigned", "volunteer_withdrawn")
+        else:
+            assert status[rid] == ("kept", None)
+    peeters = [a.volunteer_ids for a in replanned.assignments if "peeters" in a.request_id]
+    assert len(peeters) == 2 and len(set(peeters)) == 1  # one volunteer for the rest of the series

@@ -154,6 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("problem", metavar="PROBLEM.json", help="problem file, or - for stdin")
     check.add_argument("solution", metavar="SOLUTION.json", help="solution file, or - for stdin")
+    check.add_argument(
+        "--previous",
+        metavar="PLAN.json",
+        help="the earlier solution the plan was made against (solve --previous): "
+        "check its kept count and changes too",
+    )
     check.set_defaults(run=_cmd_check, quiet=True, verbose=False)
 
     gen = sub.add_parser(
@@ -348,6 +354,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.problem == STDIO and args.solution == STDIO:
         raise InputError("only one of PROBLEM and SOLUTION can be read from stdin")
     problem, problem_doc = _load_problem_document(args.problem)
+    if args.previous is not None:
+        problem = _with_previous(problem, args.previous)
     raw = _read_bytes(args.solution)
     try:
         # a solution file is a whole solution: a problem or a fragment is refused here
