@@ -485,3 +485,20 @@ def test_three_tuesdays_go_to_one_volunteer_and_the_withdrawal_changes_only_hers
             assert status[rid] == ("kept", None)
     peeters = [a.volunteer_ids for a in replanned.assignments if "peeters" in a.request_id]
     assert len(peeters) == 2 and len(set(peeters)) == 1  # one volunteer for the rest of the series
+
+
+def test_series_beside_groups_count_in_the_joint_models_continuity() -> None:
+    plain, _ = _example("mixed_week.json")
+    labels = {f"rit-{k}": f"rides-{k // 3}" for k in range(9)}  # Monday to Wednesday
+    requests = tuple(dataclasses.replace(r, series=labels.get(r.id)) for r in plain.requests)
+    problem = dataclasses.replace(plain, requests=requests)
+    solution = solve(problem, time_limit_s=60, advise=False)
+    report = check(problem, solution)
+    assert report.ok, report.violations
+    assert solution.group_plan is not None  # the rides were solved in the joint model
+    # the plan made without series mixes volunteers; valued with series it is worse
+    loose = solve(plain, time_limit_s=60, advise=False)
+    valued = check(problem, loose.to_dict() | {"objective": None}).objective
+    assert solution.status is Status.OPTIMAL and loose.status is Status.OPTIMAL
+    assert valued.served_priority == solution.objective.served_priority
+    assert valued.continuity < solution.objective.continuity

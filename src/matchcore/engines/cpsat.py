@@ -241,6 +241,9 @@ class SharedVolunteers:
 
     model: cp_model.CpModel
     blocks: dict[int, list[cp_model.IntervalVar]] = field(default_factory=dict)
+    # Filled by build_shared: the part's series-continuity counts, for the
+    # other model's continuity level (engines/objective.py).
+    series_counts: list[cp_model.IntVar] = field(default_factory=list)
 
 
 def build_shared(
@@ -252,6 +255,7 @@ def build_shared(
     variables ``s`` (by local request), as :func:`solve_cpsat` uses them.
     """
     m = _build(part, shared)
+    shared.series_counts.extend(m.c)
     return m.x, m.y, m.s
 
 
