@@ -502,3 +502,31 @@ def test_series_beside_groups_count_in_the_joint_models_continuity() -> None:
     assert solution.status is Status.OPTIMAL and loose.status is Status.OPTIMAL
     assert valued.served_priority == solution.objective.served_priority
     assert valued.continuity < solution.objective.continuity
+
+
+def test_series_parts_go_to_cp_sat_not_to_the_flow_or_pricing() -> None:
+    from matchcore.params import DEFAULT_PARAMS, CandidateParams
+    from matchcore.tasks import pricing
+    from matchcore.tasks.parts import split_parts
+    from matchcore.tasks.solve import prepare, uses_flow
+
+    params = dataclasses.replace(
+        DEFAULT_PARAMS,
+        candidates=CandidateParams(prune_above_pairs=0, keep_nearest=1, dense_cells=0),
+    )
+    problem = Problem.from_dict(_doc(_visit(repeat=WEEKLY)))
+    untimed = dataclasses.replace(
+        problem, requests=tuple(dataclasses.replace(r, window=None) for r in problem.requests)
+    )
+    plain = dataclasses.replace(
+        untimed, requests=tuple(dataclasses.replace(r, series=None) for r in untimed.requests)
+    )
+    assert pricing.applies(*prepare(plain, params))  # the same graph without series is priced
+    assert not pricing.applies(*prepare(untimed, params))
+    cand, arrays = prepare(untimed)
+    (part,) = split_parts(cand, arrays)  # the three occurrences are one part
+    assert part.n_requests == 3 and not uses_flow(part)
+    cand, arrays = prepare(plain)
+    assert all(uses_flow(p) for p in split_parts(cand, arrays))
+    solution = solve(untimed, time_limit_s=10, advise=False)
+    assert check(untimed, solution).ok and solution.objective.continuity == 3

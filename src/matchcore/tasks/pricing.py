@@ -93,6 +93,8 @@ def applies(cand: Candidates, arrays: TaskArrays) -> bool:
     every part is a flow (teams and minute budgets relaxed)."""
     if arrays.keep_pair.any():  # its network has no kept level
         return False
+    if arrays.series.size and (arrays.series >= 0).any():
+        return False  # nor series continuity (a maximum, not a flow cost)
     return not bool(arrays.pinned.any()) and not bool(arrays.timed[cand.req].any())
 
 
