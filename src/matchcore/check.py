@@ -90,8 +90,9 @@ class Violation:
         ``skills``, ``languages``, ``credential``, ``excluded``, ``out_of_range``,
         ``start_missing``, ``start_not_allowed``, ``start_not_whole_minute``,
         ``outside_window``, ``not_available``, ``overlap``, ``max_tasks``,
-        ``max_minutes``, ``pin_broken``, ``objective_mismatch`` or
-        ``unassigned_mismatch``.
+        ``max_minutes``, ``pin_broken``, ``objective_mismatch``,
+        ``unassigned_mismatch`` or ``series_expansion`` (a path in the
+        problem document: its occurrences are not what its ``repeat`` gives).
     message
         What is wrong, in words. Names ids from the documents but never
         coordinates, skills, languages or other free text.
