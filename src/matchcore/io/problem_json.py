@@ -206,7 +206,7 @@ class _Reader:
             path = e.path
             if len(path) > 1 and path[0] == "requests" and isinstance(path[1], int):
                 path = ("requests", self.origin[path[1]], *path[2:])
-            moved.append(ProblemError(path, e.message))
+            moved.append(ProblemError(path, e.message, place=e.place))
         return ProblemError.collect(moved)
 
     def previous_plan(self, value: Any) -> tuple[PinnedAssignment, ...]:
