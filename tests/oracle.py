@@ -41,6 +41,12 @@ and travel, not additive, so the skeletons are enumerated without cutting
 on travel, and of those best on (priority, kept, continuity) the one with
 the lexicographically smallest sorted load vector (tasks per volunteer,
 largest first), then the least travel, wins.
+Series continuity (repeating requests) is not a sum over requests: per
+series, the occurrences served by its most frequent volunteer. An option of
+an occurrence counts 1 for it on the continuity level, an upper bound (a
+series never counts more than its served occurrences), so the cuts above stay
+exact; a complete skeleton is then valued with the true figure
+(:meth:`_Oracle.true_key`) and the best true value is kept.
 """
 
 from __future__ import annotations
@@ -411,6 +417,7 @@ class _Oracle:
             return None
         km = sum(2.0 * self.pairs[r, v].km for v in vols)
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
+        pref += req.series is not None  # optimistic: see true_key
         return _Option((req.priority, 0, pref, -km), vols, starts, km)
 
     def kept_option(self, r: int) -> _Option | None:
@@ -470,10 +477,11 @@ class _Oracle:
                 if not (reach[:3] >= incumbent_key[:3] if self.fair else reach > incumbent_key):
                     return
             if i == n:
-                full = (*total[:3], self.fair_key(chosen), total[3])
+                key = self.true_key(chosen, total)
+                full = (*key[:3], self.fair_key(chosen), key[3])
                 if incumbent is None or full > incumbent_full:
                     incumbent = [o for o in chosen if o is not None]
-                    incumbent_key, incumbent_full = total, full
+                    incumbent_key, incumbent_full = key, full
                 return
             r = order[i]
             for opt in opts[r]:
@@ -501,6 +509,27 @@ class _Oracle:
         """The fairness level, bigger is better: the sorted loads, negated (empty
         without fairness)."""
         return tuple(-n for n in self.loads(skeleton)) if self.fair else ()
+
+    def true_key(
+        self, skeleton: Sequence[_Option | None], total: tuple[float, int, int, float]
+    ) -> tuple[float, int, int, float]:
+        """``total`` with the true series continuity in place of one per served occurrence."""
+        optimistic, series = self.series_terms(skeleton)
+        return (total[0], total[1], total[2] - optimistic + series, total[3])
+
+    def series_terms(self, skeleton: Sequence[_Option | None]) -> tuple[int, int]:
+        """(served occurrences, sum over series of max over volunteers of occurrences served)."""
+        counts: dict[str, dict[int, int]] = {}
+        served = 0
+        for r, opt in enumerate(skeleton):
+            series = self.problem.requests[r].series
+            if opt is None or not opt.vols or series is None:
+                continue
+            served += 1
+            per = counts.setdefault(series, {})
+            for v in opt.vols:
+                per[v] = per.get(v, 0) + 1
+        return served, sum(max(c.values()) for c in counts.values())
 
     def feasible(self, skeleton: Sequence[_Option | None]) -> dict[int, int] | None:
         """Start minutes of the timed served requests, or ``None`` if none work."""
@@ -622,6 +651,8 @@ class _Oracle:
             continuity += opt.key[2]
             travel += opt.travel_km
         loads = self.loads(skeleton)
+        optimistic, series = self.series_terms(skeleton)
+        continuity += series - optimistic
         tasks = [0] * len(problem.volunteers)
         for opt in skeleton:
             for v in opt.vols:

@@ -55,6 +55,7 @@ def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
     if (argv[1] in ("check", "report", "summary") or "--previous" in argv) and "plan.json" in argv:
         solve = ["solve", "examples/small_network.json", "-o", "plan.json", "--quiet"]
         subprocess.run([sys.executable, "-m", "matchcore.cli", *solve], cwd=tmp_path, check=True)
+    _series_plans(argv, tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "matchcore.cli", *argv[1:]],
         cwd=tmp_path,
@@ -63,6 +64,19 @@ def test_cli_line_runs(argv: list[str], tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _series_plans(argv: list[str], where: Path) -> None:
+    """The plans the series walk-through reads, made as its earlier lines make them."""
+    steps = []
+    if "series-plan.json" in argv and "examples/series_three_weeks.json" not in argv:
+        steps.append(["examples/series_three_weeks.json", "-o", "series-plan.json"])
+    if argv[1] == "check" and "series-replanned.json" in argv:
+        replan = ["examples/series_withdrawn.json", "--previous", "series-plan.json"]
+        steps.append([*replan, "-o", "series-replanned.json"])
+    for step in steps:
+        command = [sys.executable, "-m", "matchcore.cli", "solve", *step, "--quiet"]
+        subprocess.run(command, cwd=where, check=True)
 
 
 # -- the documented facts match the code -----------------------------------------------

@@ -53,7 +53,14 @@ The rules, as the checker applies them:
   assignments with the same request, the same volunteers and the same start,
   and ``changes`` lists every request served in either plan with the status
   the two plans give (reasons are the solver's account and not re-derived,
-  except that kept and new requests have none).
+  except that kept and new requests have none);
+- repeating requests (``series``): ``objective.continuity`` adds, for every
+  series, the occurrences served by the volunteer who serves most of them;
+  given the problem document, each ``repeat`` is expanded again here (with
+  python-dateutil and zoneinfo, not the reader's code) and the problem's
+  occurrences must be exactly those: ids ``<id>@<YYYY-MM-DD>``, the same local
+  times on each day (a time the clocks skip moves forward by the gap, a
+  repeated one is the first), the series named.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from dateutil import rrule
 from geopy.distance import great_circle
 
 from matchcore import _json as j
@@ -106,7 +114,9 @@ class Violation:
         ``max_minutes``, ``max_tasks_per_day``, ``max_minutes_per_day``,
         ``pin_broken``, ``objective_mismatch``, ``unassigned_mismatch``,
         ``legs_mismatch``, ``role_missing``, ``role_unknown``,
-        ``role_not_allowed``, ``role_count``, ``role_skills`` or ``role_languages``.
+        ``role_not_allowed``, ``role_count``, ``role_skills``, ``role_languages``
+        or ``series_expansion`` (a path in the problem document: its
+        occurrences are not what its ``repeat`` gives).
     message
         What is wrong, in words. Names ids from the documents but never
         coordinates, skills, languages or other free text.
@@ -144,7 +154,12 @@ class CheckReport:
         return not self.violations
 
 
-def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckReport:
+def check(
+    problem: Problem,
+    solution: Solution | Mapping[str, Any],
+    *,
+    document: Mapping[str, Any] | None = None,
+) -> CheckReport:
     """Check a plan against every hard rule of its problem, and its objective.
 
     Parameters
@@ -160,6 +175,11 @@ def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckRepo
         recomputed ones (counts exactly; priority within a relative 1e-6;
         travel within 1e-3 km plus a relative 1e-6). When it has an
         ``unassigned`` list, it must name exactly the requests not served.
+    document
+        The problem document ``problem`` was read from (parsed JSON), when at
+        hand: its repeating requests are expanded again, independently, and
+        compared with the problem's occurrences (rule ``series_expansion``,
+        named by the problem document's path).
 
     Returns
     -------
@@ -199,6 +219,9 @@ def check(problem: Problem, solution: Solution | Mapping[str, Any]) -> CheckRepo
     )
     if doc.get("changes") is not None or problem.previous_plan is not None:
         checker.check_changes(plan, doc.get("changes"))
+    if document is not None:
+        for path, message in series_expansion_errors(problem, document):
+            checker.add(path, "series_expansion", message)
     return CheckReport(tuple(checker.violations), objective)
 
 
@@ -590,7 +613,7 @@ class _Checker:
         return Objective(
             served_requests=len(self.served),
             served_priority=self.priority,
-            continuity=self.continuity,
+            continuity=self.continuity + self.series_continuity(),
             travel_km=self.travel_km,
             kept=self.kept(self.plan),
             max_tasks_per_volunteer=max(
@@ -611,6 +634,21 @@ class _Checker:
             if v.max_tasks != 0 and (v.availability is None or v.availability)
         ]
         return max(tasks) - min(tasks) if tasks else 0
+
+    def series_continuity(self) -> int:
+        """Per series, the occurrences its most frequent volunteer serves, summed."""
+        counts: dict[str, dict[str, int]] = {}
+        for item in self.plan:
+            index = self.problem.request_index.get(item.request_id)
+            if index is None or self.served.get(item.request_id) is None:
+                continue
+            series = self.problem.requests[index].series
+            if series is None:
+                continue
+            per_volunteer = counts.setdefault(series, {})
+            for vid in set(item.volunteer_ids) & self.problem.volunteer_index.keys():
+                per_volunteer[vid] = per_volunteer.get(vid, 0) + 1
+        return sum(max(c.values(), default=0) for c in counts.values())
 
     def check_objective(self, value: Any, actual: Objective) -> None:
         if not isinstance(value, dict):
@@ -805,3 +843,85 @@ def _check_members(
                 "role_count",
                 f"role {role} of request {req.id} has {got} members; it needs {spec.count}",
             )
+
+
+# -- repeating requests, expanded again ----------------------------------------------
+
+_DAY_CODES = dict(
+    zip(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "ma", "di", "wo", "do", "vr", "za", "zo"),
+        ("MO", "TU", "WE", "TH", "FR", "SA", "SU") * 2,
+        strict=True,
+    )
+)
+
+
+def series_expansion_errors(
+    problem: Problem, document: Mapping[str, Any]
+) -> list[tuple[tuple[PathSegment, ...], str]]:
+    """Where the problem's occurrences differ from the document's ``repeat`` fields.
+
+    Expected occurrences are computed here on their own: the rule counted from
+    the window's local start, each day's window at the same wall-clock times
+    (zoneinfo's reading of a skipped or repeated wall time: before the gap,
+    the first of two), ids ``<id>@<YYYY-MM-DD>``.
+    """
+    from zoneinfo import ZoneInfo
+
+    out: list[tuple[tuple[PathSegment, ...], str]] = []
+    options = document.get("options") or {}
+    requests = document.get("requests") or []
+    made = {r.id: r for r in problem.requests}
+    expected: set[str] = set()
+    for i, item in enumerate(requests):
+        if not isinstance(item, dict) or item.get("repeat") is None:
+            continue
+        path: tuple[PathSegment, ...] = ("requests", i, "repeat")
+        zone = ZoneInfo(options["timezone"])
+        sid = item["id"]
+        local = [_local(item["window"][k], zone) for k in ("start", "end")]
+        for day, window in _occurrences(item["repeat"], local, zone):
+            oid = f"{sid}@{day.isoformat()}"
+            expected.add(oid)
+            got = made.get(oid)
+            if got is None or got.series != sid:
+                out.append((path, f"should give occurrence {oid} of series {sid}"))
+            elif got.window is None or (got.window.start, got.window.end) != window:
+                out.append((path, f"gives occurrence {oid} at other times than its own day's"))
+    repeating = {r.get("id") for r in requests if isinstance(r, dict) and r.get("repeat")}
+    for req in problem.requests:
+        if req.id not in expected and req.series is not None and req.series in repeating:
+            out.append((("requests",), f"hold occurrence {req.id}, which no rule gives"))
+    return out
+
+
+def _local(text: str, zone: Any) -> datetime:
+    """A document date-time as naive wall-clock time in ``zone``."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return moment.replace(tzinfo=None)
+
+
+def _occurrences(
+    repeat: Mapping[str, Any], local: list[datetime], zone: Any
+) -> list[tuple[Any, tuple[datetime, datetime]]]:
+    """(day, (start, end)) of every occurrence, from the window's local start and end."""
+    if "weekly" in repeat:
+        codes = (_DAY_CODES[d.strip().lower()] for d in repeat["weekly"]["days"])
+        days = ",".join(dict.fromkeys(codes))
+        until = repeat["until"].strip().replace("-", "")
+        rule = f"FREQ=WEEKLY;BYDAY={days};UNTIL={until}T235959"
+    else:
+        rule = repeat["rrule"].strip().removeprefix("RRULE:").strip()
+    start, end = local
+    out = []
+    for moment in rrule.rrulestr(rule, dtstart=start):
+        shift = moment - start
+        # as UTC instants: an aware time in a fold or gap never compares equal across zones
+        window = (
+            (start + shift).replace(tzinfo=zone).astimezone(UTC),
+            (end + shift).replace(tzinfo=zone).astimezone(UTC),
+        )
+        out.append((moment.date(), window))
+    return out

@@ -154,6 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("problem", metavar="PROBLEM.json", help="problem file, or - for stdin")
     check.add_argument("solution", metavar="SOLUTION.json", help="solution file, or - for stdin")
+    check.add_argument(
+        "--previous",
+        metavar="PLAN.json",
+        help="the earlier solution the plan was made against (solve --previous): "
+        "check its kept count and changes too",
+    )
     check.set_defaults(run=_cmd_check, quiet=True, verbose=False)
 
     gen = sub.add_parser(
@@ -347,12 +353,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     if args.problem == STDIO and args.solution == STDIO:
         raise InputError("only one of PROBLEM and SOLUTION can be read from stdin")
-    problem = _load_problem(args.problem, name_file=True)
+    problem, problem_doc = _load_problem_document(args.problem)
+    if args.previous is not None:
+        problem = _with_previous(problem, args.previous)
     raw = _read_bytes(args.solution)
     try:
         # a solution file is a whole solution: a problem or a fragment is refused here
         document = read_solution_document(load_json(raw), complete=True)
-        report = check(problem, document)
+        report = check(problem, document, document=problem_doc)
     except ProblemError as err:
         raise InputError(*_problem_error_lines(err, args.solution, name_file=True)) from None
     if report.ok:
@@ -521,6 +529,25 @@ def _load_problem(name: str, *, name_file: bool = False) -> Problem:
         return read_problem(_read_bytes(name))
     except ProblemError as err:
         raise InputError(*_problem_error_lines(err, name, name_file=name_file)) from None
+
+
+def _load_problem_document(name: str) -> tuple[Problem, Any]:
+    """The problem and the document it was read from (for ``check``'s own expansion
+    of repeating requests)."""
+    from matchcore.io.problem_json import problem_from_dict
+
+    try:
+        if name != STDIO and _is_sheets(Path(name)):
+            if not Path(name).exists():
+                raise InputError(f"{name}: no such file or folder")
+            from matchcore.io.sheets import read_sheets
+
+            doc = read_sheets(Path(name))
+        else:
+            doc = load_json(_read_bytes(name))
+        return problem_from_dict(doc), doc
+    except ProblemError as err:
+        raise InputError(*_problem_error_lines(err, name, name_file=True)) from None
 
 
 def _with_previous(problem: Problem, name: str) -> Problem:

@@ -294,7 +294,10 @@ class Request(_Spelled):
     volunteers serve it together, starting at the same time, or none does.
     ``skills``, ``languages`` and ``spelling`` as in :class:`Volunteer`;
     ``credentials`` are the comparison keys of the credentials every helper
-    needs, valid over the whole block (:class:`Credential`).
+    needs, valid over the whole block (:class:`Credential`). ``series`` is the
+    id of the repeating request this one is an occurrence of (``None``: none);
+    occurrences of one series prefer one volunteer (the continuity level of
+    :mod:`matchcore.engines.objective`).
 
     ``destination`` makes the request a ride: each volunteer drives home ->
     client -> destination, stays ``duration_minutes`` there, and drives
@@ -327,12 +330,15 @@ class Request(_Spelled):
     credentials: frozenset[str] = frozenset()
     destination: Location | None = None
     roles: tuple[Role, ...] = ()
+    series: str | None = None
 
     def __post_init__(self) -> None:
         errors = ErrorCollector()
         with errors.catching():
             _check_id(self.id)
         self._check_roles(errors)
+        if self.series is not None and not (isinstance(self.series, str) and self.series.strip()):
+            errors.add(ProblemError(("series",), "must be a non-empty string"))
         if not self.client_id:
             object.__setattr__(self, "client_id", self.id)
         spelling = dict(self.spelling)
@@ -713,6 +719,7 @@ class Problem:
         errors = ErrorCollector()
         _check_unique(self.volunteers, "volunteers", errors)
         _check_unique(self.requests, "requests", errors)
+        _check_series_ids(self.requests, errors)
         vols = self.volunteer_index
         for r, req in enumerate(self.requests):
             for name in ("preferred_volunteers", "excluded_volunteers"):
@@ -733,6 +740,11 @@ class Problem:
         errors.raise_if_any()
 
     def _check_pin(self, pin: PinnedAssignment, pinned: set[str]) -> None:
+        if pin.request_id not in self.request_index and pin.request_id in self.series_ids:
+            raise ProblemError(
+                ("request_id",),
+                "names a repeating request: pin each occurrence by its id (id@YYYY-MM-DD)",
+            )
         if pin.request_id not in self.request_index:
             raise ProblemError(("request_id",), "names an unknown request")
         if pin.request_id in pinned:
@@ -788,6 +800,11 @@ class Problem:
     def request_index(self) -> Mapping[str, int]:
         """Position of each request by id."""
         return MappingProxyType({r.id: i for i, r in enumerate(self.requests)})
+
+    @cached_property
+    def series_ids(self) -> frozenset[str]:
+        """The ids of the repeating requests (series) whose occurrences the problem holds."""
+        return frozenset(r.series for r in self.requests if r.series is not None)
 
     def max_distance_km(self, volunteer: Volunteer) -> float:
         """The volunteer's own range, or the problem's default."""
@@ -882,6 +899,14 @@ def _check_unique(
         if item.id in seen:
             errors.add(ProblemError((name, i, "id"), "is used twice"))
         seen.add(item.id)
+
+
+def _check_series_ids(requests: Sequence[Request], errors: ErrorCollector) -> None:
+    """A series id names the series only: no request may have it as its own id."""
+    series = {r.series for r in requests if r.series is not None}
+    for i, req in enumerate(requests):
+        if req.id in series:
+            errors.add(ProblemError(("requests", i, "id"), "is also the id of a repeating request"))
 
 
 __all__ = [

@@ -65,6 +65,9 @@ class _Model:
     # Per keepable request (matchcore.replan): true only when its previous
     # team is chosen and, if timed, it starts at its previous start.
     k: list[cp_model.IntVar]
+    # Series continuity (engines/objective.py): per series and candidate
+    # volunteer, the occurrences counted when that volunteer is its main one.
+    c: list[cp_model.IntVar] = field(default_factory=list)
 
 
 def solve_cpsat(part: Part, settings: CpSatSettings, hint: PartResult | None = None) -> PartResult:
@@ -103,7 +106,8 @@ def _solve_weighted(
     coefs = [int(p) * weight * reach for p in part.priority.tolist()]
     coefs += [(reach if pref[p] else 0) - int(d) for p, d in enumerate(part.dist_m.tolist())]
     coefs += [w_kept * reach] * len(m.k)
-    m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x, *m.k], coefs))
+    coefs += [reach] * len(m.c)  # a series' occurrence weighs as a preferred pair
+    m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x, *m.k, *m.c], coefs))
     solver = _solver(settings, settings.deadline.remaining())
     status = solver.solve(m.model)
     log.debug(
@@ -159,11 +163,12 @@ def _solve_two_stages(
     """Priority with kept and continuity first; then, with that fixed, distance."""
     weight, w_kept = weights
     first = cp_model.LinearExpr.weighted_sum(
-        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k],
+        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k, *m.c],
         [
             *(int(p) * weight for p in part.priority.tolist()),
             *[1] * int(part.preferred.sum()),
             *[w_kept] * len(m.k),
+            *[1] * len(m.c),
         ],
     )
     m.model.maximize(first)
@@ -241,6 +246,9 @@ class SharedVolunteers:
 
     model: cp_model.CpModel
     blocks: dict[int, list[cp_model.IntervalVar]] = field(default_factory=dict)
+    # Filled by build_shared: the part's series-continuity counts, for the
+    # other model's continuity level (engines/objective.py).
+    series_counts: list[cp_model.IntVar] = field(default_factory=list)
 
 
 def build_shared(
@@ -252,6 +260,7 @@ def build_shared(
     variables ``s`` (by local request), as :func:`solve_cpsat` uses them.
     """
     m = _build(part, shared)
+    shared.series_counts.extend(m.c)
     return m.x, m.y, m.s
 
 
@@ -296,7 +305,35 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
     for w, items in windows.items():
         if sum(size for size, _ in items) > capacity[w]:
             model.add(sum(size * lit for size, lit in items) <= capacity[w])
-    return _Model(model, x, y, s, _kept_literals(model, part, x, s))
+    return _Model(model, x, y, s, _kept_literals(model, part, x, s), _series_counts(model, part, x))
+
+
+def _series_counts(
+    model: cp_model.CpModel, part: Part, x: list[cp_model.IntVar]
+) -> list[cp_model.IntVar]:
+    """Series continuity, linearised: per series ``s`` and candidate volunteer ``v``
+    a literal ``main[s, v]`` (at most one per series) and a count
+    ``c[s, v] <= sum of x over v's pairs of s`` and ``c[s, v] <= n * main[s, v]``
+    (``n``: occurrences of ``s`` ``v`` has a pair for). Maximised, ``sum_v c[s, v]``
+    is ``max_v n(s, v)``, the objective's figure."""
+    if part.series.size == 0:
+        return []
+    pair_series = part.series[part.p_req]
+    out: list[cp_model.IntVar] = []
+    for ser in np.unique(pair_series[pair_series >= 0]).tolist():
+        pairs = np.flatnonzero(pair_series == ser)
+        mains = []
+        for v in np.unique(part.p_vol[pairs]).tolist():
+            mine = pairs[part.p_vol[pairs] == v].tolist()
+            n = len(mine)  # one pair per (request, volunteer)
+            main = model.new_bool_var(f"main{ser}_{v}")
+            count = model.new_int_var(0, n, f"c{ser}_{v}")
+            model.add(count <= sum(x[p] for p in mine))
+            model.add(count <= n * main)
+            mains.append(main)
+            out.append(count)
+        model.add_at_most_one(mains)
+    return out
 
 
 def _kept_literals(

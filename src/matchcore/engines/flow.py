@@ -59,6 +59,8 @@ def flow_eligible(part: Part) -> bool:
         return False  # kept teams are all or nothing: a per-pair bonus would not rank them
     if part.fair or daily_bind(part).any():
         return False  # loads and days are not arcs of this network: CP-SAT has them
+    if (part.series >= 0).any():
+        return False  # series continuity is a maximum, not a flow cost: CP-SAT models it
     timed_pairs = part.timed[part.p_req]
     return not (np.bincount(part.p_vol[timed_pairs], minlength=part.n_volunteers) > 1).any()
 

@@ -28,6 +28,10 @@ continuity and distance together, and one preferred pair outweigh any change
 of distance. The rest of the plan is fixed, so improving the sub-model's
 objective improves the whole plan's, lexicographically.
 
+Series continuity (repeating requests) is in the acceptance test (it
+compares :func:`~matchcore.engines.objective.plan_key`), not in the
+sub-model's weights: a move never loses it, but the search does not aim at it.
+
 Every accepted plan satisfies every hard rule (the sub-model holds them all
 for the free requests, and the fixed part is unchanged), so the best plan is
 always at hand: the search stops before the time limit and returns it, with

@@ -9,7 +9,7 @@ they differ, levels in this order:
 2. ``kept``: previous assignments kept (same request, same volunteers, same
    start; :mod:`matchcore.replan`), more is better; 0 without a previous plan;
 3. ``continuity``: preferred pairs used, plus participants placed on their
-   first-choice topic; more is better;
+   first-choice topic, plus series continuity (below); more is better;
 4. ``fairness`` (only with ``options.fairness == "balance"``, else 0): the
    tasks per volunteer, sorted from the most loaded down, compared
    lexicographically, smaller is better (lexicographic min-max: the
@@ -21,6 +21,24 @@ they differ, levels in this order:
    plus client -> destination, half of its four legs
    (:meth:`~matchcore.tasks.arrays.TaskArrays.trip_metres`), as a visit's is
    half of its round trip; the solution's ``travel_km`` is twice this.
+
+**Series continuity.** The occurrences of one repeating request (a series
+``s``, :attr:`~matchcore.problem.Request.series`) prefer one volunteer. With
+``n(s, v)`` the number of occurrences of ``s`` that volunteer ``v`` serves
+(alone or in a team), the continuity level adds, for every series,
+
+    ``series(s) = max over v of n(s, v)``  (0 when no occurrence is served),
+
+the occurrences served by the volunteer who serves most of the series:
+``continuity = preferred pairs + first-choice participants + sum over s of series(s)``.
+Three Tuesdays served by Anna count 3; by Anna, Bert and Anna, 2; by three
+different volunteers, 1. A served occurrence always counts at least 1, so at
+equal priority and kept count a plan does not lose continuity by serving
+more. CP-SAT models it exactly (a literal per series and candidate
+volunteer, "v is the series' main volunteer", at most one per series); the
+min-cost flow cannot (a maximum is not a flow cost), so parts with a series
+go to CP-SAT; :func:`plan_key` and :func:`series_continuity` compute it from
+any plan, for the checker's and the oracle's comparison.
 
 Groups enter the priority, continuity and travel levels (:func:`group_weights`),
 so a week's tasks and its groups are one plan with one order: a placed
@@ -130,11 +148,32 @@ def fits(most_priority: float, w_prio: float) -> bool:
 
 
 def most_continuity(part: Part, pairs: I64 | None = None) -> int:
-    """The most preferred pairs any plan of ``part`` (or of ``pairs`` only) can use."""
+    """The most continuity any plan of ``part`` (or of ``pairs`` only) can have:
+    preferred pairs, plus per series its occurrences that have a pair."""
     sel = np.arange(part.n_pairs) if pairs is None else pairs
     per_req = np.bincount(part.p_req[sel][part.preferred[sel]], minlength=part.n_requests)
     reqs = np.unique(part.p_req[sel])
-    return int(np.minimum(per_req[reqs], part.need[reqs]).sum())
+    in_series = int((part.series[reqs] >= 0).sum()) if part.series.size else 0
+    return int(np.minimum(per_req[reqs], part.need[reqs]).sum()) + in_series
+
+
+def series_continuity(series: I64, req: I64, vol: I64) -> int:
+    """``sum over series s of max over v of n(s, v)`` for the used pairs ``(req, vol)``.
+
+    ``series`` gives each request's series number (-1: none; may be empty);
+    ``req`` and ``vol`` are the used pairs' request and volunteer indices.
+    """
+    if series.size == 0 or req.size == 0:
+        return 0
+    s = series[req]
+    mine = s >= 0
+    if not mine.any():
+        return 0
+    width = int(vol.max()) + 1
+    keys, counts = np.unique(s[mine] * width + vol[mine], return_counts=True)
+    of_series = keys // width
+    firsts = np.flatnonzero(np.r_[True, of_series[1:] != of_series[:-1]])
+    return int(np.maximum.reduceat(counts, firsts).sum())
 
 
 def most_travel(part: Part, pairs: I64 | None = None, unit: int = 1) -> int:
@@ -161,7 +200,8 @@ def plan_key(
     return (
         int(part.priority[served].sum()),
         kept(part, chosen, start, pairs),
-        int(part.preferred[used].sum()),
+        int(part.preferred[used].sum())
+        + series_continuity(part.series, part.p_req[used], part.p_vol[used]),
         -fairness_cost(part, used) if part.fair else 0,
         -int(part.dist_m[used].sum()),
     )

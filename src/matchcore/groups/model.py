@@ -148,11 +148,13 @@ class _JointModel:
         self.x: list[list[cp_model.IntVar]] = []
         self.y: list[list[cp_model.IntVar]] = []
         self.s: list[dict[int, cp_model.IntVar]] = []
+        self.series_counts: list[cp_model.IntVar] = []  # series continuity of the parts
         in_parts: set[int] = set()
         for part in parts:
             local = {int(v): i for i, v in enumerate(part.volunteers.tolist())}
             shared = SharedVolunteers(model, {local[v]: b for v, b in blocks.items() if v in local})
             x, y, starts = build_shared(part, shared)
+            self.series_counts += shared.series_counts
             self.x.append(x)
             self.y.append(y)
             self.s.append(starts)
@@ -219,6 +221,7 @@ class _JointModel:
         g_prio = [round(g.priority * common) for g in groups]
         prio += [(g_prio[int(g)], lit) for g, lit in zip(gc.q_group.tolist(), self.q, strict=True)]
         cont += [self.q[k] for k in np.flatnonzero(gc.q_first).tolist()]
+        cont += self.series_counts  # each counts occurrences: as many preferred pairs
         travel += [
             (int(d * n_sess[g]), lit)
             for d, g, lit in zip(gc.f_dist_m.tolist(), gc.f_group.tolist(), self.f, strict=True)

@@ -23,6 +23,7 @@ from matchcore.io.groups_json import groups_to_dict, read_groups
 from matchcore.io.json_text import load_json
 from matchcore.io.localtime import read_clock, read_date, read_local_datetime, wall_time
 from matchcore.io.recurring import Recurring, check_rule, expand, subtract, weekly_rule
+from matchcore.io.repeat import expand_request, read_repeat
 from matchcore.problem import (
     FORMAT_VERSION,
     Credential,
@@ -58,6 +59,7 @@ _REQUEST = {
     "credentials",
     "destination",
     "roles",
+    "repeat", "series",
 }  # fmt: skip
 _ROLE = {"skills", "languages", "count"}
 _PIN = {"request_id", "volunteer_ids", "start"}
@@ -113,6 +115,8 @@ class _Reader:
         self.errors = ErrorCollector()
         self.zone: ZoneInfo | None = None
         self.request_fields: dict[PathSegment, dict[str, Any]] = {}
+        self.repeats: dict[int, str] = {}  # request index -> its repeat rule (RRULE body)
+        self.origin: list[int] = []  # per expanded request: the index it was read from
 
     # -- the document -----------------------------------------------------------
 
@@ -135,13 +139,14 @@ class _Reader:
         with errs.catching("options"):
             options = self.options(top.get("options", {}))
         pending = [self.volunteer(v, ("volunteers", i)) for i, v in enumerate(vols or [])]
-        requests = [self.request(r, ("requests", i)) for i, r in enumerate(reqs or [])]
+        read = [self.request(r, ("requests", i)) for i, r in enumerate(reqs or [])]
+        requests = self.expand_repeats(read)  # before the horizon: it spans every occurrence
         horizon = self.horizon(options, requests)
         volunteers = [self.build_volunteer(p, horizon) for p in pending]
         groups, participants = read_groups(self, top, horizon)
         if errs:
             if vols is not None and reqs is not None:  # else every id would look unknown
-                self.cross_check(volunteers, requests, pending, options)
+                self.cross_check(volunteers, read, pending, options)
             self.raise_in_document_order()
         pinned = [self.pin(p, ("assignments", i)) for i, p in enumerate(pins)]
         directory = None
@@ -154,16 +159,59 @@ class _Reader:
         if "previous_plan" in top:
             previous = self.previous_plan(top["previous_plan"])
         self.raise_in_document_order()
-        return Problem(
-            tuple(v for v in volunteers if v is not None),
-            tuple(r for r in requests if r is not None),
-            tuple(p for p in pinned if p is not None),
-            options,
-            directory,
-            groups,
-            participants,
-            previous,
-        )
+        try:
+            return Problem(
+                tuple(v for v in volunteers if v is not None),
+                tuple(r for r in requests if r is not None),
+                tuple(p for p in pinned if p is not None),
+                options,
+                directory,
+                groups,
+                participants,
+                previous,
+            )
+        except ProblemError as err:
+            raise self.at_origin(err) from None
+
+    # -- repeating requests (matchcore.io.repeat) ---------------------------------
+
+    def expand_repeats(self, read: list[Request | None]) -> list[Request | None]:
+        """Every request read, a repeating one as its occurrences (``self.origin``
+        maps each back to its place in the document)."""
+        out: list[Request | None] = []
+        self.origin = []
+        own_ids = {r.id for i, r in enumerate(read) if r is not None and i not in self.repeats}
+        series_seen: set[str] = set()
+        for i, req in enumerate(read):
+            if req is None or i not in self.repeats:
+                out.append(req)
+                self.origin.append(i)
+                continue
+            path: j.Path = ("requests", i, "repeat")
+            if req.id in series_seen:
+                self.errors.add(ProblemError(("requests", i, "id"), "is used twice"))
+                continue
+            series_seen.add(req.id)
+            assert self.zone is not None  # read_repeat needs it
+            with self.errors.catching():
+                occurrences = expand_request(req, self.repeats[i], self.zone, path)
+                if any(o.id in own_ids for o in occurrences):
+                    raise ProblemError(
+                        path, "gives an occurrence id (id@YYYY-MM-DD) that another request has"
+                    )
+                out.extend(occurrences)
+                self.origin.extend([i] * len(occurrences))
+        return out
+
+    def at_origin(self, err: ProblemError) -> ProblemError:
+        """``err`` with each request's index in the document, not among occurrences."""
+        moved = []
+        for e in err.errors:
+            path = e.path
+            if len(path) > 1 and path[0] == "requests" and isinstance(path[1], int):
+                path = ("requests", self.origin[path[1]], *path[2:])
+            moved.append(ProblemError(path, e.message, place=e.place))
+        return ProblemError.collect(moved)
 
     def previous_plan(self, value: Any) -> tuple[PinnedAssignment, ...]:
         """The assignments of a v1 solution document given as ``previous_plan``.
@@ -451,6 +499,15 @@ class _Reader:
         self.referral_fields(obj, path, kw)
         if "roles" in obj:
             self.roles(obj, path, kw)
+        if obj.get("series") is not None:
+            with errs.catching():
+                kw["series"] = j.read_string(obj["series"], (*path, "series"), j.MAX_ID_CHARS)
+        if obj.get("repeat") is not None:
+            with errs.catching():
+                if "series" in kw:
+                    raise ProblemError((*path, "series"), "is set by repeat; give one of the two")
+                rule = read_repeat(obj["repeat"], (*path, "repeat"), self.zone)
+                self.repeats[int(path[-1])] = rule
         failed = [e.path for e in errs.errors[before:]]
         if failed:
             defaults = {"id": _placeholder_id(kw, path), "location": Location(0, 0)}
@@ -825,6 +882,8 @@ def _request_dict(r: Request) -> dict[str, Any]:
         d["destination"] = {"lat": r.destination.lat, "lon": r.destination.lon}
     if r.roles:
         d["roles"] = [_role_dict(role) for role in r.roles]
+    if r.series is not None:  # an occurrence of a repeating request, written as itself
+        d["series"] = r.series
     return d
 
 

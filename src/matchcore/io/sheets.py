@@ -126,6 +126,9 @@ SHEETS: Mapping[str, tuple[Column, ...]] = {
         _c("priority", "number", "Weight of serving this request (default 1)", 1),
         _c("preferred_volunteers", "ids", "The client's usual volunteers, comma-separated", ""),
         _c("excluded_volunteers", "ids", "Volunteers who must not go, comma-separated", ""),
+        _c("repeat", "text", "Repeats from its date at the same times: weekly:DAYS until DATE "
+           "(weekly:tue,thu until 2027-02-23) or an RFC 5545 rule with COUNT or UNTIL "
+           "(FREQ=WEEKLY;COUNT=6); occurrences get ids id@YYYY-MM-DD (optional)", None),
     ),
     "roles": (
         _c("request_id", "id", "The team request this role belongs to (one row per role)",
@@ -407,6 +410,26 @@ def cell_text(cell: Cell) -> str:
     return _text(cell.value)
 
 
+_WEEKLY_REPEAT = re.compile(r"^(?:weekly|wekelijks)\s*:?\s*(.+?)\s+(?:until|tot)\s+(\S+)$", re.I)
+
+
+def cell_repeat(cell: Cell) -> dict[str, Any]:
+    """A ``repeat`` cell: ``weekly:tue,thu until 2027-02-23`` or an RRULE (``FREQ=...``)."""
+    text = _text(cell.value).strip()
+    if text.upper().startswith(("FREQ=", "RRULE:")):
+        return {"rrule": text}
+    match = _WEEKLY_REPEAT.match(text)
+    if not match:
+        raise _fail(
+            cell,
+            "must be weekly:DAYS until DATE (weekly:tue,thu until 2027-02-23) "
+            "or an RRULE (FREQ=WEEKLY;COUNT=6)",
+        )
+    days = [d for d in re.split(r"[,;\s]+", match[1]) if d]
+    until = cell_date(Cell(cell.sheet, cell.row, cell.col, cell.column, match[2]))
+    return {"weekly": {"days": days}, "until": until.isoformat()}
+
+
 # -- sheets to the JSON document --------------------------------------------------------
 
 
@@ -664,6 +687,8 @@ class _Builder:
                     self.convert(req, name, path, cell, cell_number)
                 elif name in ("id", "client_id"):
                     self.put(req, name, path, cell, cell_text(cell))
+                elif name == "repeat":
+                    self.convert(req, name, path, cell, cell_repeat)
             self.request_window(req, row, path)
             self.request_destination(req, row, path)
             out.append(req)

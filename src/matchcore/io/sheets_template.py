@@ -219,6 +219,7 @@ def build_problem_workbook(problem: Problem) -> Workbook:
                 r.priority,
                 ", ".join(sorted(r.preferred_volunteers)),
                 ", ".join(sorted(r.excluded_volunteers)),
+                None,  # repeat: occurrences are written as rows of their own
             ]
         )
     _fill(book.create_sheet("requests"), [c.name for c in SHEETS["requests"]], req_rows)

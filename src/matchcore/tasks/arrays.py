@@ -129,6 +129,8 @@ class TaskArrays:
     fair: bool = False
     r_ride_km: F64 = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     roles: RoleArrays | None = None
+    # Repeating requests: per request, its series' number (-1: none).
+    series: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def travel(self, vol: I64, dist: F64) -> I64:
         """Travel minutes one way for volunteers ``vol`` over ``dist`` km."""
@@ -238,6 +240,7 @@ def task_arrays(problem: Problem, params: SolveParams = DEFAULT_PARAMS) -> TaskA
         fair=problem.options.fairness == "balance",
         r_ride_km=ride_km(reqs),
         roles=roles,
+        series=series_numbers(problem),
     )
 
 
@@ -250,6 +253,16 @@ def ride_km(reqs: Sequence[Request]) -> F64:
         np.array([d.lat for d in dest], dtype=np.float64),
         np.array([d.lon for d in dest], dtype=np.float64),
     )
+
+
+def series_numbers(problem: Problem) -> I64:
+    """Per request, the number of its series (in order of first occurrence), -1 for none."""
+    numbers: dict[str, int] = {}
+    per_request = [
+        -1 if r.series is None else numbers.setdefault(r.series, len(numbers))
+        for r in problem.requests
+    ]
+    return np.array(per_request, dtype=np.int64)
 
 
 def priority_scale(priorities: Sequence[float]) -> int:

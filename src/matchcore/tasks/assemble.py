@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
+from matchcore.engines.objective import series_continuity
 from matchcore.explain import (
     assignment_note,
     funnel_of,
@@ -150,7 +151,8 @@ def assemble_pairs(
     objective = Objective(
         served_requests=int(served.sum()),
         served_priority=float(served_priority),
-        continuity=int(cand.preferred[chosen].sum()),
+        continuity=int(cand.preferred[chosen].sum())
+        + series_continuity(arrays.series, cand.req[chosen], cand.vol[chosen]),
         travel_km=float(2.0 * _one_way_km(arrays, cand, chosen).sum()),
         **_load_fields(problem, np.bincount(cand.vol[chosen], minlength=arrays.n_v)),
     )

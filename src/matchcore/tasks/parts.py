@@ -84,6 +84,9 @@ class Part:
     role_count: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fit_pair: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fit_role: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Repeating requests: per local request, its series' number (-1: none);
+    # empty when the problem has none (engines/objective.py, series continuity).
+    series: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_requests(self) -> int:
@@ -126,7 +129,9 @@ def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     all. So a week of timed requests falls apart into days, and each part is
     still solved exactly. A limit per day that could bind, and fairness
     (which counts each volunteer's tasks over the whole plan), make the
-    volunteer one shared resource too.
+    volunteer one shared resource too. The occurrences of one repeating
+    request are one part: their continuity (one volunteer for the series) is
+    not separable.
     """
     n_req, n_vol = arrays.n_r, arrays.n_v
     if cand.n_pairs == 0:
@@ -145,17 +150,21 @@ def split_parts(cand: Candidates, arrays: TaskArrays) -> list[Part]:
     untimed_free = pair_free & (np.diff(cand.start_ptr) == 0)
     window_base = n_req + n_vol
     pair_base = window_base + int(cand.window_minutes.size)
+    series_base = pair_base + cand.n_pairs
+    in_series = np.flatnonzero(arrays.series >= 0) if arrays.series.size else np.zeros(0, np.int64)
     heads = np.concatenate(
         (
             (n_req + cand.vol)[~pair_free],  # the volunteer as a whole
             window_base + cand.start_window[row_free],  # one availability window
             pair_base + np.flatnonzero(untimed_free),  # nothing shared
+            series_base + arrays.series[in_series],  # one series
         )
     )
     tails = np.concatenate(
-        (cand.req[~pair_free], cand.req[pair_of_row[row_free]], cand.req[untimed_free])
+        (cand.req[~pair_free], cand.req[pair_of_row[row_free]], cand.req[untimed_free], in_series)
     )
-    n_nodes = pair_base + cand.n_pairs
+    n_series = int(arrays.series.max()) + 1 if in_series.size else 0
+    n_nodes = series_base + n_series
     graph = coo_matrix(
         (np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(n_nodes, n_nodes)
     )
@@ -204,6 +213,7 @@ def make_part(cand: Candidates, arrays: TaskArrays, pairs: I64) -> Part:
         **_keep_fields(arrays, pairs, requests),
         fair=arrays.fair,
         **_role_fields(cand, arrays, pairs, requests),
+        **_series_fields(arrays, requests),
     )
     if arrays.daily is not None:
         part = _with_days(part, arrays.daily)
@@ -280,6 +290,13 @@ def _role_fields(
     if arrays.roles is None:
         return {}
     return part_role_fields(arrays.roles, requests, cand.req[pairs], arrays.v_sig[cand.vol[pairs]])
+
+
+def _series_fields(arrays: TaskArrays, requests: I64) -> dict[str, NDArray[Any]]:
+    """The part's series numbers; none when the part has no repeating request."""
+    if arrays.series.size == 0 or not (arrays.series[requests] >= 0).any():
+        return {}
+    return {"series": arrays.series[requests]}
 
 
 def _keep_fields(arrays: TaskArrays, pairs: I64, requests: I64) -> dict[str, NDArray[Any]]:

@@ -95,6 +95,8 @@ def applies(cand: Candidates, arrays: TaskArrays) -> bool:
         return False
     if arrays.roles is not None and bool((arrays.roles.n_roles > 1).any()):
         return False  # a flow cannot say which member fills which role
+    if arrays.series.size and (arrays.series >= 0).any():
+        return False  # nor series continuity (a maximum, not a flow cost)
     return not bool(arrays.pinned.any()) and not bool(arrays.timed[cand.req].any())
 
 
