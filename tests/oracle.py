@@ -221,7 +221,7 @@ def available_starts(problem: Problem, vol: Volunteer, req: Request) -> frozense
         return None  # a timed task counts on the day of its start
     if (
         vol.max_minutes_per_day is not None
-        and vol.max_minutes_per_day < req.duration_minutes + 2 * t
+        and vol.max_minutes_per_day < req.duration_minutes + t + back
     ):
         return None
     lo, hi = req.earliest_start_minute, req.latest_start_minute
@@ -412,10 +412,9 @@ class _Oracle:
             starts = frozenset.intersection(*sets)
             if not starts:
                 return None
-        km = sum(self.pairs[r, v].km for v in vols)
         if not roles_fillable([self.problem.volunteers[v] for v in vols], req):
             return None
-        km = sum(2.0 * self.pairs[r, v].km for v in vols)
+        km = sum(self.pairs[r, v].km for v in vols)  # every leg of every member
         pref = sum(self.problem.volunteers[v].id in req.preferred_volunteers for v in vols)
         pref += req.series is not None  # optimistic: see true_key
         return _Option((req.priority, 0, pref, -km), vols, starts, km)
@@ -576,7 +575,8 @@ class _Oracle:
             day = self.day(min(opt.starts))
             for v in opt.vols:
                 tasks[v, day] = tasks.get((v, day), 0) + 1
-                load = problem.requests[r].duration_minutes + 2 * self.pairs[r, v].travel
+                pair = self.pairs[r, v]
+                load = problem.requests[r].duration_minutes + pair.travel + pair.back
                 minutes[v, day] = minutes.get((v, day), 0) + load
         for (v, _), n in tasks.items():
             most = problem.volunteers[v].max_tasks_per_day
