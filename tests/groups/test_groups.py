@@ -128,6 +128,22 @@ def test_tiny_networks_are_solved_to_the_brute_force_optimum(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(12))
+def test_tiny_networks_with_tight_availability_are_solved_to_the_brute_force_optimum(
+    seed: int,
+) -> None:
+    """Each volunteer free 18:30-21:30 only: a ride and a session (with travel) fill the
+    window, so the model's redundant window capacity over sessions and tasks binds."""
+    data = _tiny(seed)
+    for vol in data["volunteers"]:
+        vol["availability"] = [_window(day, "18:30", "21:30") for day in (2, 3)]
+    problem = Problem.from_dict(data)
+    doc = solve(problem).to_dict()
+    assert check(problem, doc).ok
+    assert doc["status"] == "optimal"
+    assert _key(problem, doc) == group_oracle(problem)
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_every_unplaced_reason_is_the_first_stage_that_leaves_no_group(seed: int) -> None:
     """The funnel re-derived here from the spec, with geopy (no solver code)."""
     problem = Problem.from_dict(_tiny(seed))

@@ -9,10 +9,12 @@ with the levels before it fixed at their optimum:
 
 1. priority, kept and continuity (one weighted sum, as CP-SAT's first stage);
 2. fairness: each volunteer's load in unary (``b[v][k]``: at least ``k``
-   tasks, ``b[v][k] >= b[v][k+1]``) and ``n_k = sum_v b[v][k]``. While the
-   weights of loads ``1..K`` do not fit, the largest count ``n_K`` is
-   minimised on its own and fixed, and ``K`` goes down; then
-   ``sum_{k<=K} w_k n_k`` in one solve. This is the lexicographic order of
+   tasks, ``b[v][k] >= b[v][k+1]``) and ``n_k = sum_v b[v][k]``. When the
+   weights of every load do not fit, the largest load ``K`` is minimised
+   first (every ``n_k`` above it is then 0); while the weights of loads
+   ``1..K`` still do not fit, the largest count ``n_K`` is minimised on its
+   own and fixed, and ``K`` goes down; then ``sum_{k<=K} w_k n_k`` in one
+   solve. This is the lexicographic order of
    ``(n_max, ..., n_1)`` exactly, which is that of the sorted load vectors;
 3. travel, with everything above fixed.
 
@@ -137,16 +139,27 @@ def _balance(stages: _Stages) -> bool:
     if levels == 0:
         return True
     at_least: list[list[cp_model.IntVar]] = [[] for _ in range(levels)]  # [k-1]: b[v][k]
+    most = m.model.new_int_var(0, levels, "most")  # the largest load
     for v in np.flatnonzero(caps > 0).tolist():
         unary = [m.model.new_bool_var(f"b{v}_{k}") for k in range(int(caps[v]))]
         for a, b in itertools.pairwise(unary):
             m.model.add_implication(b, a)
         mine = np.flatnonzero(part.p_vol == v).tolist()
         m.model.add(sum(m.x[p] for p in mine) == sum(unary))
+        m.model.add(sum(unary) <= most)
         for k, var in enumerate(unary):
             at_least[k].append(var)
     weights = objective.fairness_weights(caps)
     top = levels
+    if not _fits(stages, weights[:top], caps):
+        # The largest load first, in one solve: above it every count is 0, and
+        # the weights of the loads up to it usually fit (they grow with it).
+        m.model.minimize(most)
+        value = stages.solve()
+        if value is None:
+            return False
+        stages.fix(most, value, minimised=True)
+        top = value
     while top > 0 and not _fits(stages, weights[:top], caps):
         count = sum(at_least[top - 1])
         m.model.minimize(count)

@@ -163,6 +163,7 @@ class _JointModel:
             if v not in in_parts and len(own) > 1:
                 model.add_no_overlap(own)
         self._limits(arrays)
+        self._window_capacity(arrays)
         self._objective(arrays)
 
     def _participants(self) -> None:
@@ -201,6 +202,46 @@ class _JointModel:
                 model.add(sum(count) <= vol.max_tasks)
             if vol.max_minutes is not None:
                 model.add(sum(size * lit for size, lit in minutes) <= vol.max_minutes)
+
+    def _window_capacity(self, arrays: TaskArrays) -> None:
+        """Redundant, for the bound: a facilitator's session blocks and task blocks inside
+        one availability window cannot together be longer than the window.
+
+        The parts' own models say this of their task blocks; with the sessions
+        added, the LP sees that leading a group takes time from tasks (the LP
+        of no-overlap is weak). Each session block lies inside one merged
+        window (a facilitator is available for it); a task pair counts when
+        all its start rows lie in that window, others are left out (which
+        keeps the constraint valid).
+        """
+        gc = self.gc
+        items: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+        for k in range(gc.f_group.size):
+            v, t = int(gc.f_vol[k]), int(gc.f_travel[k])
+            lo, hi = (
+                arrays.av_lo[arrays.av_ptr[v] : arrays.av_ptr[v + 1]],
+                arrays.av_hi[arrays.av_ptr[v] : arrays.av_ptr[v + 1]],
+            )
+            for s, e in gc.sessions[int(gc.f_group[k])]:
+                inside = np.flatnonzero((lo <= s - t) & (e + t <= hi))
+                if inside.size:
+                    w = int(arrays.av_ptr[v]) + int(inside[0])
+                    items.setdefault(w, []).append((e - s + 2 * t, self.f[k]))
+        for part, x in zip(self.parts, self.x, strict=True):
+            rows = np.diff(part.start_ptr)
+            single = np.flatnonzero(part.timed[part.p_req] & (rows == 1))
+            wins = part.start_window[part.start_ptr[single]]
+            sizes = pair_load(part)[single]
+            for p, w, size in zip(single.tolist(), wins.tolist(), sizes.tolist(), strict=True):
+                if w in items:
+                    items[w].append((int(size), x[p]))
+        added = 0
+        for w, found in items.items():
+            capacity = int(arrays.av_hi[w] - arrays.av_lo[w])
+            if sum(size for size, _ in found) > capacity:
+                self.model.add(sum(size * lit for size, lit in found) <= capacity)
+                added += 1
+        log.debug("groups: %d availability windows with a capacity constraint", added)
 
     def _objective(self, arrays: TaskArrays) -> None:
         gc, groups = self.gc, self.problem.groups
