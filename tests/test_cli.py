@@ -576,7 +576,9 @@ def test_demo_prints_a_summary() -> None:
     assert re.search(r"Served\s+\d+ of \d+ requests", out), out
     for label in ("Priority", "Continuity", "Travel", "Assignments"):
         assert label in out, out
-    assert len(out.splitlines()) < 60  # a summary, not a dump
+    # A summary, not a dump: the demo serves 83 of 120 requests, and a dump would
+    # list them; a loaded machine may add a note that the advice was cut short.
+    assert len(out.splitlines()) < 80
 
 
 def test_summary_groups_the_unassigned_by_reason(problem_file: Path) -> None:
