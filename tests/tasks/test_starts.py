@@ -38,7 +38,9 @@ def test_two_solves_of_the_demo_give_the_same_plan_byte_for_byte(demo: Problem) 
     first, second = solve(demo, time_limit_s=60), solve(demo, time_limit_s=60)
     assert first.status == second.status == "optimal"
     assert _plan(first) == _plan(second)
-    strip = {"stats"}
+    # stats hold wall times; signals come from re-solves given the time the plan
+    # left, so on a loaded machine the advice may be cut short at another point.
+    strip = {"stats", "signals"}
     a = {k: v for k, v in first.to_dict().items() if k not in strip}
     b = {k: v for k, v in second.to_dict().items() if k not in strip}
     assert a == b
