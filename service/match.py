@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from matchcore import Funnel, Problem, ProblemError, Reason, candidate_funnels, solve
 from matchcore.explain import reason_for
+from matchcore.tasks.solve import funnel_blocks
 from service.core import cap_solver_threads, effective_time_limit
 from service.errors import ApiError, validation_error
 from service.report import match_report, wants_html
@@ -73,8 +74,11 @@ def blocked_at(funnel: Funnel, need: int) -> Reason | None:
 def funnel_report(problem: Problem, funnels: tuple[Funnel, ...]) -> dict[str, Any]:
     """The answer of ``validate_only``: counts per request, no solving."""
     items = []
-    for req, funnel in zip(problem.requests, funnels, strict=True):
-        blocked = blocked_at(funnel, req.volunteers_needed)
+    # A team of roles can fail where its any-role funnel passes: the roles-aware
+    # stage (the one a solve reports) costs a second candidate pass, so only then.
+    roles = funnel_blocks(problem) if any(r.roles for r in problem.requests) else None
+    for i, (req, funnel) in enumerate(zip(problem.requests, funnels, strict=True)):
+        blocked = roles[i] if roles is not None else blocked_at(funnel, req.volunteers_needed)
         items.append(
             {
                 "request_id": req.id,

@@ -115,6 +115,19 @@ def test_validate_only_blocked_at_is_the_reason_the_solve_gives(client: FlaskCli
             assert reasons[request_id] == stage
 
 
+def test_validate_only_blocked_at_looks_at_the_role_that_runs_short(client: FlaskClient) -> None:
+    problem = grid_problem(6, 3)
+    # Every volunteer fits a role ("visit"), but only three drive and the first role needs four.
+    problem["requests"][1]["roles"] = [{"skills": ["driving"], "count": 4}, {"skills": ["visit"]}]
+    report = client.post("/v1/match?validate_only=true", json=problem, headers=AUTH_A).get_json()
+    solution = client.post("/v1/match", json=problem, headers=AUTH_A).get_json()
+    blocked = {f["request_id"]: f["blocked_at"] for f in report["funnels"]}
+    assert report["funnels"][1]["funnel"]["skills"] == 6  # the any-role funnel passes
+    assert blocked["r1"] == "no_skill_match"
+    reasons = {u["request_id"]: u["reason"] for u in solution["unassigned"]}
+    assert reasons["r1"] == blocked["r1"]
+
+
 def test_validate_only_false_solves(client: FlaskClient, problem: Any) -> None:
     resp = client.post("/v1/match?validate_only=false", json=problem, headers=AUTH_A)
     assert resp.status_code == 200
