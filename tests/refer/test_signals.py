@@ -138,6 +138,36 @@ def test_range_and_max_tasks_near_misses_are_smallest_and_verified() -> None:
     assert ("dialysis-0", "widen_window") not in kinds
 
 
+def test_an_untimed_request_is_advised_against_the_whole_problems_horizon() -> None:
+    """An untimed request's credentials count at the end of the whole problem's
+    horizon; looked at alone it would have a horizon of its own (a bug seen by
+    Hypothesis: a max_tasks advice for a volunteer whose VOG had lapsed by then)."""
+    doc = dialysis_doc()  # windows on Tuesday until 08:30: the horizon ends then
+    doc["volunteers"][0]["max_tasks"] = 0
+    doc["volunteers"][0]["credentials"] = [{"name": "vog", "valid_until": at("08:00")}]
+    doc["requests"].append(
+        {
+            "id": "homework",
+            "location": doc["requests"][0]["location"],
+            "skills": ["driving"],
+            "credentials": ["vog"],
+            "duration_minutes": 30,
+        }
+    )
+    solution = solve_doc(doc)
+    assert solution.signals is not None
+    verify_near_misses(doc, solution)
+    kinds = {(m.request_id, m.kind) for m in solution.signals.near_misses}
+    assert ("homework", "raise_max_tasks") not in kinds
+    # With the VOG valid to the horizon's end, raising max_tasks is the advice.
+    doc["volunteers"][0]["credentials"] = [{"name": "vog", "valid_until": at("09:00")}]
+    solution = solve_doc(doc)
+    assert solution.signals is not None
+    verify_near_misses(doc, solution)
+    kinds = {(m.request_id, m.kind) for m in solution.signals.near_misses}
+    assert ("homework", "raise_max_tasks") in kinds
+
+
 def recruit_doc() -> dict[str, Any]:
     """Arabic-speaking drivers lacking in Roeselare on Tuesday morning; one Dutch driver."""
     doc = dialysis_doc()

@@ -324,7 +324,10 @@ def passes_funnel(problem: Problem, request: Request) -> bool:
     """
     from matchcore.tasks.solve import candidate_funnels
 
-    alone = Problem(problem.volunteers, (request,), (), problem.options)
+    # The horizon stays the whole problem's: an untimed request's credentials
+    # count at its end, and the request alone would make a horizon of its own.
+    options = replace(problem.options, horizon=problem.horizon)
+    alone = Problem(problem.volunteers, (request,), (), options)
     f = candidate_funnels(alone)[0]
     need = request.volunteers_needed
     passes = min(f.skills, f.not_excluded, f.in_range, f.available) >= need
@@ -394,7 +397,8 @@ class _Around:
             return False
         # Excluded volunteers are not among them (and preference does not filter).
         alone = replace(request, preferred_volunteers=frozenset(), excluded_volunteers=frozenset())
-        return passes_funnel(Problem(tuple(vols), (), (), self.problem.options), alone)
+        options = replace(self.problem.options, horizon=self.problem.horizon)
+        return passes_funnel(Problem(tuple(vols), (), (), options), alone)
 
 
 def _widen_window(a: _Around) -> NearMiss | None:
