@@ -40,9 +40,10 @@ min-cost flow cannot (a maximum is not a flow cost), so parts with a series
 go to CP-SAT; :func:`plan_key` and :func:`series_continuity` compute it from
 any plan, for the checker's and the oracle's comparison.
 
-Groups enter the priority, continuity and travel levels (:func:`group_weights`),
-so a week's tasks and its groups are one plan with one order: a placed
-participant weighs as much as a served request of the same priority.
+Groups enter the priority, continuity and travel levels (the joint model of
+:mod:`matchcore.groups.model` solves them level by level), so a week's tasks
+and its groups are one plan with one order: a placed participant weighs as
+much as a served request of the same priority.
 
 Engines that need one number (the min-cost flow, CP-SAT's weighted
 objective, the LNS sub-model, pricing) use weights that cannot trade: one
@@ -268,21 +269,3 @@ def volunteer_caps(part: Part, pairs: I64 | None = None) -> I64:
     sel = np.arange(part.n_pairs) if pairs is None else pairs
     count = np.bincount(part.p_vol[sel], minlength=part.n_volunteers)
     return np.asarray(np.minimum(count, part.max_tasks), dtype=np.int64)
-
-
-def group_weights(
-    most_priority: int, most_continuity: int, most_travel: int
-) -> tuple[int, int, int]:
-    """``(w_prio, w_pref, unit)`` for one weighted sum over tasks and groups together.
-
-    The levels' weights of :func:`level_weights` over travel counted in
-    ``unit`` metres: 1 while the weighted sum fits in one number, else 10,
-    100, ... until it does (the travel level is then exact to ``unit``
-    metres; the first two levels stay exact).
-    """
-    unit = 1
-    while True:
-        w_prio, w_pref = level_weights(most_continuity, most_travel // unit + 1)
-        if fits(most_priority, w_prio) or unit >= 10**9:
-            return w_prio, w_pref, unit
-        unit *= 10
