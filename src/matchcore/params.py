@@ -162,6 +162,38 @@ class RelaxationParams:
 
 
 @dataclass(frozen=True)
+class ColGenParams:
+    """Column generation over volunteer schedules (:mod:`matchcore.engines.colgen`)."""
+
+    enabled: bool = True
+    """Whether large all-timed parts go to column generation at all."""
+    from_timed_pairs: int = 20_000
+    """Parts with this many pairs or more, all timed, no pins and nothing to keep, go
+    to column generation (below it the LNS alone does as well: measured on the
+    benchmark's S and N families, where the exact model or LNS proves or nearly
+    proves the optimum, and the pricing programme's fixed cost does not pay)."""
+    grid_minutes: int = 5
+    """Grid of the pricing programme in minutes (a relaxation for any grid; at most
+    the shortest block): coarser is faster, 1 is exact up to repeated requests."""
+    columns_per_window: int = 3
+    """Extra columns per window and round: the best ones that begin with each of
+    the window's most valuable first slots (they speed up convergence)."""
+    generation_share: float = 0.45
+    """Share of the part's time for the rounds of master and pricing (the bound)."""
+    master_share: float = 0.35
+    """Share of what is left then for the integer master over the columns; the LNS
+    gets the rest."""
+    min_round_s: float = 0.5
+    """No new round with less time than this left in the generation share."""
+    lp_method: str = "pdlp"
+    """The master LP's solver: ``"pdlp"`` (OR-Tools' first-order PDLP, warm-started
+    from the last round; approximate duals, which the bound allows) or ``"highs"``
+    (HiGHS simplex through scipy: exact, but slow on these degenerate LPs)."""
+    lp_round_s: float = 3.0
+    """Most time one master LP may take."""
+
+
+@dataclass(frozen=True)
 class SolveParams:
     """Every tuning constant of :func:`matchcore.solve`, grouped by the step that reads it."""
 
@@ -172,6 +204,7 @@ class SolveParams:
     lns: LnsParams = field(default_factory=LnsParams)
     greedy: GreedyParams = field(default_factory=GreedyParams)
     relaxation: RelaxationParams = field(default_factory=RelaxationParams)
+    colgen: ColGenParams = field(default_factory=ColGenParams)
 
 
 DEFAULT_PARAMS = SolveParams()
