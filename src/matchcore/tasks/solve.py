@@ -271,7 +271,7 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     """
     params = settings.params
     greedy = None
-    if part.n_pairs >= params.schedule.hint_from_pairs:
+    if part.n_pairs >= params.schedule.hint_from_pairs or colgen.applies(part, params):
         greedy = _keeps_pins(part, solve_greedy(part, params, settings.deadline))
     if greedy is not None and colgen.applies(part, params):  # large and timed: columns
         return colgen.solve_colgen(part, settings, greedy)
