@@ -212,7 +212,7 @@ class FamilyRun:
             "--cpsat-max-pairs", str(self.cfg.cpsat_max_pairs),
             "--scipy-max-edges", str(self.cfg.scipy_max_edges),
         ]  # fmt: skip
-        if peer != "matchcore":
+        if not peer.startswith("matchcore"):  # matchcore builds its own candidates
             cmd += ["--graph", str(self.graph_path)]
         if self.cfg.verbose:
             cmd.append("--verbose")
@@ -348,7 +348,7 @@ def _core_times(run: dict[str, Any], graph: dict[str, Any] | None) -> None:
     phases = run.get("phases") or {}
     if run["status"] in (NOT_APPLICABLE, SKIPPED, "error", "memory", "timeout"):
         return
-    if run["peer"] == "matchcore":
+    if run["peer"].startswith("matchcore"):
         run["core_s"] = run.get("wall_s")
         run["e2e_s"] = run.get("wall_s")
         return
@@ -365,7 +365,7 @@ def _overrun(run: dict[str, Any], limit: float) -> None:
     past its time limit. The promise: at most ``max(5%, 1 s)`` of the limit;
     negative when it ended early."""
     solve_s = (run.get("extra") or {}).get("solve_s", run.get("wall_s"))
-    if run["peer"] == "matchcore" and solve_s is not None:
+    if run["peer"].startswith("matchcore") and solve_s is not None:
         run["overrun_s"] = round(solve_s - limit, 3)
         run["overrun_allowed_s"] = round(max(0.05 * limit, 1.0), 3)
         # Past the promise (limit plus its allowance): must be <= 0.

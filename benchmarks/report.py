@@ -18,13 +18,14 @@ from typing import Any
 
 from benchmarks.families import SIZE_ORDER
 
-PEER_ORDER = ("matchcore", "greedy", "flow", "cpsat", "scipy")
+PEER_ORDER = ("matchcore", "matchcore-lns", "greedy", "flow", "cpsat", "scipy")
 COLOURS = {
     "matchcore": "tab:blue",
     "greedy": "tab:orange",
     "flow": "tab:green",
     "cpsat": "tab:red",
     "scipy": "tab:purple",
+    "matchcore-lns": "tab:cyan",
 }
 
 

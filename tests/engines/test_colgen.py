@@ -132,14 +132,16 @@ def test_columns_read_off_the_programme_are_real_schedules() -> None:
     pricer = colgen.Pricer(slots, 5)
     best = pricer.best(value)
     windows = np.flatnonzero(best > 0)
-    columns = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
-    assert columns
-    for w, items in columns:
-        kept, starts = colgen.exact_column(slots, items)
+    col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+    assert col.size
+    keep, starts = colgen.exact_columns(slots, col, item)
+    assert keep.any()
+    for c in np.unique(col[keep]).tolist():
+        kept = item[keep & (col == c)].tolist()
         assert len({int(slots.req[k]) for k in kept}) == len(kept)
-        assert all(slots.window[k] == w for k in kept)
+        assert all(slots.window[k] == windows[c] for k in kept)
         assert _real_schedule(slots, tuple(kept))
-        for k, s in zip(kept, starts, strict=True):
+        for k, s in zip(kept, starts[keep & (col == c)].tolist(), strict=True):
             assert slots.block_lo[k] <= s - slots.travel[k] <= slots.block_hi[k]
 
 
@@ -198,25 +200,27 @@ def test_master_duals_price_the_pool_to_the_lp_value() -> None:
     LP value (strong duality): the duals are read with the right signs."""
     part = _part(_dense(10, 30, 4, teams=0.2))
     slots = colgen.slots_of(part)
-    pool = colgen.Pool()
+    pool = colgen.Pool(slots)
     start = solve_greedy(part)
     for w, items, starts in colgen.plan_columns(part, slots, start):
-        pool.add(slots, w, items, starts)
+        pool.add(w, items, starts)
     pricer = colgen.Pricer(slots, 5)
     value = colgen.slot_values(
         part, slots, part.priority / part.need, *([np.zeros(part.n_volunteers)] * 2)
     )
     pricer.best(value)
     windows = np.arange(slots.n_windows)
-    for w, items in pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64)):
-        pool.add(slots, w, *colgen.exact_column(slots, items))
+    col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+    keep, starts = colgen.exact_columns(slots, col, item)
+    assert pool.add_many(windows, col[keep], item[keep], starts[keep]) > 0
+    assert pool.add_many(windows, col[keep], item[keep], starts[keep]) == 0, "no duplicates"
     master = colgen.Master(part, slots, colgen.Limits.of(part))
     duals = master.solve(pool, 30.0, "highs")
     assert duals is not None
     val = colgen.slot_values(part, slots, duals.pi, duals.mu, duals.nu)
     best = np.zeros(slots.n_windows)
-    for w, items in zip(pool.window, pool.slots, strict=True):
-        best[w] = max(best[w], float(val[items].sum()))
+    for c, w in enumerate(pool.window.tolist()):
+        best[w] = max(best[w], float(val[pool.items(c)].sum()))
     need = part.need.astype(float)
     requests = np.maximum(part.priority - need * duals.pi, 0.0).sum()
     limits = duals.mu @ part.max_tasks + duals.nu @ np.minimum(part.max_minutes, 10**9)

@@ -201,35 +201,44 @@ class Pricer:
         self.g_hi = rel_hi // g
         self.g_len = slots.length // g
         self.horizon = int((self.g_hi + self.g_len).max(initial=0)) + 1
-        self._table: F64 = np.zeros((1, slots.n_windows))
-        self._arg: NDArray[np.int32] = np.full((1, slots.n_windows), -1, dtype=np.int32)
+        # Every (slot, grid point) a block may start at, sorted by grid point once
+        # (a counting sort); each round keeps those of positive slots.
+        span = self.g_hi - self.g_lo + 1
+        item = np.repeat(np.arange(slots.n_slots, dtype=np.int64), span)
+        first = np.cumsum(span) - span
+        tau = self.g_lo[item] + (np.arange(item.size) - np.repeat(first, span))
+        small = np.int16 if self.horizon < 2**15 else np.int32  # numpy radix-sorts int16
+        order = np.argsort(tau.astype(small), kind="stable")
+        self._item = item[order].astype(np.int32)
+        self._tau = tau[order]
+        # Where the block's end leads in the flat table: (tau + length) * n_w + window.
+        n_w = slots.n_windows
+        self._next = (self._tau + self.g_len[self._item]) * n_w + slots.window[self._item]
+        self._table: F64 = np.zeros((1, n_w))
+        self._arg: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
 
     def best(self, value: F64) -> F64:
         """Per window: the programme's best column value (at least 0)."""
-        s, n_w, horizon = self.slots, self.slots.n_windows, self.horizon
-        pos = np.flatnonzero(value > 0)
-        span = self.g_hi[pos] - self.g_lo[pos] + 1
-        item = np.repeat(pos, span)
-        first = np.cumsum(span) - span
-        tau = self.g_lo[item] + (np.arange(item.size) - np.repeat(first, span))
-        order = np.argsort(tau, kind="stable")
-        item, tau = item[order], tau[order]
-        ptr = np.concatenate(([0], np.cumsum(np.bincount(tau, minlength=horizon))))
+        n_w, horizon = self.slots.n_windows, self.horizon
+        keep = value[self._item] > 0
+        item, nxt = self._item[keep], self._next[keep]
+        win = self.slots.window[item]
+        val = value[item]
+        ptr = np.concatenate(([0], np.cumsum(np.bincount(self._tau[keep], minlength=horizon))))
         table = np.zeros((horizon + 1, n_w))
+        flat = table.reshape(-1)
         arg = np.full((horizon + 1, n_w), -1, dtype=np.int32)
-        win, length, val = s.window, self.g_len, value
         for t in range(horizon - 1, -1, -1):
             row = table[t]
             row[:] = table[t + 1]
             a, b = ptr[t], ptr[t + 1]
             if a == b:
                 continue
-            it = item[a:b]
-            w = win[it]
-            cand = val[it] + table[t + length[it], w]
+            w = win[a:b]
+            cand = val[a:b] + flat[nxt[a:b]]
             np.maximum.at(row, w, cand)
-            took = (cand >= row[w]) & (cand > table[t + 1, w])
-            arg[t, w[took]] = it[took]
+            took = cand >= row[w]
+            arg[t, w[took]] = item[a:b][took]
         self._table, self._arg = table, arg
         return np.asarray(table[0], dtype=np.float64).copy()
 
@@ -242,88 +251,132 @@ class Pricer:
         out[pos] = value[pos] + self._table[nxt, self.slots.window[pos]]
         return out
 
-    def columns(self, windows: I64, firsts: I64) -> list[tuple[int, list[int]]]:
-        """Schedules (window, slots in grid order) from the last programme.
+    def columns(self, windows: I64, firsts: I64) -> tuple[I64, I64]:
+        """Schedules read off the last programme, one per entry of ``windows``:
+        ``(column, slot)`` of every block, grouped by column, in grid order.
 
         ``firsts[i]`` is a slot to begin window ``windows[i]``'s schedule with,
         or -1 for the programme's best schedule from the window's start.
         """
-        arg, horizon = self._arg, self.horizon
+        arg, table, horizon = self._arg, self._table, self.horizon
         n = windows.size
-        chosen: list[list[int]] = [[] for _ in range(n)]
         tau = np.zeros(n, dtype=np.int64)
         has = firsts >= 0
-        for i in np.flatnonzero(has).tolist():
-            chosen[i].append(int(firsts[i]))
+        cols, items = [np.flatnonzero(has)], [firsts[has]]
         tau[has] = np.minimum(self.g_lo[firsts[has]] + self.g_len[firsts[has]], horizon)
         live = np.arange(n)
         while live.size:
             live = live[tau[live] < horizon]
             if live.size == 0:
                 break
-            it = arg[tau[live], windows[live]]
-            take = it >= 0
-            for i, k in zip(live[take].tolist(), it[take].tolist(), strict=True):
-                chosen[i].append(int(k))
+            at_t, w_live = tau[live], windows[live]
+            it = arg[at_t, w_live].astype(np.int64)
+            take = (it >= 0) & (table[at_t, w_live] > table[at_t + 1, w_live])
+            cols.append(live[take])
+            items.append(it[take])
             tau[live] += np.where(take, self.g_len[np.maximum(it, 0)], 1)
-        return [(int(w), c) for w, c in zip(windows.tolist(), chosen, strict=True) if c]
+        col, item = np.concatenate(cols), np.concatenate(items)
+        order = np.argsort(col, kind="stable")  # steps were appended in grid order
+        return col[order], item[order]
 
 
-def exact_column(slots: Slots, items: list[int]) -> tuple[list[int], list[int]]:
-    """The real schedule in ``items``' order: earliest block starts, keeping only
-    slots that fit and requests not yet in it. Returns (slots, task starts)."""
-    kept: list[int] = []
-    starts: list[int] = []
-    seen: set[int] = set()
-    free = -(2**62)
-    for k in items:
-        r = int(slots.req[k])
-        if r in seen:
-            continue
-        b = max(int(slots.block_lo[k]), free)
-        if b > int(slots.block_hi[k]):
-            continue
-        kept.append(k)
-        starts.append(b + int(slots.travel[k]))
-        seen.add(r)
-        free = b + int(slots.length[k])
-    return kept, starts
+def exact_columns(slots: Slots, col: I64, item: I64) -> tuple[BOOL, I64]:
+    """The real schedules in the given order (entries grouped by column): earliest
+    block starts, keeping only slots that fit and requests not yet in their
+    column. Returns the kept mask and each kept entry's task start."""
+    n = int(col.max(initial=-1)) + 1
+    first = np.searchsorted(col, np.arange(n))
+    position = np.arange(col.size) - first[col]
+    keep = np.zeros(col.size, dtype=bool)
+    start = np.zeros(col.size, dtype=np.int64)
+    free = np.full(n, -(2**62), dtype=np.int64)
+    depth = int(position.max(initial=-1)) + 1
+    at = np.full((n, max(depth, 1)), -1, dtype=np.int64)  # entry at (column, position)
+    at[col, position] = np.arange(col.size)
+    req = slots.req[item]
+    for j in range(depth):
+        e = np.flatnonzero(position == j)
+        c, k = col[e], item[e]
+        b = np.maximum(slots.block_lo[k], free[c])
+        ok = b <= slots.block_hi[k]
+        for i in range(j):  # a request already kept earlier in the column
+            before = at[c, i]
+            ok &= ~(keep[before] & (req[before] == req[e]))
+        e, c, k, b = e[ok], c[ok], k[ok], b[ok]
+        keep[e] = True
+        start[e] = b + slots.travel[k]
+        free[c] = b + slots.length[k]
+    return keep, start
 
 
 # -- the column pool ---------------------------------------------------------------------
 
 
-@dataclass
 class Pool:
-    """Generated columns: window, slots and task starts, deduplicated by
-    (window, requests)."""
+    """Generated columns in CSR form (window, slots and task starts), deduplicated
+    by (window, set of requests) through a 64-bit hash (a collision could only
+    drop a column, never add a wrong one)."""
 
-    window: list[int] = field(default_factory=list)
-    slots: list[list[int]] = field(default_factory=list)
-    starts: list[list[int]] = field(default_factory=list)
-    keys: set[tuple[int, tuple[int, ...]]] = field(default_factory=set)
+    def __init__(self, slots: Slots) -> None:
+        self._slots = slots
+        rng = np.random.default_rng(12345)
+        self._req_hash = rng.integers(1, 2**63, size=int(slots.req.max(initial=0)) + 1)
+        self._win_hash = rng.integers(1, 2**63, size=max(slots.n_windows, 1))
+        self.window = np.zeros(0, dtype=np.int64)
+        self.ptr = np.zeros(1, dtype=np.int64)
+        self.slot = np.zeros(0, dtype=np.int64)
+        self.start = np.zeros(0, dtype=np.int64)
+        self._keys = np.zeros(0, dtype=np.uint64)
 
     def __len__(self) -> int:
-        return len(self.window)
+        return int(self.window.size)
 
-    def add(self, slots: Slots, window: int, items: list[int], starts: list[int]) -> bool:
-        if not items:
-            return False
-        key = (window, tuple(sorted(int(slots.req[k]) for k in items)))
-        if key in self.keys:
-            return False
-        self.keys.add(key)
-        self.window.append(window)
-        self.slots.append(items)
-        self.starts.append(starts)
-        return True
+    def items(self, c: int) -> list[int]:
+        """Column ``c``'s slots, in time order."""
+        out: list[int] = self.slot[self.ptr[c] : self.ptr[c + 1]].tolist()
+        return out
+
+    def starts(self, c: int) -> list[int]:
+        """Column ``c``'s task starts (minutes), in time order."""
+        out: list[int] = self.start[self.ptr[c] : self.ptr[c + 1]].tolist()
+        return out
+
+    def add(self, window: int, items: list[int], starts: list[int]) -> int:
+        """Add one column; 1 when it is new."""
+        return self.add_many(
+            np.array([window], dtype=np.int64),
+            np.zeros(len(items), dtype=np.int64),
+            np.asarray(items, dtype=np.int64),
+            np.asarray(starts, dtype=np.int64),
+        )
+
+    def add_many(self, window: I64, col: I64, slot: I64, start: I64) -> int:
+        """Add columns ``window[i]`` made of the entries ``col == i`` (grouped, in
+        order); empty and known ones are skipped. Returns how many were new."""
+        n = window.size
+        key = self._win_hash[window].astype(np.uint64)
+        np.add.at(key, col, self._req_hash[self._slots.req[slot]].astype(np.uint64))
+        size = np.bincount(col, minlength=n)
+        _, first = np.unique(key, return_index=True)
+        fresh = np.zeros(n, dtype=bool)
+        fresh[first] = True
+        fresh &= size > 0
+        if self._keys.size:
+            at = np.minimum(np.searchsorted(self._keys, key), self._keys.size - 1)
+            fresh &= self._keys[at] != key
+        if not fresh.any():
+            return 0
+        self.window = np.concatenate((self.window, window[fresh]))
+        self.ptr = np.concatenate((self.ptr, self.ptr[-1] + np.cumsum(size[fresh])))
+        self.slot = np.concatenate((self.slot, slot[fresh[col]]))
+        self.start = np.concatenate((self.start, start[fresh[col]]))
+        self._keys = np.sort(np.concatenate((self._keys, key[fresh])))
+        return int(fresh.sum())
 
     def entries(self) -> tuple[I64, I64]:
         """(column, slot) of every entry."""
-        sizes = np.fromiter((len(c) for c in self.slots), dtype=np.int64, count=len(self))
-        col = np.repeat(np.arange(len(self), dtype=np.int64), sizes)
-        slot = np.fromiter((k for c in self.slots for k in c), dtype=np.int64, count=col.size)
-        return col, slot
+        col = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.ptr))
+        return col, self.slot
 
 
 def plan_columns(
@@ -618,9 +671,9 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     if part.n_pairs == 0:
         return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "colgen")
     slots = slots_of(part)
-    pool = Pool()
+    pool = Pool(slots)
     for w, items, starts in plan_columns(part, slots, start):
-        pool.add(slots, w, items, starts)
+        pool.add(w, items, starts)
     n_hint = len(pool)
     state = _State(bound=total)
     pricer = Pricer(slots, cp.grid_minutes)
@@ -729,11 +782,9 @@ def _add_columns(
     good = good[rank < cp.columns_per_window]
     all_windows = np.concatenate((windows, slots.window[good]))
     all_firsts = np.concatenate((np.full(windows.size, -1, dtype=np.int64), good))
-    added = 0
-    for w, items in pricer.columns(all_windows, all_firsts):
-        kept, starts = exact_column(slots, items)
-        added += pool.add(slots, w, kept, starts)
-    return added
+    col, item = pricer.columns(all_windows, all_firsts)
+    kept, starts = exact_columns(slots, col, item)
+    return pool.add_many(all_windows, col[kept], item[kept], starts[kept])
 
 
 def _key(part: Part, plan: PartResult) -> tuple[int, int, int, int]:
@@ -763,11 +814,11 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
     team_vols: dict[int, set[int]] = {}
     picked = []
     for c in order.tolist():
-        w = pool.window[c]
+        w = int(pool.window[c])
         if window_used[w]:
             continue
         v = int(slots.window_vol[w])
-        items = pool.slots[c]
+        items = pool.items(c)
         reqs = slots.req[items]
         load = int(slots.length[items].sum())
         if tasks[v] + len(items) > part.max_tasks[v] or minutes[v] + load > part.max_minutes[v]:
@@ -821,7 +872,7 @@ def _integer_master(
                 if len(cs) > 1:
                     model.add_at_most_one(x[c] for c in cs)
     by_window: dict[int, list[int]] = {}
-    for c, w in enumerate(pool.window):
+    for c, w in enumerate(pool.window.tolist()):
         by_window.setdefault(w, []).append(c)
     for cs in by_window.values():
         if len(cs) > 1:
@@ -892,7 +943,7 @@ def _plan_of(part: Part, slots: Slots, pool: Pool, picked: list[int]) -> PartRes
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     # Per picked column: its slots and their current task starts (mutable).
     where: dict[int, list[tuple[int, int]]] = {}  # request -> (column, position)
-    cols = {c: (list(pool.slots[c]), list(pool.starts[c])) for c in picked}
+    cols = {c: (pool.items(c), pool.starts(c)) for c in picked}
     for c, (items, _) in cols.items():
         for i, k in enumerate(items):
             where.setdefault(int(slots.req[k]), []).append((c, i))
