@@ -202,8 +202,7 @@ def test_master_duals_price_the_pool_to_the_lp_value() -> None:
     slots = colgen.slots_of(part)
     pool = colgen.Pool(slots)
     start = solve_greedy(part)
-    for w, items, starts in colgen.plan_columns(part, slots, start):
-        pool.add(w, items, starts)
+    assert colgen.add_plan(part, slots, pool, start) > 0
     pricer = colgen.Pricer(slots, 5)
     value = colgen.slot_values(
         part, slots, part.priority / part.need, *([np.zeros(part.n_volunteers)] * 2)
@@ -271,3 +270,16 @@ def test_applies_only_to_large_all_timed_parts_without_pins() -> None:
 def test_params_default_switch_is_documented_and_on() -> None:
     params = SolveParams()
     assert params.colgen.enabled and params.colgen.from_timed_pairs == 20_000
+
+
+def test_a_plan_read_as_columns_is_the_same_plan() -> None:
+    part = _part(_dense(10, 30, 8, teams=0.2))
+    slots = colgen.slots_of(part)
+    start = solve_greedy(part)
+    pool = colgen.Pool(slots)
+    n = colgen.add_plan(part, slots, pool, start)
+    assert n == len(pool) > 0
+    again = colgen._plan_of(part, slots, pool, list(range(n)))
+    assert np.array_equal(again.chosen, start.chosen)
+    served = np.unique(part.p_req[start.chosen])
+    assert np.array_equal(again.start[served], start.start[served])

@@ -98,7 +98,7 @@ from matchcore.engines import objective
 from matchcore.engines.cpsat import CpSatSettings
 from matchcore.engines.lns import solve_lns
 from matchcore.params import ColGenParams, Deadline, SolveParams
-from matchcore.tasks.arrays import NO_START
+from matchcore.tasks.arrays import NO_START, csr_rows
 from matchcore.tasks.parts import Part, PartResult, limits_bind
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,7 @@ class Pricer:
         self._next = (self._tau + self.g_len[self._item]) * n_w + slots.window[self._item]
         self._table: F64 = np.zeros((1, n_w))
         self._arg: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
+        self._step: NDArray[np.int32] = np.zeros((1, n_w), dtype=np.int32)
 
     def best(self, value: F64) -> F64:
         """Per window: the programme's best column value (at least 0)."""
@@ -228,9 +229,12 @@ class Pricer:
         table = np.zeros((horizon + 1, n_w))
         flat = table.reshape(-1)
         arg = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        # The first grid point from t on where a block starts (the value steps down).
+        step = np.full((horizon + 1, n_w), horizon, dtype=np.int32)
         for t in range(horizon - 1, -1, -1):
             row = table[t]
             row[:] = table[t + 1]
+            step[t] = step[t + 1]
             a, b = ptr[t], ptr[t + 1]
             if a == b:
                 continue
@@ -239,7 +243,8 @@ class Pricer:
             np.maximum.at(row, w, cand)
             took = cand >= row[w]
             arg[t, w[took]] = item[a:b][took]
-        self._table, self._arg = table, arg
+            step[t, row > table[t + 1]] = t
+        self._table, self._arg, self._step = table, arg, step
         return np.asarray(table[0], dtype=np.float64).copy()
 
     def first_values(self, value: F64) -> F64:
@@ -258,7 +263,7 @@ class Pricer:
         ``firsts[i]`` is a slot to begin window ``windows[i]``'s schedule with,
         or -1 for the programme's best schedule from the window's start.
         """
-        arg, table, horizon = self._arg, self._table, self.horizon
+        arg, step, horizon = self._arg, self._step, self.horizon
         n = windows.size
         tau = np.zeros(n, dtype=np.int64)
         has = firsts >= 0
@@ -269,12 +274,13 @@ class Pricer:
             live = live[tau[live] < horizon]
             if live.size == 0:
                 break
-            at_t, w_live = tau[live], windows[live]
+            w_live = windows[live]
+            at_t = step[tau[live], w_live].astype(np.int64)
+            live, at_t, w_live = live[at_t < horizon], at_t[at_t < horizon], w_live[at_t < horizon]
             it = arg[at_t, w_live].astype(np.int64)
-            take = (it >= 0) & (table[at_t, w_live] > table[at_t + 1, w_live])
-            cols.append(live[take])
-            items.append(it[take])
-            tau[live] += np.where(take, self.g_len[np.maximum(it, 0)], 1)
+            cols.append(live)
+            items.append(it)
+            tau[live] = at_t + self.g_len[it]
         col, item = np.concatenate(cols), np.concatenate(items)
         order = np.argsort(col, kind="stable")  # steps were appended in grid order
         return col[order], item[order]
@@ -379,23 +385,21 @@ class Pool:
         return col, self.slot
 
 
-def plan_columns(
-    part: Part, slots: Slots, plan: PartResult
-) -> list[tuple[int, list[int], list[int]]]:
-    """The plan's columns: (window, slots, starts) per volunteer-window it uses."""
+def add_plan(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> int:
+    """Add the plan's columns (one per volunteer-window it uses) to ``pool``;
+    returns how many were new."""
     used = np.flatnonzero(plan.chosen)
-    by_window: dict[int, list[tuple[int, int]]] = {}
-    for p in used.tolist():
-        s = int(plan.start[part.p_req[p]])
-        for k in range(int(part.start_ptr[p]), int(part.start_ptr[p + 1])):
-            if part.start_lo[k] <= s <= part.start_hi[k]:
-                by_window.setdefault(int(slots.window[k]), []).append((s, k))
-                break
-    out = []
-    for w, items in sorted(by_window.items()):
-        items.sort()
-        out.append((w, [k for _, k in items], [s for s, _ in items]))
-    return out
+    start = plan.start[part.p_req[used]]
+    rows_of = np.diff(part.start_ptr)[used]
+    pair_row = np.repeat(np.arange(used.size), rows_of)
+    k = csr_rows(part.start_ptr, used)
+    fits = (part.start_lo[k] <= start[pair_row]) & (start[pair_row] <= part.start_hi[k])
+    k, pair_row = k[fits], pair_row[fits]
+    _, first = np.unique(pair_row, return_index=True)  # one row per used pair
+    k, s = k[first], start[pair_row[first]]
+    windows, col = np.unique(slots.window[k], return_inverse=True)
+    order = np.lexsort((s, col))
+    return pool.add_many(windows, col[order], k[order], s[order])
 
 
 # -- the master LP -------------------------------------------------------------------
@@ -672,8 +676,7 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
         return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "colgen")
     slots = slots_of(part)
     pool = Pool(slots)
-    for w, items, starts in plan_columns(part, slots, start):
-        pool.add(w, items, starts)
+    add_plan(part, slots, pool, start)
     n_hint = len(pool)
     state = _State(bound=total)
     pricer = Pricer(slots, cp.grid_minutes)
