@@ -178,9 +178,9 @@ class ColGenParams:
     columns_per_window: int = 3
     """Extra columns per window and round: the best ones that begin with each of
     the window's most valuable first slots (they speed up convergence)."""
-    generation_share: float = 0.45
+    generation_share: float = 0.7
     """Share of the part's time for the rounds of master and pricing (the bound)."""
-    master_share: float = 0.35
+    master_share: float = 0.4
     """Share of what is left then for the integer master over the columns; the LNS
     gets the rest."""
     min_round_s: float = 0.5
@@ -189,7 +189,7 @@ class ColGenParams:
     """The master LP's solver: ``"pdlp"`` (OR-Tools' first-order PDLP, warm-started
     from the last round; approximate duals, which the bound allows) or ``"highs"``
     (HiGHS simplex through scipy: exact, but slow on these degenerate LPs)."""
-    lp_round_s: float = 3.0
+    lp_round_s: float = 1.5
     """Most time one master LP may take."""
 
 

@@ -83,6 +83,7 @@ The best of that plan and the greedy one is returned, with the best bound.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -96,6 +97,7 @@ from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, diags, vstack
 
 from matchcore.engines import objective
 from matchcore.engines.cpsat import CpSatSettings
+from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.lns import solve_lns
 from matchcore.params import ColGenParams, Deadline, SolveParams
 from matchcore.tasks.arrays import NO_START, csr_rows
@@ -378,6 +380,18 @@ class Pool:
         self.start = np.concatenate((self.start, start[fresh[col]]))
         self._keys = np.sort(np.concatenate((self._keys, key[fresh])))
         return int(fresh.sum())
+
+    def subset(self, cols: I64) -> Pool:
+        """A pool of the columns ``cols`` only (numbered in that order)."""
+        out = Pool.__new__(Pool)
+        out._slots, out._req_hash, out._win_hash = self._slots, self._req_hash, self._win_hash
+        sizes = self.ptr[cols + 1] - self.ptr[cols]
+        rows = csr_rows(self.ptr, cols)
+        out.window = self.window[cols]
+        out.ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        out.slot, out.start = self.slot[rows], self.start[rows]
+        out._keys = np.zeros(0, dtype=np.uint64)
+        return out
 
     def entries(self) -> tuple[I64, I64]:
         """(column, slot) of every entry."""
@@ -695,15 +709,32 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     plan, hint = start, list(range(n_hint))
     if state.duals is not None and state.duals.primal.size:
         picked = round_columns(part, slots, pool, state.duals.primal)
-        rounded = _plan_of(part, slots, pool, picked)
+        rounded = filled(part, _plan_of(part, slots, pool, picked), settings)
         if _key(part, rounded) > _key(part, plan):
             plan, hint = rounded, picked
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
+    # The integer master over the columns the LP uses and the best plan's: small
+    # enough for CP-SAT to improve on the rounding in its share of the time.
+    primal = state.duals.primal if state.duals is not None else np.zeros(0)
+    used = np.zeros(len(pool), dtype=bool)
+    used[: primal.size] = primal > 1e-3
+    used[hint] = True
+    some = np.flatnonzero(used)
+    at = np.full(len(pool), -1, dtype=np.int64)
+    at[some] = np.arange(some.size)
     master = _integer_master(
-        part, slots, pool, limits, settings, deadline.share(cp.master_share), hint
+        part,
+        slots,
+        pool.subset(some),
+        limits,
+        settings,
+        deadline.share(cp.master_share),
+        at[hint].tolist(),
     )
-    if master is not None and _key(part, master) > _key(part, plan):
-        plan = master
+    if master is not None:
+        master = filled(part, master, settings)
+        if _key(part, master) > _key(part, plan):
+            plan = master
     log.info("colgen: master plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
     if deadline.remaining() > settings.params.lns.min_sub_limit + settings.params.lns.reserve_s:
         plan = solve_lns(part, settings, plan, bound=state.bound)
@@ -788,6 +819,19 @@ def _add_columns(
     col, item = pricer.columns(all_windows, all_firsts)
     kept, starts = exact_columns(slots, col, item)
     return pool.add_many(all_windows, col[kept], item[kept], starts[kept])
+
+
+def filled(part: Part, plan: PartResult, settings: CpSatSettings) -> PartResult:
+    """``plan`` with the requests it leaves out added greedily where they still fit.
+
+    The greedy engine books a previous plan's assignments first when the part
+    has one; given ``plan`` as that previous plan it keeps all of it (a
+    feasible plan fits in any order) and serves what else fits, most urgent
+    first, nearest first. The result is a plan of ``part`` itself.
+    """
+    base = dataclasses.replace(part, keep_pair=plan.chosen.copy(), keep_start=plan.start.copy())
+    out = solve_greedy(base, settings.params, settings.deadline)
+    return PartResult(out.chosen, out.start, False, plan.bound, plan.engine)
 
 
 def _key(part: Part, plan: PartResult) -> tuple[int, int, int, int]:
