@@ -191,6 +191,12 @@ class ColGenParams:
     (HiGHS simplex through scipy: exact, but slow on these degenerate LPs)."""
     lp_round_s: float = 1.5
     """Most time one master LP may take."""
+    final_grid_minutes: int = 1
+    """Grid of one last pricing at the final duals, for a tighter bound (1: exact
+    timing; only the slots of positive value enter it)."""
+    final_max_events: int = 15_000_000
+    """That last pricing is skipped above this many (slot, grid point) events
+    (memory and time)."""
 
 
 @dataclass(frozen=True)

@@ -283,3 +283,20 @@ def test_a_plan_read_as_columns_is_the_same_plan() -> None:
     assert np.array_equal(again.chosen, start.chosen)
     served = np.unique(part.p_req[start.chosen])
     assert np.array_equal(again.start[served], start.start[served])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
+    part = _part(_dense(6, 16, seed, teams=0.2))
+    best_plan = _optimum(part)
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(seed)
+    cp = ColGenParams(final_grid_minutes=1)
+    for _ in range(20):
+        pi, mu, nu = _random_multipliers(part, rng)
+        duals = colgen.Duals(pi, np.zeros(slots.n_windows), mu, nu, 0.0)
+        assert colgen.refined_bound(part, slots, duals, cp) >= best_plan
+    few = ColGenParams(final_grid_minutes=1, final_max_events=0)
+    pi, mu, nu = _random_multipliers(part, rng)
+    duals = colgen.Duals(np.abs(pi) + 1, np.zeros(slots.n_windows), mu * 0, nu * 0, 0.0)
+    assert colgen.refined_bound(part, slots, duals, few) == int(part.priority.sum())

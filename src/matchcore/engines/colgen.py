@@ -651,6 +651,33 @@ def lagrangian_bound(part: Part, best: F64, pi: F64, mu: F64, nu: F64) -> int:
     return math.floor(total + 1e-9 * scale + 1e-6)
 
 
+def refined_bound(part: Part, slots: Slots, duals: Duals, cp: ColGenParams) -> int:
+    """The bound at ``duals`` priced on the finer grid ``cp.final_grid_minutes``
+    (tighter: fewer schedules that do not really fit), over the slots of positive
+    value only, which are few at the last round's duals; the total priority when
+    they would make more than ``cp.final_max_events`` grid events."""
+    value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
+    pos = np.flatnonzero(value > 0)
+    grid = max(cp.final_grid_minutes, 1)
+    events = int(((slots.block_hi[pos] - slots.block_lo[pos]) // grid + 1).sum())
+    if events > cp.final_max_events:
+        return int(part.priority.sum())
+    sub = Slots(
+        req=slots.req[pos],
+        vol=slots.vol[pos],
+        pair=slots.pair[pos],
+        window=slots.window[pos],
+        block_lo=slots.block_lo[pos],
+        block_hi=slots.block_hi[pos],
+        length=slots.length[pos],
+        travel=slots.travel[pos],
+        window_vol=slots.window_vol,
+        origin=slots.origin,
+    )
+    best = Pricer(sub, grid).best(value[pos])
+    return lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu)
+
+
 # -- the engine ----------------------------------------------------------------------------
 
 
@@ -697,6 +724,8 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     limits = Limits.of(part)
     gen_deadline = deadline.share(cp.generation_share)
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
+    if state.duals is not None and cp.final_grid_minutes < pricer.grid:
+        state.bound = min(state.bound, refined_bound(part, slots, state.duals, cp))
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
         state.rounds,
