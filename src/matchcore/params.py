@@ -183,6 +183,11 @@ class ColGenParams:
     master_share: float = 0.4
     """Share of what is left then for the integer master over the columns; the LNS
     gets the rest."""
+    master_min_s: float = 3.0
+    """The integer master is skipped with less time left than this (building its
+    model is not interruptible)."""
+    master_max_columns: int = 20_000
+    """Most columns in the integer master: the start plan's and those of largest LP value."""
     min_round_s: float = 0.5
     """No new round with less time than this left in the generation share."""
     lp_method: str = "pdlp"

@@ -745,21 +745,24 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     # The integer master over the columns the LP uses and the best plan's: small
     # enough for CP-SAT to improve on the rounding in its share of the time.
     primal = state.duals.primal if state.duals is not None else np.zeros(0)
-    used = np.zeros(len(pool), dtype=bool)
-    used[: primal.size] = primal > 1e-3
-    used[hint] = True
-    some = np.flatnonzero(used)
+    weight = np.zeros(len(pool))
+    weight[: primal.size] = primal[: len(pool)]
+    weight[hint] = np.inf
+    some = np.flatnonzero(weight > 1e-3)
+    some = np.sort(some[np.argsort(-weight[some], kind="stable")[: cp.master_max_columns]])
     at = np.full(len(pool), -1, dtype=np.int64)
     at[some] = np.arange(some.size)
-    master = _integer_master(
-        part,
-        slots,
-        pool.subset(some),
-        limits,
-        settings,
-        deadline.share(cp.master_share),
-        at[hint].tolist(),
-    )
+    master = None
+    if deadline.remaining() >= cp.master_min_s:  # building the model takes time too
+        master = _integer_master(
+            part,
+            slots,
+            pool.subset(some),
+            limits,
+            settings,
+            deadline.share(cp.master_share),
+            [a for a in at[hint].tolist() if a >= 0],
+        )
     if master is not None:
         master = filled(part, master, settings)
         if _key(part, master) > _key(part, plan):
