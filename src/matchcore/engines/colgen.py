@@ -878,7 +878,8 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
     priority): a column is taken when its window is free, its volunteer's limits
     still hold and none of its single-volunteer requests is served yet, and no
     team it joins is already whole (or has this volunteer). Incomplete teams are
-    left to :func:`_plan_of`, which drops them."""
+    left to :func:`_plan_of`, which drops them. Only columns the LP uses (above
+    1e-3) are considered."""
     col, slot = pool.entries()
     gain = np.bincount(
         col, weights=(part.priority / part.need)[slots.req[slot]], minlength=len(pool)
@@ -886,6 +887,7 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
     weight = np.zeros(len(pool))
     weight[: primal.size] = primal[: len(pool)]
     order = np.lexsort((-gain, -np.round(weight, 3)))
+    order = order[weight[order] > 1e-3]  # the rest is the greedy fill's (much faster)
     window_used = np.zeros(slots.n_windows, dtype=bool)
     members = np.zeros(part.n_requests, dtype=np.int64)
     tasks = np.zeros(part.n_volunteers, dtype=np.int64)
