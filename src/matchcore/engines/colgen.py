@@ -71,14 +71,26 @@ always a real schedule.
 
 Plans
 -----
-The integer restricted master over the generated columns (CP-SAT, hinted
-with the greedy plan, whose columns seed the pool), with the lexicographic
-objective of :mod:`matchcore.engines.objective` (priority, then continuity,
-then distance; the part has no kept level, see :func:`applies`); team
-members are then given one common start where their schedules' slack allows
-(else the team is dropped), and the large-neighbourhood search
-(:mod:`matchcore.engines.lns`) improves the result for the rest of the time.
-The best of that plan and the greedy one is returned, with the best bound.
+From the last master's (approximate) primal: columns taken greedily by LP
+value where they do not clash (:func:`round_columns`), teams given one
+common start inside every member's slack (else dropped), and the requests
+left out added greedily where they still fit (:func:`filled`: the greedy
+engine books the rounded plan first, as it books a previous plan). Then the
+integer restricted master (CP-SAT over the columns the LP uses and the best
+plan's, hinted with the best plan, with the lexicographic objective of
+:mod:`matchcore.engines.objective`: priority, then continuity, then
+distance; the part has no kept level, see :func:`applies`), filled the same
+way, and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
+the best plan for the rest of the time. The result is never worse than the
+start plan (the greedy one), lexicographically.
+
+Time
+----
+Of the part's deadline, ``ColGenParams.generation_share`` goes to the rounds
+(master LP and pricing; one LP at most ``lp_round_s``), then rounding,
+``master_share`` of what is left to the integer master (skipped with less
+than ``master_min_s`` left: its model is built in Python), the rest to the
+LNS. Every step checks the one deadline.
 """
 
 from __future__ import annotations
