@@ -31,7 +31,13 @@ from typing import Any
 import psutil
 
 from benchmarks.families import SIZE_ORDER, Family, families_for, problem_from_spec
-from benchmarks.peers import NOT_APPLICABLE, PEERS, SKIPPED, static_not_applicable
+from benchmarks.peers import (
+    DEFAULT_PEERS,
+    NOT_APPLICABLE,
+    PEERS,
+    SKIPPED,
+    static_not_applicable,
+)
 from benchmarks.report import write_summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -501,7 +507,7 @@ def parse_args(argv: list[str] | None) -> Config:
         help="comma-separated sizes: N (network 500x200 timed), S, M, L; T is a tiny "
         "size for the smoke test (default: N,S,M,L)",
     )
-    parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated peers")
+    parser.add_argument("--peers", default=",".join(DEFAULT_PEERS), help="comma-separated peers")
     parser.add_argument(
         "--time-limit",
         type=float,

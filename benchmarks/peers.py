@@ -37,6 +37,7 @@ from matchcore.tasks.pins import check_pins
 I64 = NDArray[np.int64]
 
 PEERS = ("matchcore", "greedy", "flow", "cpsat", "scipy", "matchcore-lns")
+DEFAULT_PEERS = PEERS[:5]  # matchcore-lns (the before of issue 13) only when asked for
 
 # Statuses a peer run can end with.
 OPTIMAL = "optimal"  # proven optimal (lexicographic objective)
