@@ -199,9 +199,16 @@ class ColGenParams:
     final_grid_minutes: int = 1
     """Grid of one last pricing at the final duals, for a tighter bound (1: exact
     timing; only the slots of positive value enter it)."""
-    final_max_events: int = 15_000_000
+    final_max_events: int = 5_000_000
     """That last pricing is skipped above this many (slot, grid point) events
     (memory and time)."""
+    seconds_per_event: float = 1e-6
+    """Time the pricing programme takes per (slot, grid point) event, set-up and one
+    round together (measured on 2 cores under load average 10-15; about a
+    quarter of it on an idle machine)."""
+    min_rounds: int = 3
+    """Column generation starts only when the part's time covers this many
+    rounds' worth of pricing events; else the LNS alone searches."""
 
 
 @dataclass(frozen=True)

@@ -300,3 +300,16 @@ def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
     pi, mu, nu = _random_multipliers(part, rng)
     duals = colgen.Duals(np.abs(pi) + 1, np.zeros(slots.n_windows), mu * 0, nu * 0, 0.0)
     assert colgen.refined_bound(part, slots, duals, few) == int(part.priority.sum())
+
+
+def test_too_little_time_for_the_programme_leaves_the_part_to_the_lns() -> None:
+    part = _part(_dense(6, 16, 9))
+    params = dataclasses.replace(
+        EVERYWHERE, colgen=dataclasses.replace(EVERYWHERE.colgen, seconds_per_event=1e6)
+    )
+    start = solve_greedy(part, params)
+    result = colgen.solve_colgen(part, CpSatSettings(Deadline.after(3), 1, 0, params), start)
+    assert result.engine == "lns"
+    assert plan_key(part, result.chosen, start=result.start) >= plan_key(
+        part, start.chosen, start=start.start
+    )

@@ -663,16 +663,25 @@ def lagrangian_bound(part: Part, best: F64, pi: F64, mu: F64, nu: F64) -> int:
     return math.floor(total + 1e-9 * scale + 1e-6)
 
 
-def refined_bound(part: Part, slots: Slots, duals: Duals, cp: ColGenParams) -> int:
+def _events(slots: Slots, grid: int) -> int:
+    """(slot, grid point) events of the pricing programme on ``grid``."""
+    g = max(1, min(grid, int(slots.length.min(initial=grid))))
+    return int(((slots.block_hi - slots.block_lo) // g + 1).sum())
+
+
+def refined_bound(
+    part: Part, slots: Slots, duals: Duals, cp: ColGenParams, time_s: float = math.inf
+) -> int:
     """The bound at ``duals`` priced on the finer grid ``cp.final_grid_minutes``
     (tighter: fewer schedules that do not really fit), over the slots of positive
     value only, which are few at the last round's duals; the total priority when
-    they would make more than ``cp.final_max_events`` grid events."""
+    they would make more than ``cp.final_max_events`` grid events, or take more
+    than ``time_s`` seconds at ``cp.seconds_per_event``."""
     value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
     pos = np.flatnonzero(value > 0)
     grid = max(cp.final_grid_minutes, 1)
     events = int(((slots.block_hi[pos] - slots.block_lo[pos]) // grid + 1).sum())
-    if events > cp.final_max_events:
+    if events > min(cp.final_max_events, time_s / cp.seconds_per_event):
         return int(part.priority.sum())
     sub = Slots(
         req=slots.req[pos],
@@ -728,6 +737,11 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     if part.n_pairs == 0:
         return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "colgen")
     slots = slots_of(part)
+    # The programme's set-up and a few rounds must fit, else the LNS alone does better.
+    events = _events(slots, cp.grid_minutes)
+    if deadline.remaining() < cp.min_rounds * events * cp.seconds_per_event:
+        log.info("colgen: too little time for %d pricing events; LNS alone", events)
+        return solve_lns(part, settings, start)
     pool = Pool(slots)
     add_plan(part, slots, pool, start)
     n_hint = len(pool)
@@ -737,7 +751,8 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     gen_deadline = deadline.share(cp.generation_share)
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
     if state.duals is not None and cp.final_grid_minutes < pricer.grid:
-        state.bound = min(state.bound, refined_bound(part, slots, state.duals, cp))
+        left = deadline.remaining() * (1.0 - cp.master_share)
+        state.bound = min(state.bound, refined_bound(part, slots, state.duals, cp, left))
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
         state.rounds,
