@@ -175,6 +175,13 @@ class ColGenParams:
     grid_minutes: int = 5
     """Grid of the pricing programme in minutes (a relaxation for any grid; at most
     the shortest block): coarser is faster, 1 is exact up to repeated requests."""
+    max_events: int = 3_000_000
+    """On larger parts the grid grows in steps of ``grid_minutes`` until the
+    programme has at most this many (slot, grid point) events (or the grid
+    reaches ``max_grid_minutes``): fewer, faster rounds are worth more than a
+    finer grid when time is short."""
+    max_grid_minutes: int = 15
+    """The coarsest grid the programme may take."""
     columns_per_window: int = 3
     """Extra columns per window and round: the best ones that begin with each of
     the window's most valuable first slots (they speed up convergence)."""

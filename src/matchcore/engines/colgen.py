@@ -738,7 +738,10 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
         return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "colgen")
     slots = slots_of(part)
     # The programme's set-up and a few rounds must fit, else the LNS alone does better.
-    events = _events(slots, cp.grid_minutes)
+    grid = cp.grid_minutes  # coarser on large parts: the bound stays valid on any grid
+    while _events(slots, grid) > cp.max_events and grid < cp.max_grid_minutes:
+        grid += cp.grid_minutes
+    events = _events(slots, grid)
     if deadline.remaining() < cp.min_rounds * events * cp.seconds_per_event:
         log.info("colgen: too little time for %d pricing events; LNS alone", events)
         return solve_lns(part, settings, start)
@@ -746,7 +749,7 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     add_plan(part, slots, pool, start)
     n_hint = len(pool)
     state = _State(bound=total)
-    pricer = Pricer(slots, cp.grid_minutes)
+    pricer = Pricer(slots, grid)
     limits = Limits.of(part)
     gen_deadline = deadline.share(cp.generation_share)
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
