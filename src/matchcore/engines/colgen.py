@@ -710,7 +710,9 @@ class _State:
     duals: Duals | None = None
 
 
-def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
+def solve_colgen(
+    part: Part, settings: CpSatSettings, start: PartResult | None = None
+) -> PartResult:
     """Column generation, restricted master, then LNS, by ``settings.deadline``.
 
     Parameters
@@ -720,13 +722,17 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     settings
         Deadline, workers, seed and params.
     start
-        A feasible plan, e.g. the greedy one (seeds the pool and the search).
+        A feasible plan, e.g. the greedy one (seeds the pool and the search); or
+        None: then the greedy plan is made here, first when column generation
+        cannot start, else last, when the time left covers it (on a loaded
+        machine the greedy pass over a large part takes seconds that the
+        rounds need; the greedy fill of the rounded plan costs as much).
 
     Returns
     -------
     PartResult
-        Engine ``"colgen"``: the best plan found (never worse than ``start``,
-        lexicographically) and the smallest Lagrangian bound of any round
+        Engine ``"colgen"``: the best plan found (never worse than ``start`` or
+        the greedy plan made here, lexicographically) and the smallest Lagrangian bound of any round
         (never below the plan's priority). Never ``optimal``: the lower
         levels of the objective are not proven.
     """
@@ -735,7 +741,8 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     started = time.perf_counter()
     total = int(part.priority.sum())
     if part.n_pairs == 0:
-        return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "colgen")
+        none = np.zeros(0, dtype=bool), np.full(part.n_requests, NO_START, dtype=np.int64)
+        return PartResult(*none, True, 0, "colgen")
     slots = slots_of(part)
     # The programme's set-up and a few rounds must fit, else the LNS alone does better.
     grid = cp.grid_minutes  # coarser on large parts: the bound stays valid on any grid
@@ -744,9 +751,12 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
     events = _events(slots, grid)
     if deadline.remaining() < cp.min_rounds * events * cp.seconds_per_event:
         log.info("colgen: too little time for %d pricing events; LNS alone", events)
+        if start is None:
+            start = solve_greedy(part, settings.params, deadline)
         return solve_lns(part, settings, start)
     pool = Pool(slots)
-    add_plan(part, slots, pool, start)
+    if start is not None:
+        add_plan(part, slots, pool, start)
     n_hint = len(pool)
     state = _State(bound=total)
     pricer = Pricer(slots, grid)
@@ -766,11 +776,18 @@ def solve_colgen(part: Part, settings: CpSatSettings, start: PartResult) -> Part
         time.perf_counter() - started,
     )
     plan, hint = start, list(range(n_hint))
+    fill_s = 0.0
     if state.duals is not None and state.duals.primal.size:
         picked = round_columns(part, slots, pool, state.duals.primal)
+        tick = time.perf_counter()
         rounded = filled(part, _plan_of(part, slots, pool, picked), settings)
-        if _key(part, rounded) > _key(part, plan):
+        fill_s = time.perf_counter() - tick
+        if plan is None or _key(part, rounded) > _key(part, plan):
             plan, hint = rounded, picked
+    if plan is None or (start is None and deadline.remaining() > 1.5 * fill_s):
+        greedy = solve_greedy(part, settings.params, deadline)
+        if plan is None or _key(part, greedy) > _key(part, plan):
+            plan, hint = greedy, []
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
     # The integer master over the columns the LP uses and the best plan's: small
     # enough for CP-SAT to improve on the rounding in its share of the time.

@@ -271,10 +271,10 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     """
     params = settings.params
     greedy = None
-    if part.n_pairs >= params.schedule.hint_from_pairs or colgen.applies(part, params):
+    if colgen.applies(part, params):  # large and timed: columns (their own greedy plan)
+        return colgen.solve_colgen(part, settings)
+    if part.n_pairs >= params.schedule.hint_from_pairs:
         greedy = _keeps_pins(part, solve_greedy(part, params, settings.deadline))
-    if greedy is not None and colgen.applies(part, params):  # large and timed: columns
-        return colgen.solve_colgen(part, settings, greedy)
     if greedy is not None and use_lns(part, params):  # too large for the exact model: LNS
         return solve_lns(part, settings, greedy)
     deadline = settings.deadline
