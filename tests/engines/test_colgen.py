@@ -21,6 +21,7 @@ from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.objective import plan_key
 from matchcore.params import DEFAULT_PARAMS, ColGenParams, Deadline, SolveParams
 from matchcore.problem import Problem
+from matchcore.tasks.assemble import assemble
 from matchcore.tasks.parts import Part, whole_part
 from matchcore.tasks.solve import prepare
 
@@ -313,3 +314,22 @@ def test_too_little_time_for_the_programme_leaves_the_part_to_the_lns() -> None:
     assert plan_key(part, result.chosen, start=result.start) >= plan_key(
         part, start.chosen, start=start.start
     )
+
+
+def test_the_greedy_fill_keeps_the_plan_and_adds_to_it() -> None:
+    problem = _dense(10, 30, 10, teams=0.2)
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    slots = colgen.slots_of(part)
+    start = solve_greedy(part)
+    pool = colgen.Pool(slots)
+    n = colgen.add_plan(part, slots, pool, start)
+    half = colgen._plan_of(part, slots, pool, list(range(0, n, 2)))  # every other column
+    settings = CpSatSettings(Deadline.after(30), 1, 0, DEFAULT_PARAMS)
+    full = colgen.filled(part, half, settings)
+    assert (full.chosen >= half.chosen).all(), "every pair of the plan stays"
+    assert plan_key(part, full.chosen) > plan_key(part, half.chosen)
+    report = check(problem, assemble(problem, cand, arrays, [part], [full]))
+    assert report.ok, report.violations
+    late = CpSatSettings(Deadline.after(0), 1, 0, DEFAULT_PARAMS)
+    assert plan_key(part, colgen.filled(part, half, late).chosen) >= plan_key(part, half.chosen)

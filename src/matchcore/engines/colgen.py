@@ -906,11 +906,14 @@ def filled(part: Part, plan: PartResult, settings: CpSatSettings) -> PartResult:
     The greedy engine books a previous plan's assignments first when the part
     has one; given ``plan`` as that previous plan it keeps all of it (a
     feasible plan fits in any order) and serves what else fits, most urgent
-    first, nearest first. The result is a plan of ``part`` itself.
+    first, nearest first. The result is a plan of ``part`` itself, never worse
+    than ``plan``.
     """
     base = dataclasses.replace(part, keep_pair=plan.chosen.copy(), keep_start=plan.start.copy())
     out = solve_greedy(base, settings.params, settings.deadline)
-    return PartResult(out.chosen, out.start, False, plan.bound, plan.engine)
+    fill = PartResult(out.chosen, out.start, False, plan.bound, plan.engine)
+    # At the deadline the greedy stops early, possibly before it booked all of plan.
+    return fill if _key(part, fill) >= _key(part, plan) else plan
 
 
 def _key(part: Part, plan: PartResult) -> tuple[int, int, int, int]:
