@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matchcore.params import DEFAULT_PARAMS, SolveParams
 from matchcore.problem import Problem
 from matchcore.tasks.arrays import NO_START, TaskArrays, task_arrays
 from matchcore.tasks.assemble import assemble, assemble_pairs
@@ -35,7 +36,18 @@ from matchcore.tasks.pins import check_pins
 
 I64 = NDArray[np.int64]
 
-PEERS = ("matchcore", "greedy", "flow", "flow-relaxed", "cpsat", "scipy", "mip", "group-greedy")
+PEERS = (
+    "matchcore",
+    "greedy",
+    "flow",
+    "flow-relaxed",
+    "cpsat",
+    "scipy",
+    "mip",
+    "group-greedy",
+    "matchcore-lns",
+)
+DEFAULT_PEERS = PEERS[:-1]  # matchcore-lns (the before of issue 13) only when asked for
 
 # Statuses a peer run can end with.
 OPTIMAL = "optimal"  # proven optimal (lexicographic objective)
@@ -206,13 +218,20 @@ def _fits_float64(n_rows: int) -> Callable[[I64, I64], bool]:
 # -- peers -------------------------------------------------------------------------------
 
 
-def run_matchcore(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
+def run_matchcore(
+    problem: Problem,
+    graph: Path | None,
+    settings: PeerSettings,
+    params: SolveParams = DEFAULT_PARAMS,
+) -> PeerOutcome:
     """matchcore end to end: candidates, decomposition, engines, explanations."""
     import matchcore
 
     started = time.perf_counter()
     # The matcher alone: the advice (issue 11) would spend the rest of the budget re-solving.
-    solution = matchcore.solve(problem, time_limit_s=settings.time_limit_s, advise=False)
+    solution = matchcore.solve(
+        problem, time_limit_s=settings.time_limit_s, advise=False, params=params
+    )
     solve_s = time.perf_counter() - started
     doc = solution.to_dict()
     wall = time.perf_counter() - started
@@ -230,6 +249,16 @@ def run_matchcore(problem: Problem, graph: Path | None, settings: PeerSettings) 
             "engines": dict(solution.stats.engines),
         },
     )
+
+
+def run_matchcore_lns(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
+    """matchcore without column generation (``ColGenParams.enabled = False``): large
+    timed parts go to the LNS alone, as before issue 13; the before of a before/after
+    in one run."""
+    params = dataclasses.replace(
+        DEFAULT_PARAMS, colgen=dataclasses.replace(DEFAULT_PARAMS.colgen, enabled=False)
+    )
+    return run_matchcore(problem, graph, settings, params)
 
 
 def run_greedy(problem: Problem, graph: Path | None, settings: PeerSettings) -> PeerOutcome:
@@ -623,6 +652,7 @@ RUNNERS: dict[str, Callable[[Problem, Path | None, PeerSettings], PeerOutcome]] 
     "flow-relaxed": run_flow_relaxed,
     "mip": run_mip,
     "group-greedy": run_group_greedy,
+    "matchcore-lns": run_matchcore_lns,
 }
 
 

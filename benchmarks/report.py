@@ -20,6 +20,7 @@ from benchmarks.families import SIZE_ORDER
 
 PEER_ORDER = (
     "matchcore",
+    "matchcore-lns",
     "greedy",
     "flow",
     "flow-relaxed",
@@ -37,6 +38,7 @@ COLOURS = {
     "scipy": "tab:purple",
     "mip": "tab:brown",
     "group-greedy": "tab:pink",
+    "matchcore-lns": "tab:cyan",
 }
 
 

@@ -162,6 +162,63 @@ class RelaxationParams:
 
 
 @dataclass(frozen=True)
+class ColGenParams:
+    """Column generation over volunteer schedules (:mod:`matchcore.engines.colgen`)."""
+
+    enabled: bool = True
+    """Whether large all-timed parts go to column generation at all."""
+    from_timed_pairs: int = 20_000
+    """Parts with this many pairs or more, all timed, no pins and nothing to keep, go
+    to column generation (below it the LNS alone does as well: measured on the
+    benchmark's S and N families, where the exact model or LNS proves or nearly
+    proves the optimum, and the pricing programme's fixed cost does not pay)."""
+    grid_minutes: int = 5
+    """Grid of the pricing programme in minutes (a relaxation for any grid; at most
+    the shortest block): coarser is faster, 1 is exact up to repeated requests."""
+    max_events: int = 3_000_000
+    """On larger parts the grid grows in steps of ``grid_minutes`` until the
+    programme has at most this many (slot, grid point) events (or the grid
+    reaches ``max_grid_minutes``): fewer, faster rounds are worth more than a
+    finer grid when time is short."""
+    max_grid_minutes: int = 15
+    """The coarsest grid the programme may take."""
+    columns_per_window: int = 3
+    """Extra columns per window and round: the best ones that begin with each of
+    the window's most valuable first slots (they speed up convergence)."""
+    generation_share: float = 0.7
+    """Share of the part's time for the rounds of master and pricing (the bound)."""
+    master_share: float = 0.4
+    """Share of what is left then for the integer master over the columns; the LNS
+    gets the rest."""
+    master_min_s: float = 3.0
+    """The integer master is skipped with less time left than this (building its
+    model is not interruptible)."""
+    master_max_columns: int = 20_000
+    """Most columns in the integer master: the start plan's and those of largest LP value."""
+    min_round_s: float = 0.5
+    """No new round with less time than this left in the generation share."""
+    lp_method: str = "pdlp"
+    """The master LP's solver: ``"pdlp"`` (OR-Tools' first-order PDLP, warm-started
+    from the last round; approximate duals, which the bound allows) or ``"highs"``
+    (HiGHS simplex through scipy: exact, but slow on these degenerate LPs)."""
+    lp_round_s: float = 1.5
+    """Most time one master LP may take."""
+    final_grid_minutes: int = 1
+    """Grid of one last pricing at the final duals, for a tighter bound (1: exact
+    timing; only the slots of positive value enter it)."""
+    final_max_events: int = 5_000_000
+    """That last pricing is skipped above this many (slot, grid point) events
+    (memory and time)."""
+    seconds_per_event: float = 1e-6
+    """Time the pricing programme takes per (slot, grid point) event, set-up and one
+    round together (measured on 2 cores under load average 10-15; about a
+    quarter of it on an idle machine)."""
+    min_rounds: int = 3
+    """Column generation starts only when the part's time covers this many
+    rounds' worth of pricing events; else the LNS alone searches."""
+
+
+@dataclass(frozen=True)
 class SolveParams:
     """Every tuning constant of :func:`matchcore.solve`, grouped by the step that reads it."""
 
@@ -172,6 +229,7 @@ class SolveParams:
     lns: LnsParams = field(default_factory=LnsParams)
     greedy: GreedyParams = field(default_factory=GreedyParams)
     relaxation: RelaxationParams = field(default_factory=RelaxationParams)
+    colgen: ColGenParams = field(default_factory=ColGenParams)
 
 
 DEFAULT_PARAMS = SolveParams()

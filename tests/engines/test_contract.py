@@ -312,6 +312,6 @@ def test_every_engine_keeps_the_contract_on_random_tiny_problems(problem: Proble
 
 
 def test_engines_are_named_as_stats_report_them() -> None:
-    assert [e.name for e in ENGINES] == ["min-cost-flow", "cp-sat", "greedy", "lns"]
+    assert [e.name for e in ENGINES] == ["min-cost-flow", "cp-sat", "greedy", "lns", "colgen"]
     assert len({e.name for e in ENGINES}) == len(ENGINES)
     assert np.all([isinstance(e.name, str) for e in ENGINES])

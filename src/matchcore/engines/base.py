@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from matchcore.engines import colgen
 from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
@@ -149,5 +150,34 @@ class LnsEngine:
         return solve_lns(part, CpSatSettings(deadline, workers, seed, params), start)
 
 
-ENGINES: tuple[Engine, ...] = (FlowEngine(), CpSatEngine(), GreedyEngine(), LnsEngine())
+@dataclass(frozen=True)
+class ColGenEngine:
+    """Column generation over volunteer schedules, then the restricted master and LNS
+    (all-timed parts without pins or kept assignments, whatever their size)."""
+
+    name: str = "colgen"
+
+    def applies(self, part: Part) -> bool:
+        return bool(part.timed.all()) and not part.pinned.any() and not part.keep_pair.any()
+
+    def solve(
+        self,
+        part: Part,
+        params: SolveParams,
+        deadline: Deadline,
+        *,
+        seed: int = 0,
+        workers: int = 0,
+    ) -> PartResult:
+        start = solve_greedy(part, params, deadline)
+        return colgen.solve_colgen(part, CpSatSettings(deadline, workers, seed, params), start)
+
+
+ENGINES: tuple[Engine, ...] = (
+    FlowEngine(),
+    CpSatEngine(),
+    GreedyEngine(),
+    LnsEngine(),
+    ColGenEngine(),
+)
 """Every engine, for the case table and for callers who pick one by name."""

@@ -95,7 +95,9 @@ def use_lns(part: Part, params: SolveParams = DEFAULT_PARAMS) -> bool:
     return timed_pairs >= lp.from_timed_pairs or part.n_pairs >= lp.from_pairs
 
 
-def solve_lns(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
+def solve_lns(
+    part: Part, settings: CpSatSettings, start: PartResult, *, bound: int | None = None
+) -> PartResult:
     """Improve ``start`` by large-neighbourhood search until ``settings.deadline``.
 
     Parameters
@@ -106,6 +108,9 @@ def solve_lns(part: Part, settings: CpSatSettings, start: PartResult) -> PartRes
         Deadline (for everything this function does), workers, seed, params.
     start
         A feasible plan of ``part`` that keeps every pin, e.g. the greedy one.
+    bound
+        A proven bound on served priority the caller already has; without one
+        the relaxations compute it first, in ``LnsParams.bound_share`` of the time.
 
     Returns
     -------
@@ -120,7 +125,8 @@ def solve_lns(part: Part, settings: CpSatSettings, start: PartResult) -> PartRes
         return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "lns")
     started = time.perf_counter()
     deadline = started + settings.deadline.remaining() - lp.reserve_s
-    bound = priority_bound(part, settings.deadline.share(lp.bound_share), settings.params)
+    if bound is None:
+        bound = priority_bound(part, settings.deadline.share(lp.bound_share), settings.params)
     search = _Search(part, settings, start)
     log.debug(
         "lns: start %d, bound %d (%.2fs)",

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from matchcore import replan
+from matchcore.engines import colgen
 from matchcore.engines.cpsat import (
     CpSatSettings,
     NoSolutionInTimeError,
@@ -284,13 +285,18 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     so any executor can run it (the deadline travels as an absolute wall time).
 
     Large parts start from the greedy plan: CP-SAT gets it as a hint, and it
-    is the answer if CP-SAT finds nothing better in time. If CP-SAT finds
+    is the answer if CP-SAT finds nothing better in time. Large all-timed parts
+    (``ColGenParams.from_timed_pairs``) go to column generation
+    (:mod:`matchcore.engines.colgen`), other parts too large for the exact
+    model to the LNS. If CP-SAT finds
     nothing at all in time, the greedy plan (or, failing that, a plan of the
     pins alone, in the share of the part's time kept for it) is returned: a
     timeout never turns into an error.
     """
     params = settings.params
     greedy = None
+    if colgen.applies(part, params):  # large and timed: columns (their own greedy plan)
+        return colgen.solve_colgen(part, settings)
     if part.n_pairs >= params.schedule.hint_from_pairs:
         greedy = _keeps_pins(part, solve_greedy(part, params, settings.deadline))
     if greedy is not None and use_lns(part, params):  # too large for the exact model: LNS

@@ -1,0 +1,335 @@
+"""Column generation (``engines.colgen``): the pricing programme, the bound, the plans.
+
+Oracles: each window's best real column by enumeration of every subset and
+order of its slots; each part's optimum by the exact CP-SAT model (proven
+optimal) and, on the tiniest, by the brute-force oracle (``tests/oracle.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+from oracle import solve_oracle
+
+from matchcore import check, solve
+from matchcore.engines import colgen
+from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
+from matchcore.engines.greedy import solve_greedy
+from matchcore.engines.objective import plan_key
+from matchcore.params import DEFAULT_PARAMS, ColGenParams, Deadline, SolveParams
+from matchcore.problem import Problem
+from matchcore.tasks.assemble import assemble
+from matchcore.tasks.parts import Part, whole_part
+from matchcore.tasks.solve import prepare
+
+EVERYWHERE = dataclasses.replace(
+    DEFAULT_PARAMS, colgen=ColGenParams(from_timed_pairs=0, lp_round_s=2.0)
+)
+
+
+def _part(problem: Problem) -> Part:
+    cand, arrays = prepare(problem)
+    return whole_part(cand, arrays)
+
+
+def _dense(volunteers: int, requests: int, seed: int, teams: float = 0.1) -> Problem:
+    """One busy day in one town: every volunteer near every request, so windows
+    hold many slots (the generator's networks are too sparse at this size)."""
+    rng = np.random.default_rng(seed)
+    day = "2026-03-02T{:02d}:{:02d}:00+01:00"
+
+    def at(minute: int) -> str:
+        return day.format(minute // 60, minute % 60)
+
+    vols = []
+    for v in range(volunteers):
+        start = int(rng.integers(8, 13)) * 60
+        length = int(rng.integers(2, 6)) * 60
+        extra = {}
+        if rng.random() < 0.4:
+            extra["max_tasks"] = int(rng.integers(1, 4))
+        if rng.random() < 0.3:
+            extra["max_minutes"] = int(rng.integers(2, 5)) * 60
+        vols.append(
+            {
+                "id": f"v{v}",
+                "location": {"lat": 50.85 + rng.uniform(-0.02, 0.02), "lon": 2.88},
+                "skills": ["driving"],
+                "availability": [{"start": at(start), "end": at(start + length)}],
+                **extra,
+            }
+        )
+    reqs = []
+    for r in range(requests):
+        duration = int(rng.integers(2, 7)) * 15
+        start = int(rng.integers(8 * 4, 15 * 4)) * 15
+        width = duration + int(rng.integers(0, 9)) * 15
+        reqs.append(
+            {
+                "id": f"r{r}",
+                "location": {"lat": 50.85 + rng.uniform(-0.02, 0.02), "lon": 2.88},
+                "skills": ["driving"],
+                "duration_minutes": duration,
+                "priority": int(rng.integers(1, 4)),
+                "volunteers_needed": 2 if rng.random() < teams else 1,
+                "window": {"start": at(start), "end": at(start + width)},
+            }
+        )
+    return Problem.from_dict({"volunteers": vols, "requests": reqs})
+
+
+def _real_schedule(slots: colgen.Slots, order: tuple[int, ...]) -> bool:
+    """Whether the slots, in this order, fit one after another (earliest starts)."""
+    free = -(2**62)
+    for k in order:
+        b = max(int(slots.block_lo[k]), free)
+        if b > int(slots.block_hi[k]):
+            return False
+        free = b + int(slots.length[k])
+    return True
+
+
+def _best_real_column(slots: colgen.Slots, members: list[int], value: np.ndarray) -> float:
+    """The best real column of a window, by enumeration (distinct requests, any order)."""
+    best = 0.0
+    for size in range(1, min(len(members), 4) + 1):
+        for subset in itertools.combinations(members, size):
+            if len({int(slots.req[k]) for k in subset}) < size:
+                continue
+            total = float(value[list(subset)].sum())
+            if total <= best:
+                continue
+            if any(_real_schedule(slots, order) for order in itertools.permutations(subset)):
+                best = total
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("grid", [1, 5, 30])
+def test_pricing_is_at_least_every_real_column(seed: int, grid: int) -> None:
+    part = _part(_dense(6, 14, seed))
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(seed)
+    value = rng.normal(1.0, 2.0, size=slots.n_slots)
+    best = colgen.Pricer(slots, grid).best(value)
+    checked = 0
+    for w in range(slots.n_windows):
+        members = np.flatnonzero(slots.window == w).tolist()
+        if len(members) > 12:
+            continue
+        real = _best_real_column(slots, members, value)
+        assert best[w] >= real - 1e-9
+        checked += 1
+    assert checked >= 5
+
+
+def test_columns_read_off_the_programme_are_real_schedules() -> None:
+    part = _part(_dense(6, 14, 3))
+    slots = colgen.slots_of(part)
+    value = np.random.default_rng(3).uniform(-1.0, 3.0, size=slots.n_slots)
+    pricer = colgen.Pricer(slots, 5)
+    best = pricer.best(value)
+    windows = np.flatnonzero(best > 0)
+    col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+    assert col.size
+    keep, starts = colgen.exact_columns(slots, col, item)
+    assert keep.any()
+    for c in np.unique(col[keep]).tolist():
+        kept = item[keep & (col == c)].tolist()
+        assert len({int(slots.req[k]) for k in kept}) == len(kept)
+        assert all(slots.window[k] == windows[c] for k in kept)
+        assert _real_schedule(slots, tuple(kept))
+        for k, s in zip(kept, starts[keep & (col == c)].tolist(), strict=True):
+            assert slots.block_lo[k] <= s - slots.travel[k] <= slots.block_hi[k]
+
+
+def _optimum(part: Part) -> int:
+    settings = CpSatSettings(Deadline.after(60), 8, 0, DEFAULT_PARAMS)
+    result = solve_cpsat(part, settings)
+    assert result.optimal, "the oracle must prove its optimum"
+    return plan_key(part, result.chosen)[0]
+
+
+def _random_multipliers(part: Part, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    pi = rng.uniform(-1.0, 1.5, size=part.n_requests) * part.priority
+    mu = rng.uniform(0.0, 2.0, size=part.n_volunteers) * (rng.random(part.n_volunteers) < 0.5)
+    nu = rng.uniform(0.0, 0.01, size=part.n_volunteers) * (rng.random(part.n_volunteers) < 0.5)
+    return pi, mu, nu
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_bound_holds_for_any_multipliers(seed: int) -> None:
+    part = _part(_dense(6, 16, seed, teams=0.2))
+    best_plan = _optimum(part)
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(seed)
+    for grid in (1, 5):
+        pricer = colgen.Pricer(slots, grid)
+        for _ in range(30):
+            pi, mu, nu = _random_multipliers(part, rng)
+            best = pricer.best(colgen.slot_values(part, slots, pi, mu, nu))
+            assert colgen.lagrangian_bound(part, best, pi, mu, nu) >= best_plan
+
+
+def test_the_bound_holds_against_the_brute_force_oracle() -> None:
+    checked = 0
+    for seed in range(12):
+        problem = _dense(3, 6, seed, teams=0.3)
+        oracle = solve_oracle(problem)
+        assert oracle is not None
+        cand, arrays = prepare(problem)
+        part = whole_part(cand, arrays)
+        if part.n_pairs == 0:
+            continue
+        best_plan = round(oracle.objective.served_priority * arrays.scale)
+        slots = colgen.slots_of(part)
+        rng = np.random.default_rng(seed)
+        pricer = colgen.Pricer(slots, 5)
+        for _ in range(20):
+            pi, mu, nu = _random_multipliers(part, rng)
+            best = pricer.best(colgen.slot_values(part, slots, pi, mu, nu))
+            assert colgen.lagrangian_bound(part, best, pi, mu, nu) >= best_plan
+        checked += 1
+    assert checked >= 8
+
+
+def test_master_duals_price_the_pool_to_the_lp_value() -> None:
+    """At the exact master's duals, the bound over the pool's own columns is the
+    LP value (strong duality): the duals are read with the right signs."""
+    part = _part(_dense(10, 30, 4, teams=0.2))
+    slots = colgen.slots_of(part)
+    pool = colgen.Pool(slots)
+    start = solve_greedy(part)
+    assert colgen.add_plan(part, slots, pool, start) > 0
+    pricer = colgen.Pricer(slots, 5)
+    value = colgen.slot_values(
+        part, slots, part.priority / part.need, *([np.zeros(part.n_volunteers)] * 2)
+    )
+    pricer.best(value)
+    windows = np.arange(slots.n_windows)
+    col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+    keep, starts = colgen.exact_columns(slots, col, item)
+    assert pool.add_many(windows, col[keep], item[keep], starts[keep]) > 0
+    assert pool.add_many(windows, col[keep], item[keep], starts[keep]) == 0, "no duplicates"
+    master = colgen.Master(part, slots, colgen.Limits.of(part))
+    duals = master.solve(pool, 30.0, "highs")
+    assert duals is not None
+    val = colgen.slot_values(part, slots, duals.pi, duals.mu, duals.nu)
+    best = np.zeros(slots.n_windows)
+    for c, w in enumerate(pool.window.tolist()):
+        best[w] = max(best[w], float(val[pool.items(c)].sum()))
+    need = part.need.astype(float)
+    requests = np.maximum(part.priority - need * duals.pi, 0.0).sum()
+    limits = duals.mu @ part.max_tasks + duals.nu @ np.minimum(part.max_minutes, 10**9)
+    assert requests + best.sum() + limits == pytest.approx(duals.lp_value, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["pdlp", "highs"])
+def test_the_engine_returns_a_feasible_plan_and_a_valid_bound(method: str) -> None:
+    problem = _dense(6, 16, 5, teams=0.2)
+    part = _part(problem)
+    best_plan = _optimum(part)
+    params = dataclasses.replace(
+        EVERYWHERE, colgen=dataclasses.replace(EVERYWHERE.colgen, lp_method=method)
+    )
+    start = solve_greedy(part, params)
+    result = colgen.solve_colgen(part, CpSatSettings(Deadline.after(8), 1, 0, params), start)
+    served = plan_key(part, result.chosen)[0]
+    assert result.engine == "colgen" and not result.optimal
+    assert served <= best_plan <= result.bound
+    assert plan_key(part, result.chosen, start=result.start) >= plan_key(
+        part, start.chosen, start=start.start
+    )
+
+
+def test_the_pipeline_uses_column_generation_where_told_and_every_plan_checks() -> None:
+    problem = _dense(20, 60, 6)
+    solution = solve(problem, time_limit_s=8, params=EVERYWHERE, advise=False)
+    assert solution.stats is not None and "colgen" in solution.stats.engines
+    report = check(problem, solution)
+    assert report.ok, report.violations
+    assert solution.bound is not None
+    assert solution.bound >= solution.objective.served_priority
+
+
+def test_applies_only_to_large_all_timed_parts_without_pins() -> None:
+    problem = _dense(6, 14, 7)
+    part = _part(problem)
+    assert colgen.applies(part, EVERYWHERE)
+    assert not colgen.applies(part, DEFAULT_PARAMS)  # below the threshold
+    off = dataclasses.replace(EVERYWHERE, colgen=ColGenParams(enabled=False, from_timed_pairs=0))
+    assert not colgen.applies(part, off)
+    pinned = dataclasses.replace(part, pinned=np.ones(part.n_requests, dtype=bool))
+    assert not colgen.applies(pinned, EVERYWHERE)
+    untimed = dataclasses.replace(part, timed=np.zeros(part.n_requests, dtype=bool))
+    assert not colgen.applies(untimed, EVERYWHERE)
+
+
+def test_params_default_switch_is_documented_and_on() -> None:
+    params = SolveParams()
+    assert params.colgen.enabled and params.colgen.from_timed_pairs == 20_000
+
+
+def test_a_plan_read_as_columns_is_the_same_plan() -> None:
+    part = _part(_dense(10, 30, 8, teams=0.2))
+    slots = colgen.slots_of(part)
+    start = solve_greedy(part)
+    pool = colgen.Pool(slots)
+    n = colgen.add_plan(part, slots, pool, start)
+    assert n == len(pool) > 0
+    again = colgen._plan_of(part, slots, pool, list(range(n)))
+    assert np.array_equal(again.chosen, start.chosen)
+    served = np.unique(part.p_req[start.chosen])
+    assert np.array_equal(again.start[served], start.start[served])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
+    part = _part(_dense(6, 16, seed, teams=0.2))
+    best_plan = _optimum(part)
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(seed)
+    cp = ColGenParams(final_grid_minutes=1)
+    for _ in range(20):
+        pi, mu, nu = _random_multipliers(part, rng)
+        duals = colgen.Duals(pi, np.zeros(slots.n_windows), mu, nu, 0.0)
+        assert colgen.refined_bound(part, slots, duals, cp) >= best_plan
+    few = ColGenParams(final_grid_minutes=1, final_max_events=0)
+    pi, mu, nu = _random_multipliers(part, rng)
+    duals = colgen.Duals(np.abs(pi) + 1, np.zeros(slots.n_windows), mu * 0, nu * 0, 0.0)
+    assert colgen.refined_bound(part, slots, duals, few) == int(part.priority.sum())
+
+
+def test_too_little_time_for_the_programme_leaves_the_part_to_the_lns() -> None:
+    part = _part(_dense(6, 16, 9))
+    params = dataclasses.replace(
+        EVERYWHERE, colgen=dataclasses.replace(EVERYWHERE.colgen, seconds_per_event=1e6)
+    )
+    start = solve_greedy(part, params)
+    result = colgen.solve_colgen(part, CpSatSettings(Deadline.after(3), 1, 0, params), start)
+    assert result.engine == "lns"
+    assert plan_key(part, result.chosen, start=result.start) >= plan_key(
+        part, start.chosen, start=start.start
+    )
+
+
+def test_the_greedy_fill_keeps_the_plan_and_adds_to_it() -> None:
+    problem = _dense(10, 30, 10, teams=0.2)
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    slots = colgen.slots_of(part)
+    start = solve_greedy(part)
+    pool = colgen.Pool(slots)
+    n = colgen.add_plan(part, slots, pool, start)
+    half = colgen._plan_of(part, slots, pool, list(range(0, n, 2)))  # every other column
+    settings = CpSatSettings(Deadline.after(30), 1, 0, DEFAULT_PARAMS)
+    full = colgen.filled(part, half, settings)
+    assert (full.chosen >= half.chosen).all(), "every pair of the plan stays"
+    assert plan_key(part, full.chosen) > plan_key(part, half.chosen)
+    report = check(problem, assemble(problem, cand, arrays, [part], [full]))
+    assert report.ok, report.violations
+    late = CpSatSettings(Deadline.after(0), 1, 0, DEFAULT_PARAMS)
+    assert plan_key(part, colgen.filled(part, half, late).chosen) >= plan_key(part, half.chosen)
