@@ -342,6 +342,28 @@ def test_one_volunteer_serves_every_occurrence_when_nothing_competes() -> None:
     assert loose.objective.continuity == 0
 
 
+@pytest.mark.parametrize("staged", [False, True], ids=["one sum", "in stages"])
+def test_series_continuity_comes_before_a_fair_share(
+    staged: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Balance would split the three Tuesdays 2 + 1; continuity is the higher level,
+    # whether the levels are one weighted sum or (no sum fits) solved in stages.
+    from matchcore.engines import objective
+
+    if staged:
+        monkeypatch.setattr(objective, "OBJECTIVE_LIMIT", 2.0)
+    doc = _doc(_visit(repeat=WEEKLY), options={"timezone": ZONE, "fairness": "balance"})
+    problem = Problem.from_dict(doc)
+    solution = solve(problem, time_limit_s=10, advise=False)
+    assert solution.status is Status.OPTIMAL
+    assert len({a.volunteer_ids for a in solution.assignments}) == 1
+    assert solution.objective.continuity == 3
+    assert solution.objective.max_tasks_per_volunteer == 3
+    assert check(problem, solution, document=doc).ok
+    oracle = solve_oracle(problem)
+    assert oracle is not None and oracle.objective.continuity == 3
+
+
 def test_the_checker_refuses_a_wrong_continuity_figure() -> None:
     problem = Problem.from_dict(_doc(_visit(repeat=WEEKLY)))
     plan = {

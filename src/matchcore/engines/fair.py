@@ -102,11 +102,12 @@ def solve_fair(
     """The part's lexicographic optimum with the fairness level, in stages."""
     weight, w_kept = weights
     first = cp_model.LinearExpr.weighted_sum(
-        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k],
+        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k, *m.c],
         [
             *(int(p) * weight for p in part.priority.tolist()),
             *[1] * int(part.preferred.sum()),
             *[w_kept] * len(m.k),
+            *[1] * len(m.c),  # series continuity counts as preferred pairs do
         ],
     )
     m.model.maximize(first)  # the hint, if any, is in the model already
