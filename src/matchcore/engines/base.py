@@ -153,12 +153,12 @@ class LnsEngine:
 @dataclass(frozen=True)
 class ColGenEngine:
     """Column generation over volunteer schedules, then the restricted master and LNS
-    (all-timed parts without pins or kept assignments, whatever their size)."""
+    (the parts :func:`~matchcore.engines.colgen.supports`, whatever their size)."""
 
     name: str = "colgen"
 
     def applies(self, part: Part) -> bool:
-        return bool(part.timed.all()) and not part.pinned.any() and not part.keep_pair.any()
+        return colgen.supports(part)
 
     def solve(
         self,

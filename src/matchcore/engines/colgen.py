@@ -124,21 +124,24 @@ BOOL = NDArray[np.bool_]
 
 
 def applies(part: Part, params: SolveParams) -> bool:
-    """Whether the pipeline gives ``part`` to column generation.
-
-    Large (``ColGenParams.from_timed_pairs`` timed pairs or more), every
-    request timed, nothing pinned, no previous plan to keep, no team of
-    several roles, no limit per day, no fairness level and no repeating
-    request (those rules live in the exact model and the LNS, not in
-    columns), and switched on. A ride is a column like any task: its legs are
-    in the pair's travel (``Part.travel``, ``Part.dist_m``).
-    """
+    """Whether the pipeline gives ``part`` to column generation: switched on,
+    large (``ColGenParams.from_timed_pairs`` pairs or more) and :func:`supports`."""
     cp = params.colgen
-    if not cp.enabled or part.n_pairs < cp.from_timed_pairs:
+    return cp.enabled and part.n_pairs >= cp.from_timed_pairs and supports(part)
+
+
+def supports(part: Part) -> bool:
+    """Whether columns can express every rule of ``part``, whatever its size.
+
+    Every request timed, nothing pinned, no previous plan to keep, no team of
+    several roles, no limit per day, no fairness level and no repeating
+    request: those rules live in the exact model and the LNS, not in columns.
+    A ride is a column like any task: its legs are in the pair's travel
+    (``Part.travel``, ``Part.dist_m``).
+    """
+    if not bool(part.timed.all()) or bool(part.pinned.any()) or bool(part.keep_pair.any()):
         return False
-    if not bool(part.timed.all()) or bool(part.pinned.any()):
-        return False
-    if bool(part.keep_pair.any()) or many_roles(part) or has_daily(part) or part.fair:
+    if many_roles(part) or has_daily(part) or part.fair:
         return False
     return not bool((part.series >= 0).any())
 
