@@ -177,6 +177,19 @@ def test_untimed_requests_need_the_credential_at_the_end_of_the_horizon() -> Non
     assert not served(doc("2026-12-12"))  # lapses before the week ends
 
 
+def test_a_horizon_ending_inside_a_minute_needs_the_credential_to_its_end() -> None:
+    """Found by Hypothesis: the horizon ended at 13:00:30, the credential at 13:00;
+    the checker rightly refused what the candidates had let through."""
+
+    def doc(until: str) -> dict[str, Any]:
+        d = week([{"name": "vog", "valid_until": until}], ["vog"], window=None)
+        d["options"]["horizon"] = {"start": "2026-12-07T00:00", "end": "2026-12-07T13:00:30"}
+        return d
+
+    assert not served(doc("2026-12-07T13:00"))  # lapsed 30 seconds before the end
+    assert served(doc("2026-12-07T13:01"))
+
+
 # -- the checker -----------------------------------------------------------------------------------
 
 

@@ -519,7 +519,9 @@ def credential_arrays(
         np.zeros(n_r, dtype=np.int64),
     )
     horizon = problem.horizon
-    end = None if horizon is None else floor_minute(horizon.end)
+    # Valid at the horizon's end, which may fall inside a minute: valid from its
+    # minute's start to its minute's end (validity spans are rounded inwards too).
+    end = None if horizon is None else (floor_minute(horizon.end), ceil_minute(horizon.end))
     need_r = np.flatnonzero(r_set >= 0)
     req = np.repeat(need_r, n_v)
     vol = np.tile(np.arange(n_v, dtype=np.int64), need_r.size)
@@ -537,7 +539,7 @@ def credential_arrays(
     fits = np.where(
         timed,
         (first <= r_hi) & (first + dur <= b),
-        True if end is None else (a <= end) & (end <= b),
+        True if end is None else (a <= end[0]) & (end[1] <= b),
     )
     passes = np.zeros(req.size, dtype=bool)
     passes[pair[fits]] = True
