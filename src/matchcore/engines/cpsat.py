@@ -153,16 +153,12 @@ def _without_plan(status: object, hint: PartResult | None) -> PartResult | None:
     raise NoSolutionInTimeError
 
 
-def _solve_two_stages(
-    m: _Model,
-    part: Part,
-    settings: CpSatSettings,
-    weights: tuple[int, int],
-    hint: PartResult | None,
-) -> PartResult:
-    """Priority with kept and continuity first; then, with that fixed, distance."""
+def upper_levels(m: _Model, part: Part, weights: tuple[int, int]) -> cp_model.LinearExpr:
+    """The levels above fairness and travel in one sum: priority (times
+    ``weights[0]``), kept (times ``weights[1]``) and continuity (preferred
+    pairs and series counts, once each), which every staged solve maximises first."""
     weight, w_kept = weights
-    first = cp_model.LinearExpr.weighted_sum(
+    return cp_model.LinearExpr.weighted_sum(
         [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k, *m.c],
         [
             *(int(p) * weight for p in part.priority.tolist()),
@@ -171,6 +167,18 @@ def _solve_two_stages(
             *[1] * len(m.c),
         ],
     )
+
+
+def _solve_two_stages(
+    m: _Model,
+    part: Part,
+    settings: CpSatSettings,
+    weights: tuple[int, int],
+    hint: PartResult | None,
+) -> PartResult:
+    """Priority with kept and continuity first; then, with that fixed, distance."""
+    weight, _ = weights
+    first = upper_levels(m, part, weights)
     m.model.maximize(first)
 
     total_s = settings.deadline.remaining()

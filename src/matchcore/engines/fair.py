@@ -44,6 +44,7 @@ from matchcore.engines.cpsat import (
     _with,
     _without_plan,
     better_of,
+    upper_levels,
 )
 from matchcore.tasks.parts import Part, PartResult
 
@@ -100,16 +101,8 @@ def solve_fair(
     hint: PartResult | None,
 ) -> PartResult:
     """The part's lexicographic optimum with the fairness level, in stages."""
-    weight, w_kept = weights
-    first = cp_model.LinearExpr.weighted_sum(
-        [*m.y, *(m.x[p] for p in np.flatnonzero(part.preferred).tolist()), *m.k, *m.c],
-        [
-            *(int(p) * weight for p in part.priority.tolist()),
-            *[1] * int(part.preferred.sum()),
-            *[w_kept] * len(m.k),
-            *[1] * len(m.c),  # series continuity counts as preferred pairs do
-        ],
-    )
+    weight, _ = weights
+    first = upper_levels(m, part, weights)
     m.model.maximize(first)  # the hint, if any, is in the model already
     solver = _solver(settings, settings.deadline.remaining() * _FIRST_SHARE)
     status = solver.solve(m.model)
