@@ -16,7 +16,10 @@ Rules: ``sum f[g] == facilitators_needed * open[g]``;
 sessions do not overlap. The objective is the lexicographic one of
 :mod:`matchcore.engines.objective` over tasks and groups together, solved one
 level at a time (priority, then continuity, then travel in metres), each
-level held at its proven optimum while the next is optimised.
+level held at its proven optimum while the next is optimised. The model
+starts from the tasks' greedy plans with the groups' greedy plan beside
+them (:mod:`matchcore.groups.greedy`), and returns that plan when CP-SAT
+finds nothing better on the levels in time.
 """
 
 from __future__ import annotations
