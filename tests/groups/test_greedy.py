@@ -108,3 +108,28 @@ def test_a_nearly_spent_deadline_still_places_the_greedys_participants() -> None
     doc = solve(problem).to_dict()
     assert check(problem, doc).ok
     assert _placed(doc) >= int(greedy.q_chosen.sum())
+
+
+class _FirstLevelOnly(cp_model.CpSolver):
+    """A CP-SAT solver whose time runs out after the first (priority) level."""
+
+    def solve(self, model: cp_model.CpModel, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self, "_solved", False):
+            return cp_model.UNKNOWN
+        self._solved = True
+        return super().solve(model, *args, **kwargs)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**20))
+def test_a_stage_out_of_time_keeps_the_plan_of_the_level_above(seed: int) -> None:
+    problem = Problem.from_dict(_tiny(seed))
+    fake = SimpleNamespace(**vars(cp_model))
+    fake.CpSolver = _FirstLevelOnly
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matchcore.groups.model, "cp_model", fake)
+        cut = solve(problem).to_dict()
+    best = solve(problem).to_dict()
+    assert check(problem, cut).ok
+    assert cut["status"] == "feasible"
+    assert _key(problem, cut)[0] == _key(problem, best)[0]  # the priority level was proven
