@@ -16,7 +16,10 @@ Rules: ``sum f[g] == facilitators_needed * open[g]``;
 sessions do not overlap. The objective is the lexicographic one of
 :mod:`matchcore.engines.objective` over tasks and groups together, solved one
 level at a time (priority, then continuity, then travel in metres), each
-level held at its proven optimum while the next is optimised.
+level held at its proven optimum while the next is optimised. The model
+starts from the tasks' greedy plans with the groups' greedy plan beside
+them (:mod:`matchcore.groups.greedy`), and returns that plan when CP-SAT
+finds nothing better on the levels in time.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from matchcore.engines.cpsat import SharedVolunteers, build_shared
 from matchcore.engines.greedy import solve_greedy
 from matchcore.errors import ProblemError
 from matchcore.groups.candidates import GroupCandidates, build_group_candidates
+from matchcore.groups.greedy import GreedyGroups, bookings, greedy_groups
+from matchcore.groups.greedy import sessions_overlap as sessions_overlap  # re-exported
 from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
 from matchcore.problem import Problem
 from matchcore.tasks.arrays import NO_START, TaskArrays, priority_scale
@@ -90,21 +95,14 @@ def solve_with_groups(
             rest, solve_rest([parts[i] for i in rest], deadline.share(share)), strict=True
         ):
             results[i] = res
-    model = _JointModel(problem, gc, arrays, [parts[i] for i in linked])
-    model.hint([solve_greedy(parts[i], params, deadline) for i in linked])
+    joint_parts = [parts[i] for i in linked]
+    model = _JointModel(problem, gc, arrays, joint_parts)
+    plans = [solve_greedy(part, params, deadline) for part in joint_parts]
+    greedy = greedy_groups(problem, gc, bookings(joint_parts, plans))
+    model.hint(plans, greedy)
     solved = model.solve(
         deadline, problem.options.workers or params.cpsat.default_workers, problem.options.seed
     )
-    if solved is None:  # nothing found in time: groups stay closed, the parts as always
-        log.info("groups: no plan within the time limit; every group stays closed")
-        for i, res in zip(linked, solve_rest([parts[i] for i in linked], deadline), strict=True):
-            results[i] = res
-        closed = np.zeros(gc.n_groups, dtype=bool)
-        choice = GroupChoice(
-            gc, closed, np.zeros(gc.f_group.size, bool), np.zeros(gc.q_group.size, bool), False,
-            frozenset(),
-        )  # fmt: skip
-        return [results[i] for i in range(len(parts))], choice
     part_results, choice = solved
     for i, res in zip(linked, part_results, strict=True):
         results[i] = res
@@ -273,6 +271,14 @@ class _JointModel:
         ]
         self.factor = factor
         # The levels in order, each maximised: priority, continuity, travel (negated).
+        # Their terms as arrays too, to weigh a plan given as variable values.
+        self.terms = tuple(
+            (
+                np.array([c for c, _ in terms], dtype=np.int64),
+                np.array([lit.index for _, lit in terms], dtype=np.int64),
+            )
+            for terms in (prio, [(1, lit) for lit in cont], [(-c, lit) for c, lit in travel])
+        )
         weighted = cp_model.LinearExpr.weighted_sum
         self.levels = (
             weighted([lit for _, lit in prio], [c for c, _ in prio]),
@@ -280,41 +286,63 @@ class _JointModel:
             weighted([lit for _, lit in travel], [-c for c, _ in travel]),
         )
 
-    def hint(self, plans: list[PartResult]) -> None:
-        """Start from the tasks' greedy plans with every group closed (always feasible)."""
+    def hint(self, plans: list[PartResult], greedy: GreedyGroups) -> None:
+        """Start from the tasks' greedy plans and the groups' greedy plan beside them.
+
+        ``greedy`` must respect the blocks and loads of ``plans`` (built with
+        :func:`~matchcore.groups.greedy.bookings` of them), so the hint is a
+        feasible plan; :meth:`solve` falls back on it.
+        """
         model = self.model
+        self.fallback = plans, greedy
+        hinted: list[tuple[int, int]] = []
         for part, x, y, s, plan in zip(self.parts, self.x, self.y, self.s, plans, strict=True):
             served = np.zeros(part.n_requests, dtype=bool)
             served[part.p_req[plan.chosen]] = True
-            for p, var in enumerate(x):
-                model.add_hint(var, bool(plan.chosen[p]))
-            for r, var in enumerate(y):
-                model.add_hint(var, bool(served[r]))
-            for r, var in s.items():
-                if plan.start[r] != NO_START:
-                    model.add_hint(var, int(plan.start[r]))
-        for var in (*self.open, *self.f, *self.q):
-            model.add_hint(var, False)
+            hinted += [(var.index, int(plan.chosen[p])) for p, var in enumerate(x)]
+            hinted += [(var.index, int(served[r])) for r, var in enumerate(y)]
+            hinted += [
+                (var.index, int(plan.start[r])) for r, var in s.items() if plan.start[r] != NO_START
+            ]
+        for lits, on in (
+            (self.open, greedy.opened),
+            (self.f, greedy.f_chosen),
+            (self.q, greedy.q_chosen),
+        ):
+            hinted += [(var.index, int(v)) for var, v in zip(lits, on.tolist(), strict=True)]
+        for index, value in hinted:
+            model.proto.solution_hint.vars.append(index)
+            model.proto.solution_hint.values.append(value)
+        values = np.zeros(len(model.proto.variables), dtype=np.int64)
+        values[[i for i, _ in hinted]] = [v for _, v in hinted]
+        # unhinted variables (series counts) weigh 0: the hint is never overrated
+        self.hint_levels = self._levels(values)
+
+    def _levels(self, values: NDArray[np.int64]) -> tuple[int, ...]:
+        """The objective levels (each maximised) of a plan given as variable values."""
+        return tuple(int(coef @ values[idx]) for coef, idx in self.terms)
 
     def solve(
         self, deadline: Deadline, workers: int, seed: int
-    ) -> tuple[list[PartResult], GroupChoice] | None:
-        """The lexicographic optimum, one level at a time.
+    ) -> tuple[list[PartResult], GroupChoice]:
+        """The lexicographic optimum, one level at a time, or the best plan found.
 
         Each level is maximised with the levels above it held at their proven
         optimum, starting from the previous level's plan; the plan is optimal
         when every level is proven. One weighted sum of all three levels proves
         the same optimum, but its search has to close the travel level's gap
         across every priority and continuity at once (several times slower on
-        the zelfregienetwerk example).
+        the zelfregienetwerk example). When time runs out, the best plan so
+        far on the levels stands: a stage's unproven plan, the level above's,
+        or the greedy hint (:meth:`hint`) when CP-SAT found nothing better.
         """
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.catch_sigint_signal = False
         proto = self.model.proto
-        plan: list[int] | None = None
-        optimal = False
+        best: list[int] | None = None  # None: the greedy hint
+        best_levels = self.hint_levels
         for level, expr in enumerate(self.levels):
             self.model.maximize(expr)
             solver.parameters.max_time_in_seconds = max(deadline.remaining(), 0.01)
@@ -332,21 +360,36 @@ class _JointModel:
                     "(their volunteers' times, task or minute limits clash)",
                 )
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                break  # out of time: the plan of the level above stands, unproven
+                break  # out of time: the best plan so far stands, unproven
             plan = list(solver.response_proto.solution)
-            optimal = status == cp_model.OPTIMAL
-            if not optimal:
+            levels = self._levels(np.array(plan, dtype=np.int64))
+            if levels >= best_levels:
+                best, best_levels = plan, levels
+            if status != cp_model.OPTIMAL:
                 break
             # hold this level at its optimum; the next level starts from this plan
             self.model.add(expr >= round(solver.objective_value))
             self.model.clear_hints()  # type: ignore[no-untyped-call]
             proto.solution_hint.vars.extend(range(len(plan)))
             proto.solution_hint.values.extend(plan)
-        else:
-            return self._read(plan, True) if plan is not None else None
-        if plan is None:
-            return None
-        return self._read(plan, False)
+        else:  # every level proven: the last level's plan is the lexicographic optimum
+            return self._read(list(solver.response_proto.solution), True)
+        if best is None:
+            log.info("groups: CP-SAT found nothing better than the greedy plan in time")
+            return self._greedy()
+        return self._read(best, False)
+
+    def _greedy(self) -> tuple[list[PartResult], GroupChoice]:
+        """The hint's plan: the tasks' greedy plans and the groups' greedy plan."""
+        plans, greedy = self.fallback
+        results = [
+            PartResult(p.chosen, p.start, False, int(part.priority.sum()), p.engine)
+            for part, p in zip(self.parts, plans, strict=True)
+        ]
+        choice = GroupChoice(
+            self.gc, greedy.opened, greedy.f_chosen, greedy.q_chosen, False, frozenset()
+        )
+        return results, choice
 
     def _read(self, plan: list[int], optimal: bool) -> tuple[list[PartResult], GroupChoice]:
         """The parts' results and the groups' choice from variable values ``plan``."""
@@ -377,8 +420,3 @@ class _JointModel:
             frozenset(),
         )
         return results, choice
-
-
-def sessions_overlap(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
-    """Whether any session of ``a`` overlaps any session of ``b`` (half-open minutes)."""
-    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in b)
