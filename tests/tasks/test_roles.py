@@ -375,3 +375,37 @@ def test_a_role_skill_nobody_has_is_warned_about_with_its_pointer() -> None:
         ),
         ("unknown_language", "/requests/0/roles/1/languages", "no volunteer has the language 'de'"),
     }
+
+
+def test_a_ride_with_roles_is_not_available_when_its_legs_do_not_fit() -> None:
+    """Found by Hypothesis after rides and roles met: the role funnel measured the
+    block without the ride's legs and called a ride that cannot start in time
+    ``capacity``; a plain team says ``not_available``, and so must a role."""
+    at = "2026-03-02T08:00:00+01:00"
+    home = {"lat": 50.8514, "lon": 5.691}
+    doc: dict[str, Any] = {
+        "volunteers": [
+            {
+                "id": "driver",
+                "location": home,
+                "skills": ["driving"],
+                "availability": [{"start": at, "end": "2026-03-02T12:30:00+01:00"}],
+            }
+        ],
+        "requests": [
+            {
+                "id": "ride",
+                "location": home,  # no way to the client: only the hospital leg
+                "destination": {"lat": 50.8514, "lon": 5.741},
+                "duration_minutes": 15,
+                "window": {"start": at, "end": "2026-03-02T08:15:00+01:00"},
+                "roles": [{"skills": ["driving"]}],
+            }
+        ],
+    }
+    problem = Problem.from_dict(doc)
+    solution = solve(problem, time_limit_s=5, advise=False)
+    assert [(u.request_id, u.reason) for u in solution.unassigned] == [
+        ("ride", Reason.NOT_AVAILABLE)
+    ]
+    assert funnel_blocks(problem) == (Reason.NOT_AVAILABLE,)

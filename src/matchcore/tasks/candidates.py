@@ -804,7 +804,7 @@ def role_stats(arr: TaskArrays, cp: CandidateParams) -> RoleStats:
     dist = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.float64)
     mask = roles.masks(req, arr.v_sig[vol])
     count.stage(3, count.hist(req, mask))
-    travel = arr.travel(vol, dist)
+    travel = arr.trip(req, vol, dist)  # a ride's legs are in its block (TaskArrays.trip)
     no_tasks = arr.max_tasks[vol] < 1
     no_minutes = ~no_tasks & (arr.max_minutes[vol] < arr.duration[req] + 2 * travel)
     count.put(NO_TASKS, count.per_role(count.hist(req[no_tasks], mask[no_tasks])))
