@@ -1,24 +1,8 @@
 """The ``group-greedy`` peer: "nearest group with room", what a coordinator does by hand.
 
-On the candidate pairs of :func:`matchcore.groups.candidates.build_group_candidates`
-(a participant's pairs are the groups on their topics, in range and at times
-they are free, that enough trained facilitators could lead):
-
-1. Participants go one by one, those who could join the most valuable group
-   first (the highest group ``priority`` among their pairs), then in input
-   order. Each takes the nearest group (on any of their topics) that has
-   room, does not meet at the same time as a group they already joined, and
-   is led: a group gets its facilitators when its first participant comes,
-   the nearest trained volunteers whose session blocks (with travel from
-   home and back) overlap none of their other groups and fit their task
-   and minute limits; when too few are free, the participant tries the next
-   group. A participant joins up to ``max_groups`` groups.
-2. A group that ends the pass below ``min_participants`` closes for good:
-   its participants and facilitators are free again, and the pass repeats
-   for everyone not placed, until no group closes.
-
-The rule itself is :func:`matchcore.groups.greedy.greedy_groups` (matchcore
-starts its exact model from it and falls back on it); this peer runs it alone.
+The rule is :func:`matchcore.groups.greedy.greedy_groups`, described there
+(matchcore starts its exact model from it and falls back on it); this peer
+runs it alone.
 The plan is written as matchcore writes one (:func:`matchcore.groups.outcome.group_plan`),
 so the document has the same fields and reasons and goes through the same
 checker. Problems with tasks beside the groups are not for this peer.
