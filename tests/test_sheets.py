@@ -256,8 +256,18 @@ def test_csv_error_names_the_file_cell(tmp_path: Path) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(problem=small_problems())
 def test_problem_to_workbook_and_back_is_the_same_problem(problem: Problem) -> None:
+    local, again = workbook_round_trip(problem)
+    assert again == local
+
+
+def workbook_round_trip(problem: Problem) -> tuple[Problem, Problem]:
+    """``problem`` as a workbook can hold it, and that read back from its workbook.
+
+    A spreadsheet keeps 15 significant digits: coordinates go to the micro-degree
+    (0.1 m). Problems a workbook cannot hold (a volunteer never available, a
+    window across midnight) are rejected with ``assume``.
+    """
     assume(all(v.availability != () for v in problem.volunteers))
-    # a spreadsheet keeps 15 significant digits: coordinates to the micro-degree (0.1 m)
     local = Problem(
         tuple(replace(v, location=_rounded(v.location)) for v in problem.volunteers),
         tuple(
@@ -275,8 +285,7 @@ def test_problem_to_workbook_and_back_is_the_same_problem(problem: Problem) -> N
         book = problem_workbook(local)
     except ValueError:  # a request window across midnight has no sheet row
         assume(False)
-    again = problem_from_dict(read_sheets(to_bytes(book)))
-    assert again == local
+    return local, problem_from_dict(read_sheets(to_bytes(book)))
 
 
 def _rounded(location: Location) -> Location:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from openpyxl import Workbook, load_workbook
 from strategies import role_problems
+from test_sheets import workbook_round_trip
 
 from matchcore.errors import ProblemError
 from matchcore.io import problem_from_dict
-from matchcore.io.sheets import SHEETS, problem_workbook, read_sheets, template_workbook
-from matchcore.problem import Location, Options, Problem
+from matchcore.io.sheets import SHEETS, read_sheets, template_workbook
+from matchcore.problem import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,32 +135,10 @@ def test_the_template_explains_the_roles_sheet_and_reads(tmp_path: Path) -> None
     assert problem.requests[0].roles  # the example row makes req-01 a team of one role
 
 
-def _rounded(location: Location) -> Location:
-    return Location(round(location.lat, 6), round(location.lon, 6))
-
-
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(problem=role_problems())
 def test_a_problem_with_roles_to_workbook_and_back_is_the_same_problem(problem: Problem) -> None:
-    assume(all(v.availability != () for v in problem.volunteers))
-    local = Problem(
-        tuple(replace(v, location=_rounded(v.location)) for v in problem.volunteers),
-        tuple(
-            replace(
-                r,
-                location=_rounded(r.location),
-                destination=None if r.destination is None else _rounded(r.destination),
-            )
-            for r in problem.requests
-        ),
-        (),
-        Options(seed=problem.options.seed, timezone="Europe/Brussels"),
-    )
-    try:
-        book = problem_workbook(local)
-    except ValueError:  # a request window across midnight has no sheet row
-        assume(False)
-    again = problem_from_dict(read_sheets(to_bytes(book)))
+    local, again = workbook_round_trip(problem)
     assert again == local
     assert [r.roles for r in again.requests] == [r.roles for r in local.requests]
 
