@@ -91,6 +91,10 @@ class CpSatParams:
     default_workers: int = 8
     """Search workers when ``Options.workers`` is 0: CP-SAT's portfolio needs several
     workers to prove bounds, even on 2 cores."""
+    quick_deterministic_s: float = 0.5
+    """Deterministic time (CP-SAT's own work units) of the single-worker search that
+    runs before the portfolio (:func:`matchcore.engines.cpsat.run_search`); 0 turns it
+    off. Most parts of a network are proven within it."""
     first_stage_share: float = 0.8
     """Share of the time the first stage may use when the objective needs two stages."""
     polish_deterministic_s: float = 5.0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,8 +109,7 @@ def _solve_weighted(
     coefs += [w_kept * reach] * len(m.k)
     coefs += [reach] * len(m.c)  # a series' occurrence weighs as a preferred pair
     m.model.maximize(cp_model.LinearExpr.weighted_sum([*m.y, *m.x, *m.k, *m.c], coefs))
-    solver = _solver(settings, settings.deadline.remaining())
-    status = solver.solve(m.model)
+    solver, status = run_search(m.model, settings, settings.deadline.remaining())
     log.debug(
         "cp-sat weighted: %s in %.2fs (%d pairs)",
         solver.status_name(status),
@@ -182,8 +182,9 @@ def _solve_two_stages(
     m.model.maximize(first)
 
     total_s = settings.deadline.remaining()
-    solver = _solver(settings, total_s * settings.params.cpsat.first_stage_share)
-    status = solver.solve(m.model)
+    solver, status = run_search(
+        m.model, settings, total_s * settings.params.cpsat.first_stage_share
+    )
     fallback = _without_plan(status, hint)
     if fallback is not None:
         return fallback
@@ -205,8 +206,7 @@ def _solve_two_stages(
     _add_hint(m, part, result)
     m.model.add(first == best_first) if first_optimal else m.model.add(first >= best_first)
     m.model.minimize(sum(int(d) * x for d, x in zip(part.dist_m.tolist(), m.x, strict=True)))
-    solver = _solver(settings, remaining)
-    status = solver.solve(m.model)
+    solver, status = run_search(m.model, settings, remaining)
     log.debug("cp-sat stage 2: %s in %.2fs", solver.status_name(status), solver.wall_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _with(result, optimal=False)
@@ -222,8 +222,7 @@ def solve_pins_only(part: Part, settings: CpSatSettings) -> PartResult:
     m = _build(part)
     for r in np.flatnonzero(~part.pinned).tolist():
         m.model.add(m.y[r] == 0)
-    solver = _solver(settings, settings.deadline.remaining())
-    status = solver.solve(m.model)
+    solver, status = run_search(m.model, settings, settings.deadline.remaining())
     if status == cp_model.INFEASIBLE:
         raise PinConflictError
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -439,14 +438,49 @@ def add_daily_limits(
             model.add(sum(size * lit for size, lit in items) <= minutes)
 
 
-def _solver(settings: CpSatSettings, time_limit_s: float) -> cp_model.CpSolver:
+def _solver(settings: CpSatSettings, time_limit_s: float, workers: int = 0) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
     solver.parameters.random_seed = settings.seed
     # Ctrl-C belongs to the caller (the CLI stops at once), not to one search.
     solver.parameters.catch_sigint_signal = False
-    solver.parameters.num_workers = settings.num_workers
+    solver.parameters.num_workers = workers or settings.num_workers
     return solver
+
+
+def run_search(
+    model: cp_model.CpModel, settings: CpSatSettings, time_limit_s: float
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """Solve ``model`` within ``time_limit_s``: the solver holding the answer and its status.
+
+    A single worker searches first, for ``CpSatParams.quick_deterministic_s``
+    of CP-SAT's deterministic time: a network's parts are proven there, several
+    times faster than by the portfolio, whose workers share two cores. When it
+    proves nothing, the portfolio searches in the time that is left, from its
+    plan. The quick pass is deterministic, so the same input and seed still
+    give the same plan wherever it decides.
+    """
+    quick = settings.params.cpsat.quick_deterministic_s
+    if quick <= 0 or settings.num_workers <= 1:
+        solver = _solver(settings, time_limit_s)
+        return solver, solver.solve(model)
+    started = time.perf_counter()
+    first = _solver(settings, time_limit_s, workers=1)
+    first.parameters.max_deterministic_time = quick
+    status = first.solve(model)
+    left = time_limit_s - (time.perf_counter() - started)
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or left <= 0.01:
+        return first, status
+    if status == cp_model.FEASIBLE:  # the portfolio continues from this plan
+        plan = list(first.response_proto.solution)
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        model.proto.solution_hint.vars.extend(range(len(plan)))
+        model.proto.solution_hint.values.extend(plan)
+    solver = _solver(settings, left)
+    second = solver.solve(model)
+    if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and status == cp_model.FEASIBLE:
+        return first, status  # the portfolio found nothing in time: the quick plan stands
+    return solver, second
 
 
 def _add_hint(m: _Model, part: Part, result: PartResult) -> None:

@@ -39,11 +39,11 @@ from matchcore.engines.cpsat import (
     _add_hint,
     _extract,
     _Model,
-    _solver,
     _total,
     _with,
     _without_plan,
     better_of,
+    run_search,
     upper_levels,
 )
 from matchcore.tasks.parts import Part, PartResult
@@ -72,8 +72,9 @@ class _Stages:
         self.m.model.clear_hints()  # type: ignore[no-untyped-call]
         _add_hint(self.m, self.part, self.result)
         left = self.settings.deadline.remaining()
-        solver = _solver(self.settings, left if last else left * _STAGE_SHARE)
-        status = solver.solve(self.m.model)
+        solver, status = run_search(
+            self.m.model, self.settings, left if last else left * _STAGE_SHARE
+        )
         log.debug("cp-sat fair stage: %s in %.2fs", solver.status_name(status), solver.wall_time)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.proven = False
@@ -104,12 +105,10 @@ def solve_fair(
     weight, _ = weights
     first = upper_levels(m, part, weights)
     m.model.maximize(first)  # the hint, if any, is in the model already
-    solver = _solver(settings, settings.deadline.remaining() * _FIRST_SHARE)
-    status = solver.solve(m.model)
+    solver, status = run_search(m.model, settings, settings.deadline.remaining() * _FIRST_SHARE)
     if status == cp_model.UNKNOWN and settings.deadline.remaining() > 0.05:
         # No plan yet: the higher levels come first, so they get all that is left.
-        solver = _solver(settings, settings.deadline.remaining())
-        status = solver.solve(m.model)
+        solver, status = run_search(m.model, settings, settings.deadline.remaining())
     fallback = _without_plan(status, hint)
     if fallback is not None:
         return fallback
