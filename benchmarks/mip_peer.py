@@ -264,10 +264,11 @@ class MipOutcome:
 def lexicographic_costs(part: Part, model: Model) -> tuple[F64, float, float, int]:
     """Per column: ``w_prio * priority + w_pref * preferred - distance``, and the weights.
 
-    One preferred pair outweighs all travel any plan can have (at most the
-    farthest pair of every request); one unit of priority all continuity and
-    travel. Distance is coarsened by tens while the objective would pass
-    2**50 (exact double arithmetic with room for HiGHS's tolerances).
+    One preferred pair outweighs all travel any plan can have (at most
+    ``volunteers_needed`` times the farthest pair of every request); one
+    unit of priority all continuity and travel. Distance is coarsened by
+    tens while the objective would pass 2**50 (exact double arithmetic with
+    room for HiGHS's tolerances).
     """
     n = model.n_cols
     prio = np.zeros(n)
@@ -279,7 +280,8 @@ def lexicographic_costs(part: Part, model: Model) -> tuple[F64, float, float, in
         dist_unit = np.ceil(part.dist_m.astype(np.float64) / unit)
         far = np.zeros(part.n_requests)
         np.maximum.at(far, part.p_req, dist_unit)
-        w_pref = float(far.sum()) + 1.0
+        # a team's travel is its members' trips: up to `need` times its farthest pair
+        w_pref = float((far * part.need).sum()) + 1.0
         w_prio = (float(part.preferred.sum()) + 1.0) * w_pref
         if w_prio * float(part.priority.sum() + 1) < 2.0**50 or unit >= 10**9:
             break

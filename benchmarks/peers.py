@@ -540,11 +540,6 @@ def run_mip(problem: Problem, graph: Path | None, settings: PeerSettings) -> Pee
     instances, with the lexicographic objective in stages."""
     from benchmarks.mip_peer import TooManyStarts, solve_mip
 
-    if any(r.window is None for r in problem.requests):
-        # Its scope is the timed S family. On an untimed team request Hypothesis
-        # found it below the optimum (2 of 3 served); not yet understood, so it
-        # answers no untimed instance rather than a wrong reference.
-        return PeerOutcome(NOT_APPLICABLE, "timed instances only")
     clock = _Clock()
     cand = _graph(problem, graph)
     clock.lap("candidates_load")
