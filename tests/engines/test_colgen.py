@@ -146,6 +146,62 @@ def test_columns_read_off_the_programme_are_real_schedules() -> None:
             assert slots.block_lo[k] <= s - slots.travel[k] <= slots.block_hi[k]
 
 
+@pytest.mark.parametrize("grid", [1, 5, 30])
+def test_each_window_s_best_is_the_value_of_the_schedule_read_off(grid: int) -> None:
+    """The schedule read off the programme, before re-timing, is worth exactly the
+    programme's best (the path tables follow b1 and b2 as the values do), and
+    never holds a slot twice in a row."""
+    part = _part(_dense(8, 24, 5))
+    slots = colgen.slots_of(part)
+    value = np.random.default_rng(5).uniform(-1.0, 3.0, size=slots.n_slots)
+    pricer = colgen.Pricer(slots, grid)
+    best = pricer.best(value)
+    windows = np.arange(slots.n_windows)
+    col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+    path = np.bincount(col, weights=value[item], minlength=windows.size)
+    np.testing.assert_allclose(path, best, rtol=1e-9, atol=1e-9)
+    same = (col[1:] == col[:-1]) & (item[1:] == item[:-1])
+    assert not same.any()
+    firsts = np.flatnonzero(value > 0)
+    first = pricer.first_values(value)[firsts]
+    col, item = pricer.columns(slots.window[firsts], firsts)
+    path = np.bincount(col, weights=value[item], minlength=firsts.size)
+    np.testing.assert_allclose(path, first, rtol=1e-9, atol=1e-9)
+    assert (first <= best[slots.window[firsts]] + 1e-9).all()
+
+
+def test_a_wide_slot_is_not_priced_twice() -> None:
+    """One request whose window is far wider than its block: a grid schedule could
+    take it again and again; the programme counts it once."""
+    day = "2026-03-02T{:02d}:00:00+01:00"
+    problem = Problem.from_dict(
+        {
+            "volunteers": [
+                {
+                    "id": "v",
+                    "location": {"lat": 50.85, "lon": 2.88},
+                    "availability": [{"start": day.format(8), "end": day.format(18)}],
+                }
+            ],
+            "requests": [
+                {
+                    "id": "r",
+                    "location": {"lat": 50.85, "lon": 2.88},
+                    "duration_minutes": 60,
+                    "priority": 3,
+                    "window": {"start": day.format(8), "end": day.format(18)},
+                }
+            ],
+        }
+    )
+    part = _part(problem)
+    slots = colgen.slots_of(part)
+    assert slots.n_slots == 1
+    for grid in (1, 5, 60):
+        best = colgen.Pricer(slots, grid).best(np.array([2.5]))
+        assert best.tolist() == [2.5]
+
+
 def _optimum(part: Part) -> int:
     settings = CpSatSettings(Deadline.after(60), 8, 0, DEFAULT_PARAMS)
     result = solve_cpsat(part, settings)

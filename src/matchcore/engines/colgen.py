@@ -59,9 +59,9 @@ minutes (:class:`Pricer`): with block starts ``b`` measured from the
 window's earliest block, ``floor(b/G)`` of consecutive blocks differ by at
 least ``floor(length/G)`` (``b2 >= b1 + l1`` implies ``floor(b2/G) >=
 floor(b1/G) + floor(l1/G)``), so the grid programme's schedules include
-every real one (it may also repeat a request or place blocks that do not
-really fit): its maximum is an upper bound on the real one, as the bound
-needs. ``G`` is at most the shortest block, so every block moves the
+every real one (it may also place blocks that do not really fit, or take a
+slot again, though never twice in a row: no real column repeats a request):
+its maximum is an upper bound on the real one, as the bound needs. ``G`` is at most the shortest block, so every block moves the
 programme forward. Only slots of positive value enter it (dropping a
 negative slot from a schedule never lowers its value). The programme runs
 for all windows at once, one vectorised step per grid point. Columns taken
@@ -237,46 +237,81 @@ class Pricer:
         # Where the block's end leads in the flat table: (tau + length) * n_w + window.
         n_w = slots.n_windows
         self._next = (self._tau + self.g_len[self._item]) * n_w + slots.window[self._item]
-        self._table: F64 = np.zeros((1, n_w))
-        self._arg: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
-        self._step: NDArray[np.int32] = np.zeros((1, n_w), dtype=np.int32)
+        self._b1: F64 = np.zeros((1, n_w))
+        self._b2: F64 = np.zeros((1, n_w))
+        self._f1: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
+        self._arg1: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
+        self._arg2: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
 
     def best(self, value: F64) -> F64:
-        """Per window: the programme's best column value (at least 0)."""
+        """Per window: the programme's best column value (at least 0).
+
+        The programme never takes a slot twice in a row. A real column never
+        serves a request twice, and a window holds one slot per request, so its
+        grid schedule never repeats a slot; without this rule the programme
+        would (a slot whose interval is wider than its block, again and again),
+        which was most of its excess over the real columns. Each grid point
+        keeps, per window, the best value ``b1`` from it on, the slot ``f1``
+        that schedule begins with, and the best value ``b2`` of the schedules
+        that begin with another slot (or with none: the empty one, 0); a slot
+        taken at ``t`` continues with ``b1`` unless that begins with the same
+        slot, then with ``b2``. The maximum is over the schedules without a
+        slot twice in a row, which include every real one: still a bound.
+        """
         n_w, horizon = self.slots.n_windows, self.horizon
         keep = value[self._item] > 0
         item, nxt = self._item[keep], self._next[keep]
         win = self.slots.window[item]
         val = value[item]
         ptr = np.concatenate(([0], np.cumsum(np.bincount(self._tau[keep], minlength=horizon))))
-        table = np.zeros((horizon + 1, n_w))
-        flat = table.reshape(-1)
-        arg = np.full((horizon + 1, n_w), -1, dtype=np.int32)
-        # The first grid point from t on where a block starts (the value steps down).
-        step = np.full((horizon + 1, n_w), horizon, dtype=np.int32)
+        b1 = np.zeros((horizon + 1, n_w))
+        b2 = np.zeros((horizon + 1, n_w))
+        f1 = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        # How b1 / b2 at t came about: the slot started at t, or -1: as at t + 1
+        # (and -2 for b2: it is b1 at t + 1, the best before a new first slot).
+        arg1 = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        arg2 = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        flat1, flat2, flat_f = b1.reshape(-1), b2.reshape(-1), f1.reshape(-1)
         for t in range(horizon - 1, -1, -1):
-            row = table[t]
-            row[:] = table[t + 1]
-            step[t] = step[t + 1]
+            row1, row2, rowf = b1[t], b2[t], f1[t]
+            row1[:] = b1[t + 1]
+            row2[:] = b2[t + 1]
+            rowf[:] = f1[t + 1]
             a, b = ptr[t], ptr[t + 1]
             if a == b:
                 continue
-            w = win[a:b]
-            cand = val[a:b] + flat[nxt[a:b]]
-            np.maximum.at(row, w, cand)
-            took = cand >= row[w]
-            arg[t, w[took]] = item[a:b][took]
-            step[t, row > table[t + 1]] = t
-        self._table, self._arg, self._step = table, arg, step
-        return np.asarray(table[0], dtype=np.float64).copy()
+            w, it, nx = win[a:b], item[a:b], nxt[a:b]
+            cand = val[a:b] + np.where(flat_f[nx] != it, flat1[nx], flat2[nx])
+            np.maximum.at(row1, w, cand)
+            won = (cand >= row1[w]) & (row1[w] > b1[t + 1, w])
+            arg1[t, w[won]] = it[won]
+            rowf[w[won]] = it[won]
+            moved = rowf != f1[t + 1]  # a new first slot: the old best is a second best
+            row2[moved] = b1[t + 1, moved]
+            arg2[t, moved] = -2
+            other = it != rowf[w]
+            before = row2.copy()
+            np.maximum.at(row2, w[other], cand[other])
+            up = other & (cand >= row2[w]) & (row2[w] > before[w])
+            arg2[t, w[up]] = it[up]
+        self._b1, self._b2, self._f1, self._arg1, self._arg2 = b1, b2, f1, arg1, arg2
+        return np.asarray(b1[0], dtype=np.float64).copy()
+
+    def _after(self, slot: I64, tau: I64, window: I64) -> tuple[I64, BOOL]:
+        """Where a schedule goes on after ``slot`` started at grid point ``tau``:
+        the next grid point and whether it continues with ``b2`` (``b1`` begins
+        with the same slot)."""
+        nxt = np.minimum(tau + self.g_len[slot], self.horizon)
+        return nxt, self._f1[nxt, window] == slot
 
     def first_values(self, value: F64) -> F64:
         """Per slot of positive value: the best column whose first block is that slot
         at its earliest grid point (``-inf`` for the others); after :meth:`best`."""
         out = np.full(value.size, -np.inf)
         pos = np.flatnonzero(value > 0)
-        nxt = np.minimum(self.g_lo[pos] + self.g_len[pos], self.horizon)
-        out[pos] = value[pos] + self._table[nxt, self.slots.window[pos]]
+        window = self.slots.window[pos]
+        nxt, second = self._after(pos, self.g_lo[pos], window)
+        out[pos] = value[pos] + np.where(second, self._b2[nxt, window], self._b1[nxt, window])
         return out
 
     def columns(self, windows: I64, firsts: I64) -> tuple[I64, I64]:
@@ -286,24 +321,30 @@ class Pricer:
         ``firsts[i]`` is a slot to begin window ``windows[i]``'s schedule with,
         or -1 for the programme's best schedule from the window's start.
         """
-        arg, step, horizon = self._arg, self._step, self.horizon
+        horizon = self.horizon
         n = windows.size
         tau = np.zeros(n, dtype=np.int64)
+        second = np.zeros(n, dtype=bool)  # following b2, else b1
         has = firsts >= 0
         cols, items = [np.flatnonzero(has)], [firsts[has]]
-        tau[has] = np.minimum(self.g_lo[firsts[has]] + self.g_len[firsts[has]], horizon)
+        tau[has], second[has] = self._after(firsts[has], self.g_lo[firsts[has]], windows[has])
         live = np.arange(n)
         while live.size:
             live = live[tau[live] < horizon]
             if live.size == 0:
                 break
-            w_live = windows[live]
-            at_t = step[tau[live], w_live].astype(np.int64)
-            live, at_t, w_live = live[at_t < horizon], at_t[at_t < horizon], w_live[at_t < horizon]
-            it = arg[at_t, w_live].astype(np.int64)
-            cols.append(live)
-            items.append(it)
-            tau[live] = at_t + self.g_len[it]
+            t, w, sec = tau[live], windows[live], second[live]
+            live = live[np.where(sec, self._b2[t, w], self._b1[t, w]) > 0]  # nothing more
+            t, w, sec = tau[live], windows[live], second[live]
+            how = np.where(sec, self._arg2[t, w], self._arg1[t, w]).astype(np.int64)
+            took = how >= 0
+            on = live[took]
+            cols.append(on)
+            items.append(how[took])
+            tau[on], second[on] = self._after(how[took], t[took], w[took])
+            rest = live[~took]
+            tau[rest] += 1
+            second[rest] &= how[~took] != -2
         col, item = np.concatenate(cols), np.concatenate(items)
         order = np.argsort(col, kind="stable")  # steps were appended in grid order
         return col[order], item[order]
