@@ -206,9 +206,10 @@ class ColGenParams:
     final_grid_minutes: int = 1
     """Grid of one last pricing at the final duals, for a tighter bound (1: exact
     timing; only the slots of positive value enter it)."""
-    final_max_events: int = 5_000_000
-    """That last pricing is skipped above this many (slot, grid point) events
-    (memory and time)."""
+    final_max_events: int = 10_000_000
+    """That last pricing takes the finest grid (from ``final_grid_minutes``, finer
+    than the rounds') with at most this many (slot, grid point) events (memory
+    and time), and is skipped when there is none."""
     seconds_per_event: float = 1e-6
     """Time the pricing programme takes per (slot, grid point) event, set-up and one
     round together (measured on 2 cores under load average 10-15; about a

@@ -359,6 +359,30 @@ def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
     assert colgen.refined_bound(part, slots, duals, few) == int(part.priority.sum())
 
 
+def test_the_refined_bound_takes_a_coarser_grid_when_the_finest_is_too_big() -> None:
+    """Over budget on the 1-minute grid, the last pricing takes the finest grid
+    that fits, still below the rounds' grid: the same bound as pricing there."""
+    part = _part(_dense(6, 16, 7, teams=0.2))
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(7)
+    pi, mu, nu = _random_multipliers(part, rng)
+    pi = np.abs(pi) + 1.0
+    duals = colgen.Duals(pi, np.zeros(slots.n_windows), mu, nu, 0.0)
+    value = colgen.slot_values(part, slots, pi, mu, nu)
+    pos = value > 0
+    width = slots.block_hi[pos] - slots.block_lo[pos]
+
+    def events(grid: int) -> int:
+        return int((width // grid + 1).sum())
+
+    assert events(1) > events(4) > events(5)
+    cp = ColGenParams(final_grid_minutes=1, final_max_events=events(4))
+    priced = colgen.lagrangian_bound(part, colgen.Pricer(slots, 4).best(value), pi, mu, nu)
+    assert colgen.refined_bound(part, slots, duals, cp, below=30) == priced
+    assert colgen.refined_bound(part, slots, duals, cp, below=4) == int(part.priority.sum())
+    assert colgen.refined_bound(part, slots, duals, cp) == int(part.priority.sum())
+
+
 def test_too_little_time_for_the_programme_leaves_the_part_to_the_lns() -> None:
     part = _part(_dense(6, 16, 9))
     params = dataclasses.replace(

@@ -61,10 +61,11 @@ least ``floor(length/G)`` (``b2 >= b1 + l1`` implies ``floor(b2/G) >=
 floor(b1/G) + floor(l1/G)``), so the grid programme's schedules include
 every real one (it may also place blocks that do not really fit, or take a
 slot again, though never twice in a row: no real column repeats a request):
-its maximum is an upper bound on the real one, as the bound needs. ``G`` is at most the shortest block, so every block moves the
-programme forward. Only slots of positive value enter it (dropping a
-negative slot from a schedule never lowers its value). The programme runs
-for all windows at once, one vectorised step per grid point. Columns taken
+its maximum is an upper bound on the real one, as the bound needs. ``G`` is
+at most the shortest block, so every block moves the programme forward.
+Only slots of positive value enter it (dropping a negative slot from a
+schedule never lowers its value). The programme runs for all windows at
+once, one vectorised step per grid point. Columns taken
 from it are re-timed exactly (earliest starts in grid order), keeping only
 slots that fit and requests not yet in the column: what enters the master is
 always a real schedule.
@@ -720,19 +721,29 @@ def _events(slots: Slots, grid: int) -> int:
 
 
 def refined_bound(
-    part: Part, slots: Slots, duals: Duals, cp: ColGenParams, time_s: float = math.inf
+    part: Part,
+    slots: Slots,
+    duals: Duals,
+    cp: ColGenParams,
+    time_s: float = math.inf,
+    below: int | None = None,
 ) -> int:
-    """The bound at ``duals`` priced on the finer grid ``cp.final_grid_minutes``
-    (tighter: fewer schedules that do not really fit), over the slots of positive
-    value only, which are few at the last round's duals; the total priority when
-    they would make more than ``cp.final_max_events`` grid events, or take more
-    than ``time_s`` seconds at ``cp.seconds_per_event``."""
+    """The bound at ``duals`` priced on a finer grid (tighter: fewer schedules that
+    do not really fit), over the slots of positive value only, which are few at
+    the last round's duals: the finest grid from ``cp.final_grid_minutes`` on
+    (and below ``below`` minutes, the rounds' grid, when given) on which they
+    make at most ``cp.final_max_events`` grid events and take at most
+    ``time_s`` seconds at ``cp.seconds_per_event``; the total priority when no
+    such grid is left."""
     value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
     pos = np.flatnonzero(value > 0)
+    budget = min(cp.final_max_events, time_s / cp.seconds_per_event)
+    width = slots.block_hi[pos] - slots.block_lo[pos]
     grid = max(cp.final_grid_minutes, 1)
-    events = int(((slots.block_hi[pos] - slots.block_lo[pos]) // grid + 1).sum())
-    if events > min(cp.final_max_events, time_s / cp.seconds_per_event):
-        return int(part.priority.sum())
+    while int((width // grid + 1).sum()) > budget:
+        grid += 1
+        if below is None or grid >= below:
+            return int(part.priority.sum())
     sub = Slots(
         req=slots.req[pos],
         vol=slots.vol[pos],
@@ -745,7 +756,9 @@ def refined_bound(
         window_vol=slots.window_vol,
         origin=slots.origin,
     )
+    tick = time.perf_counter()
     best = Pricer(sub, grid).best(value[pos])
+    log.info("colgen: final pricing on a %d-minute grid, %.2fs", grid, time.perf_counter() - tick)
     return lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu)
 
 
@@ -815,7 +828,8 @@ def solve_colgen(
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
     if state.duals is not None and cp.final_grid_minutes < pricer.grid:
         left = deadline.remaining() * (1.0 - cp.master_share)
-        state.bound = min(state.bound, refined_bound(part, slots, state.duals, cp, left))
+        refined = refined_bound(part, slots, state.duals, cp, left, below=pricer.grid)
+        state.bound = min(state.bound, refined)
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
         state.rounds,
