@@ -413,3 +413,45 @@ def test_the_greedy_fill_keeps_the_plan_and_adds_to_it() -> None:
     assert report.ok, report.violations
     late = CpSatSettings(Deadline.after(0), 1, 0, DEFAULT_PARAMS)
     assert plan_key(part, colgen.filled(part, half, late).chosen) >= plan_key(part, half.chosen)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rounding_keeps_what_still_fits_of_a_clashing_column(seed: int) -> None:
+    """Columns that share requests, all used by the LP: the rounding takes the rest
+    of a clashing column as a new real column, and the plan checks."""
+    problem = _dense(12, 40, seed, teams=0.2)
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(seed)
+    pool = colgen.Pool(slots)
+    pricer = colgen.Pricer(slots, 5)
+    for _ in range(4):  # columns of several random prices: they overlap
+        value = rng.uniform(-0.5, 3.0, size=slots.n_slots)
+        pricer.best(value)
+        windows = np.arange(slots.n_windows)
+        col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+        keep, starts = colgen.exact_columns(slots, col, item)
+        pool.add_many(windows, col[keep], item[keep], starts[keep])
+    n_before = len(pool)
+    primal = rng.uniform(0.01, 1.0, size=n_before)
+    picked = colgen.round_columns(part, slots, pool, primal)
+    added = [c for c in picked if c >= n_before]
+    assert added, "some column was taken in part"
+    assert len(pool) == n_before + len(added)
+    windows = pool.window[picked]
+    assert np.unique(windows).size == windows.size, "one column per window"
+    for c in added:
+        items = pool.items(c)
+        assert _real_schedule(slots, tuple(items))
+        older = [
+            d
+            for d in range(n_before)
+            if pool.window[d] == pool.window[c] and set(items) < set(pool.items(d))
+        ]
+        assert older, "a part of a generated column"
+    served = np.bincount(slots.req[np.concatenate([pool.items(c) for c in picked])])
+    assert (served <= part.need[: served.size]).all(), "no request served twice"
+    plan = colgen._plan_of(part, slots, pool, picked)
+    report = check(problem, assemble(problem, cand, arrays, [part], [plan]))
+    assert report.ok, report.violations

@@ -444,6 +444,21 @@ class Pool:
         self._keys = np.sort(np.concatenate((self._keys, key[fresh])))
         return int(fresh.sum())
 
+    def extend(self, window: I64, col: I64, slot: I64, start: I64) -> int:
+        """Add columns as :meth:`add_many` does, but every one of them, even when a
+        column of the same requests is known (its starts may differ), in order;
+        returns the index of the first."""
+        first = len(self)
+        key = self._win_hash[window].astype(np.uint64)
+        np.add.at(key, col, self._req_hash[self._slots.req[slot]].astype(np.uint64))
+        size = np.bincount(col, minlength=window.size)
+        self.window = np.concatenate((self.window, window))
+        self.ptr = np.concatenate((self.ptr, self.ptr[-1] + np.cumsum(size)))
+        self.slot = np.concatenate((self.slot, slot))
+        self.start = np.concatenate((self.start, start))
+        self._keys = np.sort(np.concatenate((self._keys, key)))
+        return first
+
     def subset(self, cols: I64) -> Pool:
         """A pool of the columns ``cols`` only (numbered in that order)."""
         out = Pool.__new__(Pool)
@@ -989,11 +1004,12 @@ def _key(part: Part, plan: PartResult) -> objective.PlanKey:
 
 def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int]:
     """Columns picked greedily by their LP value (largest first, ties by more
-    priority): a column is taken when its window is free, its volunteer's limits
-    still hold and none of its single-volunteer requests is served yet, and no
-    team it joins is already whole (or has this volunteer). Incomplete teams are
-    left to :func:`_plan_of`, which drops them. Only columns the LP uses (above
-    1e-3) are considered."""
+    priority): a column is taken when its window is free and its volunteer's
+    limits still hold, without the requests it would serve twice (whole
+    already, or a team this volunteer is in): what is left of it is a real
+    schedule too (the same starts, fewer blocks), added to ``pool`` when it is
+    not the whole column. Incomplete teams are left to :func:`_plan_of`,
+    which drops them. Only columns the LP uses (above 1e-3) are considered."""
     col, slot = pool.entries()
     gain = np.bincount(
         col, weights=(part.priority / part.need)[slots.req[slot]], minlength=len(pool)
@@ -1008,6 +1024,7 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
     minutes = np.zeros(part.n_volunteers, dtype=np.int64)
     team_vols: dict[int, set[int]] = {}
     picked = []
+    parts: list[tuple[int, list[int], list[int]]] = []
     for c in order.tolist():
         w = int(pool.window[c])
         if window_used[w]:
@@ -1015,21 +1032,36 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
         v = int(slots.window_vol[w])
         items = pool.items(c)
         reqs = slots.req[items]
-        load = int(slots.length[items].sum())
-        if tasks[v] + len(items) > part.max_tasks[v] or minutes[v] + load > part.max_minutes[v]:
+        free = members[reqs] < part.need[reqs]
+        for i, r in enumerate(reqs.tolist()):
+            if part.need[r] > 1 and v in team_vols.get(r, ()):
+                free[i] = False
+        if not free.any():
             continue
-        if (members[reqs] >= part.need[reqs]).any():
+        kept = [k for k, f in zip(items, free.tolist(), strict=True) if f]
+        load = int(slots.length[kept].sum())
+        if tasks[v] + len(kept) > part.max_tasks[v] or minutes[v] + load > part.max_minutes[v]:
             continue
-        if any(v in team_vols.get(int(r), ()) for r in reqs.tolist() if part.need[r] > 1):
-            continue
+        if not free.all():  # numbered after the pool's columns, added below
+            starts = [s for s, f in zip(pool.starts(c), free.tolist(), strict=True) if f]
+            c = len(pool) + len(parts)
+            parts.append((w, kept, starts))
         window_used[w] = True
+        reqs = slots.req[kept]
         members[reqs] += 1
-        tasks[v] += len(items)
+        tasks[v] += len(kept)
         minutes[v] += load
         for r in reqs.tolist():
             if part.need[r] > 1:
                 team_vols.setdefault(int(r), set()).add(v)
         picked.append(c)
+    if parts:
+        pool.extend(
+            np.array([w for w, _, _ in parts], dtype=np.int64),
+            np.repeat(np.arange(len(parts)), [len(k) for _, k, _ in parts]).astype(np.int64),
+            np.array([k for _, ks, _ in parts for k in ks], dtype=np.int64),
+            np.array([s for _, _, ss in parts for s in ss], dtype=np.int64),
+        )
     return picked
 
 
