@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -455,3 +456,18 @@ def test_rounding_keeps_what_still_fits_of_a_clashing_column(seed: int) -> None:
     plan = colgen._plan_of(part, slots, pool, picked)
     report = check(problem, assemble(problem, cand, arrays, [part], [plan]))
     assert report.ok, report.violations
+
+
+def test_the_rounds_grid_is_the_finest_that_fits_events_and_time() -> None:
+    part = _part(_dense(10, 30, 9))
+    slots = colgen.slots_of(part)
+    cp = ColGenParams(grid_minutes=1, max_grid_minutes=30, seconds_per_event=1e-3, min_rounds=2)
+    fine = colgen._events(slots, 1)
+    assert colgen.round_grid(slots, cp, math.inf) == 1
+    # Half the events of the finest grid, by count or by time: a coarser grid.
+    half = dataclasses.replace(cp, max_events=fine // 2)
+    by_events = colgen.round_grid(slots, half, math.inf)
+    by_time = colgen.round_grid(slots, cp, fine // 2 * 2 * 1e-3)
+    assert by_events == by_time > 1
+    assert colgen._events(slots, by_events) <= fine // 2 < colgen._events(slots, by_events - 1)
+    assert colgen.round_grid(slots, cp, 0.0) == 30, "at most the coarsest"

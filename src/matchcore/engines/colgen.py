@@ -729,6 +729,19 @@ def lagrangian_bound(part: Part, best: F64, pi: F64, mu: F64, nu: F64) -> int:
     return math.floor(total + 1e-9 * scale + 1e-6)
 
 
+def round_grid(slots: Slots, cp: ColGenParams, time_s: float) -> int:
+    """The rounds' grid: the finest (in steps of ``cp.grid_minutes``, at most
+    ``cp.max_grid_minutes``) on which the programme has at most
+    ``cp.max_events`` events and ``cp.min_rounds`` rounds take at most
+    ``time_s`` at ``cp.seconds_per_event``. Coarser on large parts or short
+    deadlines: the bound stays valid on any grid."""
+    most = min(cp.max_events, time_s / (cp.min_rounds * cp.seconds_per_event))
+    grid = cp.grid_minutes
+    while _events(slots, grid) > most and grid < cp.max_grid_minutes:
+        grid += cp.grid_minutes
+    return grid
+
+
 def _events(slots: Slots, grid: int) -> int:
     """(slot, grid point) events of the pricing programme on ``grid``."""
     g = max(1, min(grid, int(slots.length.min(initial=grid))))
@@ -823,9 +836,7 @@ def solve_colgen(
         return PartResult(*none, True, 0, "colgen")
     slots = slots_of(part)
     # The programme's set-up and a few rounds must fit, else the LNS alone does better.
-    grid = cp.grid_minutes  # coarser on large parts: the bound stays valid on any grid
-    while _events(slots, grid) > cp.max_events and grid < cp.max_grid_minutes:
-        grid += cp.grid_minutes
+    grid = round_grid(slots, cp, deadline.remaining())
     events = _events(slots, grid)
     if deadline.remaining() < cp.min_rounds * events * cp.seconds_per_event:
         log.info("colgen: too little time for %d pricing events; LNS alone", events)
