@@ -343,6 +343,24 @@ def test_a_plan_read_as_columns_is_the_same_plan() -> None:
     assert np.array_equal(again.start[served], start.start[served])
 
 
+def test_a_plan_added_again_gets_its_own_columns() -> None:
+    """``plan_columns`` adds the plan's columns even where the pool knows the same
+    requests (deduplicated ``add_plan`` would not), so the master can be hinted
+    with exactly the plan."""
+    part = _part(_dense(10, 30, 8, teams=0.2))
+    slots = colgen.slots_of(part)
+    start = solve_greedy(part)
+    pool = colgen.Pool(slots)
+    n = colgen.add_plan(part, slots, pool, start)
+    assert colgen.add_plan(part, slots, pool, start) == 0
+    ids = colgen.plan_columns(part, slots, pool, start)
+    assert ids == list(range(n, 2 * n)) and len(pool) == 2 * n
+    again = colgen._plan_of(part, slots, pool, ids)
+    assert np.array_equal(again.chosen, start.chosen)
+    served = np.unique(part.p_req[start.chosen])
+    assert np.array_equal(again.start[served], start.start[served])
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
     part = _part(_dense(6, 16, seed, teams=0.2))

@@ -480,6 +480,19 @@ class Pool:
 def add_plan(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> int:
     """Add the plan's columns (one per volunteer-window it uses) to ``pool``;
     returns how many were new."""
+    return pool.add_many(*_plan_columns(part, slots, plan))
+
+
+def plan_columns(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> list[int]:
+    """Add the plan's columns to ``pool`` even where the pool knows columns of the
+    same requests (at other starts); returns their indices."""
+    windows, col, slot, start = _plan_columns(part, slots, plan)
+    first = pool.extend(windows, col, slot, start)
+    return list(range(first, first + windows.size))
+
+
+def _plan_columns(part: Part, slots: Slots, plan: PartResult) -> tuple[I64, I64, I64, I64]:
+    """The plan as columns: windows, and (column, slot, task start) of every entry."""
     used = np.flatnonzero(plan.chosen)
     start = plan.start[part.p_req[used]]
     rows_of = np.diff(part.start_ptr)[used]
@@ -491,7 +504,7 @@ def add_plan(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> int:
     k, s = k[first], start[pair_row[first]]
     windows, col = np.unique(slots.window[k], return_inverse=True)
     order = np.lexsort((s, col))
-    return pool.add_many(windows, col[order], k[order], s[order])
+    return windows, col[order].astype(np.int64), k[order], s[order]
 
 
 # -- the master LP -------------------------------------------------------------------
@@ -846,7 +859,6 @@ def solve_colgen(
     pool = Pool(slots)
     if start is not None:
         add_plan(part, slots, pool, start)
-    n_hint = len(pool)
     state = _State(bound=total)
     pricer = Pricer(slots, grid)
     limits = Limits.of(part)
@@ -865,7 +877,7 @@ def solve_colgen(
         total,
         time.perf_counter() - started,
     )
-    plan, hint = start, list(range(n_hint))
+    plan = start
     fill_s = 0.0
     if state.duals is not None and state.duals.primal.size:
         picked = round_columns(part, slots, pool, state.duals.primal)
@@ -873,12 +885,15 @@ def solve_colgen(
         rounded = filled(part, _plan_of(part, slots, pool, picked), settings)
         fill_s = time.perf_counter() - tick
         if plan is None or _key(part, rounded) > _key(part, plan):
-            plan, hint = rounded, picked
+            plan = rounded
     if plan is None or (start is None and deadline.remaining() > 1.5 * fill_s):
         greedy = solve_greedy(part, settings.params, deadline)
         if plan is None or _key(part, greedy) > _key(part, plan):
-            plan, hint = greedy, []
+            plan = greedy
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
+    # The master starts from the best plan itself (filled, so more than the
+    # columns the rounding picked): CP-SAT can only improve on it.
+    hint = plan_columns(part, slots, pool, plan)
     # The integer master over the columns the LP uses and the best plan's: small
     # enough for CP-SAT to improve on the rounding in its share of the time.
     primal = state.duals.primal if state.duals is not None else np.zeros(0)
@@ -1132,6 +1147,9 @@ def _integer_master(
     hinted[hint] = True
     for c in range(n_c):
         model.add_hint(x[c], bool(hinted[c]))
+    covered = np.bincount(req[hinted[col]], minlength=part.n_requests)
+    for r, var in y.items():  # a complete hint: CP-SAT starts from the plan itself
+        model.add_hint(var, bool(covered[r] == part.need[r]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(deadline.remaining(), 0.05)
     solver.parameters.num_workers = settings.num_workers
