@@ -73,12 +73,14 @@ always a real schedule.
 Plans
 -----
 From the last master's (approximate) primal: columns taken greedily by LP
-value where they do not clash (:func:`round_columns`), teams given one
+value where they do not clash, or what is left of them without the requests
+already served (:func:`round_columns`), teams given one
 common start inside every member's slack (else dropped), and the requests
 left out added greedily where they still fit (:func:`filled`: the greedy
 engine books the rounded plan first, as it books a previous plan). Then the
 integer restricted master (CP-SAT over the columns the LP uses and the best
-plan's, hinted with the best plan, with the lexicographic objective of
+plan's, hinted with the best plan (all of it, :func:`plan_columns`), with
+the lexicographic objective of
 :mod:`matchcore.engines.objective`: priority, then continuity, then
 distance; the part has no kept level, see :func:`applies`), filled the same
 way, and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
@@ -88,7 +90,9 @@ start plan (the greedy one), lexicographically.
 Time
 ----
 Of the part's deadline, ``ColGenParams.generation_share`` goes to the rounds
-(master LP and pricing; one LP at most ``lp_round_s``), then rounding,
+(master LP and pricing on the finest grid that fits, :func:`round_grid`; one
+LP at most ``lp_round_s``), one last pricing on a finer grid for the bound
+(:func:`refined_bound`), then rounding,
 ``master_share`` of what is left to the integer master (skipped with less
 than ``master_min_s`` left: its model is built in Python), the rest to the
 LNS. Every step checks the one deadline.
