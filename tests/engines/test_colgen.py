@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -144,6 +145,62 @@ def test_columns_read_off_the_programme_are_real_schedules() -> None:
         assert _real_schedule(slots, tuple(kept))
         for k, s in zip(kept, starts[keep & (col == c)].tolist(), strict=True):
             assert slots.block_lo[k] <= s - slots.travel[k] <= slots.block_hi[k]
+
+
+@pytest.mark.parametrize("grid", [1, 5, 30])
+def test_each_window_s_best_is_the_value_of_the_schedule_read_off(grid: int) -> None:
+    """The schedule read off the programme, before re-timing, is worth exactly the
+    programme's best (the path tables follow b1 and b2 as the values do), and
+    never holds a slot twice in a row."""
+    part = _part(_dense(8, 24, 5))
+    slots = colgen.slots_of(part)
+    value = np.random.default_rng(5).uniform(-1.0, 3.0, size=slots.n_slots)
+    pricer = colgen.Pricer(slots, grid)
+    best = pricer.best(value)
+    windows = np.arange(slots.n_windows)
+    col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+    path = np.bincount(col, weights=value[item], minlength=windows.size)
+    np.testing.assert_allclose(path, best, rtol=1e-9, atol=1e-9)
+    same = (col[1:] == col[:-1]) & (item[1:] == item[:-1])
+    assert not same.any()
+    firsts = np.flatnonzero(value > 0)
+    first = pricer.first_values(value)[firsts]
+    col, item = pricer.columns(slots.window[firsts], firsts)
+    path = np.bincount(col, weights=value[item], minlength=firsts.size)
+    np.testing.assert_allclose(path, first, rtol=1e-9, atol=1e-9)
+    assert (first <= best[slots.window[firsts]] + 1e-9).all()
+
+
+def test_a_wide_slot_is_not_priced_twice() -> None:
+    """One request whose window is far wider than its block: a grid schedule could
+    take it again and again; the programme counts it once."""
+    day = "2026-03-02T{:02d}:00:00+01:00"
+    problem = Problem.from_dict(
+        {
+            "volunteers": [
+                {
+                    "id": "v",
+                    "location": {"lat": 50.85, "lon": 2.88},
+                    "availability": [{"start": day.format(8), "end": day.format(18)}],
+                }
+            ],
+            "requests": [
+                {
+                    "id": "r",
+                    "location": {"lat": 50.85, "lon": 2.88},
+                    "duration_minutes": 60,
+                    "priority": 3,
+                    "window": {"start": day.format(8), "end": day.format(18)},
+                }
+            ],
+        }
+    )
+    part = _part(problem)
+    slots = colgen.slots_of(part)
+    assert slots.n_slots == 1
+    for grid in (1, 5, 60):
+        best = colgen.Pricer(slots, grid).best(np.array([2.5]))
+        assert best.tolist() == [2.5]
 
 
 def _optimum(part: Part) -> int:
@@ -286,6 +343,24 @@ def test_a_plan_read_as_columns_is_the_same_plan() -> None:
     assert np.array_equal(again.start[served], start.start[served])
 
 
+def test_a_plan_added_again_gets_its_own_columns() -> None:
+    """``plan_columns`` adds the plan's columns even where the pool knows the same
+    requests (deduplicated ``add_plan`` would not), so the master can be hinted
+    with exactly the plan."""
+    part = _part(_dense(10, 30, 8, teams=0.2))
+    slots = colgen.slots_of(part)
+    start = solve_greedy(part)
+    pool = colgen.Pool(slots)
+    n = colgen.add_plan(part, slots, pool, start)
+    assert colgen.add_plan(part, slots, pool, start) == 0
+    ids = colgen.plan_columns(part, slots, pool, start)
+    assert ids == list(range(n, 2 * n)) and len(pool) == 2 * n
+    again = colgen._plan_of(part, slots, pool, ids)
+    assert np.array_equal(again.chosen, start.chosen)
+    served = np.unique(part.p_req[start.chosen])
+    assert np.array_equal(again.start[served], start.start[served])
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
     part = _part(_dense(6, 16, seed, teams=0.2))
@@ -301,6 +376,30 @@ def test_the_refined_bound_holds_for_any_multipliers(seed: int) -> None:
     pi, mu, nu = _random_multipliers(part, rng)
     duals = colgen.Duals(np.abs(pi) + 1, np.zeros(slots.n_windows), mu * 0, nu * 0, 0.0)
     assert colgen.refined_bound(part, slots, duals, few) == int(part.priority.sum())
+
+
+def test_the_refined_bound_takes_a_coarser_grid_when_the_finest_is_too_big() -> None:
+    """Over budget on the 1-minute grid, the last pricing takes the finest grid
+    that fits, still below the rounds' grid: the same bound as pricing there."""
+    part = _part(_dense(6, 16, 7, teams=0.2))
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(7)
+    pi, mu, nu = _random_multipliers(part, rng)
+    pi = np.abs(pi) + 1.0
+    duals = colgen.Duals(pi, np.zeros(slots.n_windows), mu, nu, 0.0)
+    value = colgen.slot_values(part, slots, pi, mu, nu)
+    pos = value > 0
+    width = slots.block_hi[pos] - slots.block_lo[pos]
+
+    def events(grid: int) -> int:
+        return int((width // grid + 1).sum())
+
+    assert events(1) > events(4) > events(5)
+    cp = ColGenParams(final_grid_minutes=1, final_max_events=events(4))
+    priced = colgen.lagrangian_bound(part, colgen.Pricer(slots, 4).best(value), pi, mu, nu)
+    assert colgen.refined_bound(part, slots, duals, cp, below=30) == priced
+    assert colgen.refined_bound(part, slots, duals, cp, below=4) == int(part.priority.sum())
+    assert colgen.refined_bound(part, slots, duals, cp) == int(part.priority.sum())
 
 
 def test_too_little_time_for_the_programme_leaves_the_part_to_the_lns() -> None:
@@ -333,3 +432,60 @@ def test_the_greedy_fill_keeps_the_plan_and_adds_to_it() -> None:
     assert report.ok, report.violations
     late = CpSatSettings(Deadline.after(0), 1, 0, DEFAULT_PARAMS)
     assert plan_key(part, colgen.filled(part, half, late).chosen) >= plan_key(part, half.chosen)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rounding_keeps_what_still_fits_of_a_clashing_column(seed: int) -> None:
+    """Columns that share requests, all used by the LP: the rounding takes the rest
+    of a clashing column as a new real column, and the plan checks."""
+    problem = _dense(12, 40, seed, teams=0.2)
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(seed)
+    pool = colgen.Pool(slots)
+    pricer = colgen.Pricer(slots, 5)
+    for _ in range(4):  # columns of several random prices: they overlap
+        value = rng.uniform(-0.5, 3.0, size=slots.n_slots)
+        pricer.best(value)
+        windows = np.arange(slots.n_windows)
+        col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
+        keep, starts = colgen.exact_columns(slots, col, item)
+        pool.add_many(windows, col[keep], item[keep], starts[keep])
+    n_before = len(pool)
+    primal = rng.uniform(0.01, 1.0, size=n_before)
+    picked = colgen.round_columns(part, slots, pool, primal)
+    added = [c for c in picked if c >= n_before]
+    assert added, "some column was taken in part"
+    assert len(pool) == n_before + len(added)
+    windows = pool.window[picked]
+    assert np.unique(windows).size == windows.size, "one column per window"
+    for c in added:
+        items = pool.items(c)
+        assert _real_schedule(slots, tuple(items))
+        older = [
+            d
+            for d in range(n_before)
+            if pool.window[d] == pool.window[c] and set(items) < set(pool.items(d))
+        ]
+        assert older, "a part of a generated column"
+    served = np.bincount(slots.req[np.concatenate([pool.items(c) for c in picked])])
+    assert (served <= part.need[: served.size]).all(), "no request served twice"
+    plan = colgen._plan_of(part, slots, pool, picked)
+    report = check(problem, assemble(problem, cand, arrays, [part], [plan]))
+    assert report.ok, report.violations
+
+
+def test_the_rounds_grid_is_the_finest_that_fits_events_and_time() -> None:
+    part = _part(_dense(10, 30, 9))
+    slots = colgen.slots_of(part)
+    cp = ColGenParams(grid_minutes=1, max_grid_minutes=30, seconds_per_event=1e-3, min_rounds=2)
+    fine = colgen._events(slots, 1)
+    assert colgen.round_grid(slots, cp, math.inf) == 1
+    # Half the events of the finest grid, by count or by time: a coarser grid.
+    half = dataclasses.replace(cp, max_events=fine // 2)
+    by_events = colgen.round_grid(slots, half, math.inf)
+    by_time = colgen.round_grid(slots, cp, fine // 2 * 2 * 1e-3)
+    assert by_events == by_time > 1
+    assert colgen._events(slots, by_events) <= fine // 2 < colgen._events(slots, by_events - 1)
+    assert colgen.round_grid(slots, cp, 0.0) == 30, "at most the coarsest"

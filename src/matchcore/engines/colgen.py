@@ -59,12 +59,13 @@ minutes (:class:`Pricer`): with block starts ``b`` measured from the
 window's earliest block, ``floor(b/G)`` of consecutive blocks differ by at
 least ``floor(length/G)`` (``b2 >= b1 + l1`` implies ``floor(b2/G) >=
 floor(b1/G) + floor(l1/G)``), so the grid programme's schedules include
-every real one (it may also repeat a request or place blocks that do not
-really fit): its maximum is an upper bound on the real one, as the bound
-needs. ``G`` is at most the shortest block, so every block moves the
-programme forward. Only slots of positive value enter it (dropping a
-negative slot from a schedule never lowers its value). The programme runs
-for all windows at once, one vectorised step per grid point. Columns taken
+every real one (it may also place blocks that do not really fit, or take a
+slot again, though never twice in a row: no real column repeats a request):
+its maximum is an upper bound on the real one, as the bound needs. ``G`` is
+at most the shortest block, so every block moves the programme forward.
+Only slots of positive value enter it (dropping a negative slot from a
+schedule never lowers its value). The programme runs for all windows at
+once, one vectorised step per grid point. Columns taken
 from it are re-timed exactly (earliest starts in grid order), keeping only
 slots that fit and requests not yet in the column: what enters the master is
 always a real schedule.
@@ -72,12 +73,14 @@ always a real schedule.
 Plans
 -----
 From the last master's (approximate) primal: columns taken greedily by LP
-value where they do not clash (:func:`round_columns`), teams given one
+value where they do not clash, or what is left of them without the requests
+already served (:func:`round_columns`), teams given one
 common start inside every member's slack (else dropped), and the requests
 left out added greedily where they still fit (:func:`filled`: the greedy
 engine books the rounded plan first, as it books a previous plan). Then the
 integer restricted master (CP-SAT over the columns the LP uses and the best
-plan's, hinted with the best plan, with the lexicographic objective of
+plan's, hinted with the best plan (all of it, :func:`plan_columns`), with
+the lexicographic objective of
 :mod:`matchcore.engines.objective`: priority, then continuity, then
 distance; the part has no kept level, see :func:`applies`), filled the same
 way, and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
@@ -87,7 +90,9 @@ start plan (the greedy one), lexicographically.
 Time
 ----
 Of the part's deadline, ``ColGenParams.generation_share`` goes to the rounds
-(master LP and pricing; one LP at most ``lp_round_s``), then rounding,
+(master LP and pricing on the finest grid that fits, :func:`round_grid`; one
+LP at most ``lp_round_s``), one last pricing on a finer grid for the bound
+(:func:`refined_bound`), then rounding,
 ``master_share`` of what is left to the integer master (skipped with less
 than ``master_min_s`` left: its model is built in Python), the rest to the
 LNS. Every step checks the one deadline.
@@ -237,46 +242,81 @@ class Pricer:
         # Where the block's end leads in the flat table: (tau + length) * n_w + window.
         n_w = slots.n_windows
         self._next = (self._tau + self.g_len[self._item]) * n_w + slots.window[self._item]
-        self._table: F64 = np.zeros((1, n_w))
-        self._arg: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
-        self._step: NDArray[np.int32] = np.zeros((1, n_w), dtype=np.int32)
+        self._b1: F64 = np.zeros((1, n_w))
+        self._b2: F64 = np.zeros((1, n_w))
+        self._f1: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
+        self._arg1: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
+        self._arg2: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
 
     def best(self, value: F64) -> F64:
-        """Per window: the programme's best column value (at least 0)."""
+        """Per window: the programme's best column value (at least 0).
+
+        The programme never takes a slot twice in a row. A real column never
+        serves a request twice, and a window holds one slot per request, so its
+        grid schedule never repeats a slot; without this rule the programme
+        would (a slot whose interval is wider than its block, again and again),
+        which was most of its excess over the real columns. Each grid point
+        keeps, per window, the best value ``b1`` from it on, the slot ``f1``
+        that schedule begins with, and the best value ``b2`` of the schedules
+        that begin with another slot (or with none: the empty one, 0); a slot
+        taken at ``t`` continues with ``b1`` unless that begins with the same
+        slot, then with ``b2``. The maximum is over the schedules without a
+        slot twice in a row, which include every real one: still a bound.
+        """
         n_w, horizon = self.slots.n_windows, self.horizon
         keep = value[self._item] > 0
         item, nxt = self._item[keep], self._next[keep]
         win = self.slots.window[item]
         val = value[item]
         ptr = np.concatenate(([0], np.cumsum(np.bincount(self._tau[keep], minlength=horizon))))
-        table = np.zeros((horizon + 1, n_w))
-        flat = table.reshape(-1)
-        arg = np.full((horizon + 1, n_w), -1, dtype=np.int32)
-        # The first grid point from t on where a block starts (the value steps down).
-        step = np.full((horizon + 1, n_w), horizon, dtype=np.int32)
+        b1 = np.zeros((horizon + 1, n_w))
+        b2 = np.zeros((horizon + 1, n_w))
+        f1 = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        # How b1 / b2 at t came about: the slot started at t, or -1: as at t + 1
+        # (and -2 for b2: it is b1 at t + 1, the best before a new first slot).
+        arg1 = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        arg2 = np.full((horizon + 1, n_w), -1, dtype=np.int32)
+        flat1, flat2, flat_f = b1.reshape(-1), b2.reshape(-1), f1.reshape(-1)
         for t in range(horizon - 1, -1, -1):
-            row = table[t]
-            row[:] = table[t + 1]
-            step[t] = step[t + 1]
+            row1, row2, rowf = b1[t], b2[t], f1[t]
+            row1[:] = b1[t + 1]
+            row2[:] = b2[t + 1]
+            rowf[:] = f1[t + 1]
             a, b = ptr[t], ptr[t + 1]
             if a == b:
                 continue
-            w = win[a:b]
-            cand = val[a:b] + flat[nxt[a:b]]
-            np.maximum.at(row, w, cand)
-            took = cand >= row[w]
-            arg[t, w[took]] = item[a:b][took]
-            step[t, row > table[t + 1]] = t
-        self._table, self._arg, self._step = table, arg, step
-        return np.asarray(table[0], dtype=np.float64).copy()
+            w, it, nx = win[a:b], item[a:b], nxt[a:b]
+            cand = val[a:b] + np.where(flat_f[nx] != it, flat1[nx], flat2[nx])
+            np.maximum.at(row1, w, cand)
+            won = (cand >= row1[w]) & (row1[w] > b1[t + 1, w])
+            arg1[t, w[won]] = it[won]
+            rowf[w[won]] = it[won]
+            moved = rowf != f1[t + 1]  # a new first slot: the old best is a second best
+            row2[moved] = b1[t + 1, moved]
+            arg2[t, moved] = -2
+            other = it != rowf[w]
+            before = row2.copy()
+            np.maximum.at(row2, w[other], cand[other])
+            up = other & (cand >= row2[w]) & (row2[w] > before[w])
+            arg2[t, w[up]] = it[up]
+        self._b1, self._b2, self._f1, self._arg1, self._arg2 = b1, b2, f1, arg1, arg2
+        return np.asarray(b1[0], dtype=np.float64).copy()
+
+    def _after(self, slot: I64, tau: I64, window: I64) -> tuple[I64, BOOL]:
+        """Where a schedule goes on after ``slot`` started at grid point ``tau``:
+        the next grid point and whether it continues with ``b2`` (``b1`` begins
+        with the same slot)."""
+        nxt = np.minimum(tau + self.g_len[slot], self.horizon)
+        return nxt, self._f1[nxt, window] == slot
 
     def first_values(self, value: F64) -> F64:
         """Per slot of positive value: the best column whose first block is that slot
         at its earliest grid point (``-inf`` for the others); after :meth:`best`."""
         out = np.full(value.size, -np.inf)
         pos = np.flatnonzero(value > 0)
-        nxt = np.minimum(self.g_lo[pos] + self.g_len[pos], self.horizon)
-        out[pos] = value[pos] + self._table[nxt, self.slots.window[pos]]
+        window = self.slots.window[pos]
+        nxt, second = self._after(pos, self.g_lo[pos], window)
+        out[pos] = value[pos] + np.where(second, self._b2[nxt, window], self._b1[nxt, window])
         return out
 
     def columns(self, windows: I64, firsts: I64) -> tuple[I64, I64]:
@@ -286,24 +326,30 @@ class Pricer:
         ``firsts[i]`` is a slot to begin window ``windows[i]``'s schedule with,
         or -1 for the programme's best schedule from the window's start.
         """
-        arg, step, horizon = self._arg, self._step, self.horizon
+        horizon = self.horizon
         n = windows.size
         tau = np.zeros(n, dtype=np.int64)
+        second = np.zeros(n, dtype=bool)  # following b2, else b1
         has = firsts >= 0
         cols, items = [np.flatnonzero(has)], [firsts[has]]
-        tau[has] = np.minimum(self.g_lo[firsts[has]] + self.g_len[firsts[has]], horizon)
+        tau[has], second[has] = self._after(firsts[has], self.g_lo[firsts[has]], windows[has])
         live = np.arange(n)
         while live.size:
             live = live[tau[live] < horizon]
             if live.size == 0:
                 break
-            w_live = windows[live]
-            at_t = step[tau[live], w_live].astype(np.int64)
-            live, at_t, w_live = live[at_t < horizon], at_t[at_t < horizon], w_live[at_t < horizon]
-            it = arg[at_t, w_live].astype(np.int64)
-            cols.append(live)
-            items.append(it)
-            tau[live] = at_t + self.g_len[it]
+            t, w, sec = tau[live], windows[live], second[live]
+            live = live[np.where(sec, self._b2[t, w], self._b1[t, w]) > 0]  # nothing more
+            t, w, sec = tau[live], windows[live], second[live]
+            how = np.where(sec, self._arg2[t, w], self._arg1[t, w]).astype(np.int64)
+            took = how >= 0
+            on = live[took]
+            cols.append(on)
+            items.append(how[took])
+            tau[on], second[on] = self._after(how[took], t[took], w[took])
+            rest = live[~took]
+            tau[rest] += 1
+            second[rest] &= how[~took] != -2
         col, item = np.concatenate(cols), np.concatenate(items)
         order = np.argsort(col, kind="stable")  # steps were appended in grid order
         return col[order], item[order]
@@ -402,6 +448,21 @@ class Pool:
         self._keys = np.sort(np.concatenate((self._keys, key[fresh])))
         return int(fresh.sum())
 
+    def extend(self, window: I64, col: I64, slot: I64, start: I64) -> int:
+        """Add columns as :meth:`add_many` does, but every one of them, even when a
+        column of the same requests is known (its starts may differ), in order;
+        returns the index of the first."""
+        first = len(self)
+        key = self._win_hash[window].astype(np.uint64)
+        np.add.at(key, col, self._req_hash[self._slots.req[slot]].astype(np.uint64))
+        size = np.bincount(col, minlength=window.size)
+        self.window = np.concatenate((self.window, window))
+        self.ptr = np.concatenate((self.ptr, self.ptr[-1] + np.cumsum(size)))
+        self.slot = np.concatenate((self.slot, slot))
+        self.start = np.concatenate((self.start, start))
+        self._keys = np.sort(np.concatenate((self._keys, key)))
+        return first
+
     def subset(self, cols: I64) -> Pool:
         """A pool of the columns ``cols`` only (numbered in that order)."""
         out = Pool.__new__(Pool)
@@ -423,6 +484,19 @@ class Pool:
 def add_plan(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> int:
     """Add the plan's columns (one per volunteer-window it uses) to ``pool``;
     returns how many were new."""
+    return pool.add_many(*_plan_columns(part, slots, plan))
+
+
+def plan_columns(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> list[int]:
+    """Add the plan's columns to ``pool`` even where the pool knows columns of the
+    same requests (at other starts); returns their indices."""
+    windows, col, slot, start = _plan_columns(part, slots, plan)
+    first = pool.extend(windows, col, slot, start)
+    return list(range(first, first + windows.size))
+
+
+def _plan_columns(part: Part, slots: Slots, plan: PartResult) -> tuple[I64, I64, I64, I64]:
+    """The plan as columns: windows, and (column, slot, task start) of every entry."""
     used = np.flatnonzero(plan.chosen)
     start = plan.start[part.p_req[used]]
     rows_of = np.diff(part.start_ptr)[used]
@@ -434,7 +508,7 @@ def add_plan(part: Part, slots: Slots, pool: Pool, plan: PartResult) -> int:
     k, s = k[first], start[pair_row[first]]
     windows, col = np.unique(slots.window[k], return_inverse=True)
     order = np.lexsort((s, col))
-    return pool.add_many(windows, col[order], k[order], s[order])
+    return windows, col[order].astype(np.int64), k[order], s[order]
 
 
 # -- the master LP -------------------------------------------------------------------
@@ -672,6 +746,19 @@ def lagrangian_bound(part: Part, best: F64, pi: F64, mu: F64, nu: F64) -> int:
     return math.floor(total + 1e-9 * scale + 1e-6)
 
 
+def round_grid(slots: Slots, cp: ColGenParams, time_s: float) -> int:
+    """The rounds' grid: the finest (in steps of ``cp.grid_minutes``, at most
+    ``cp.max_grid_minutes``) on which the programme has at most
+    ``cp.max_events`` events and ``cp.min_rounds`` rounds take at most
+    ``time_s`` at ``cp.seconds_per_event``. Coarser on large parts or short
+    deadlines: the bound stays valid on any grid."""
+    most = min(cp.max_events, time_s / (cp.min_rounds * cp.seconds_per_event))
+    grid = cp.grid_minutes
+    while _events(slots, grid) > most and grid < cp.max_grid_minutes:
+        grid += cp.grid_minutes
+    return grid
+
+
 def _events(slots: Slots, grid: int) -> int:
     """(slot, grid point) events of the pricing programme on ``grid``."""
     g = max(1, min(grid, int(slots.length.min(initial=grid))))
@@ -679,19 +766,29 @@ def _events(slots: Slots, grid: int) -> int:
 
 
 def refined_bound(
-    part: Part, slots: Slots, duals: Duals, cp: ColGenParams, time_s: float = math.inf
+    part: Part,
+    slots: Slots,
+    duals: Duals,
+    cp: ColGenParams,
+    time_s: float = math.inf,
+    below: int | None = None,
 ) -> int:
-    """The bound at ``duals`` priced on the finer grid ``cp.final_grid_minutes``
-    (tighter: fewer schedules that do not really fit), over the slots of positive
-    value only, which are few at the last round's duals; the total priority when
-    they would make more than ``cp.final_max_events`` grid events, or take more
-    than ``time_s`` seconds at ``cp.seconds_per_event``."""
+    """The bound at ``duals`` priced on a finer grid (tighter: fewer schedules that
+    do not really fit), over the slots of positive value only, which are few at
+    the last round's duals: the finest grid from ``cp.final_grid_minutes`` on
+    (and below ``below`` minutes, the rounds' grid, when given) on which they
+    make at most ``cp.final_max_events`` grid events and take at most
+    ``time_s`` seconds at ``cp.seconds_per_event``; the total priority when no
+    such grid is left."""
     value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
     pos = np.flatnonzero(value > 0)
+    budget = min(cp.final_max_events, time_s / cp.seconds_per_event)
+    width = slots.block_hi[pos] - slots.block_lo[pos]
     grid = max(cp.final_grid_minutes, 1)
-    events = int(((slots.block_hi[pos] - slots.block_lo[pos]) // grid + 1).sum())
-    if events > min(cp.final_max_events, time_s / cp.seconds_per_event):
-        return int(part.priority.sum())
+    while int((width // grid + 1).sum()) > budget:
+        grid += 1
+        if below is None or grid >= below:
+            return int(part.priority.sum())
     sub = Slots(
         req=slots.req[pos],
         vol=slots.vol[pos],
@@ -704,7 +801,9 @@ def refined_bound(
         window_vol=slots.window_vol,
         origin=slots.origin,
     )
+    tick = time.perf_counter()
     best = Pricer(sub, grid).best(value[pos])
+    log.info("colgen: final pricing on a %d-minute grid, %.2fs", grid, time.perf_counter() - tick)
     return lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu)
 
 
@@ -754,9 +853,7 @@ def solve_colgen(
         return PartResult(*none, True, 0, "colgen")
     slots = slots_of(part)
     # The programme's set-up and a few rounds must fit, else the LNS alone does better.
-    grid = cp.grid_minutes  # coarser on large parts: the bound stays valid on any grid
-    while _events(slots, grid) > cp.max_events and grid < cp.max_grid_minutes:
-        grid += cp.grid_minutes
+    grid = round_grid(slots, cp, deadline.remaining())
     events = _events(slots, grid)
     if deadline.remaining() < cp.min_rounds * events * cp.seconds_per_event:
         log.info("colgen: too little time for %d pricing events; LNS alone", events)
@@ -766,7 +863,6 @@ def solve_colgen(
     pool = Pool(slots)
     if start is not None:
         add_plan(part, slots, pool, start)
-    n_hint = len(pool)
     state = _State(bound=total)
     pricer = Pricer(slots, grid)
     limits = Limits.of(part)
@@ -774,7 +870,8 @@ def solve_colgen(
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
     if state.duals is not None and cp.final_grid_minutes < pricer.grid:
         left = deadline.remaining() * (1.0 - cp.master_share)
-        state.bound = min(state.bound, refined_bound(part, slots, state.duals, cp, left))
+        refined = refined_bound(part, slots, state.duals, cp, left, below=pricer.grid)
+        state.bound = min(state.bound, refined)
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
         state.rounds,
@@ -784,7 +881,7 @@ def solve_colgen(
         total,
         time.perf_counter() - started,
     )
-    plan, hint = start, list(range(n_hint))
+    plan = start
     fill_s = 0.0
     if state.duals is not None and state.duals.primal.size:
         picked = round_columns(part, slots, pool, state.duals.primal)
@@ -792,12 +889,15 @@ def solve_colgen(
         rounded = filled(part, _plan_of(part, slots, pool, picked), settings)
         fill_s = time.perf_counter() - tick
         if plan is None or _key(part, rounded) > _key(part, plan):
-            plan, hint = rounded, picked
+            plan = rounded
     if plan is None or (start is None and deadline.remaining() > 1.5 * fill_s):
         greedy = solve_greedy(part, settings.params, deadline)
         if plan is None or _key(part, greedy) > _key(part, plan):
-            plan, hint = greedy, []
+            plan = greedy
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
+    # The master starts from the best plan itself (filled, so more than the
+    # columns the rounding picked): CP-SAT can only improve on it.
+    hint = plan_columns(part, slots, pool, plan)
     # The integer master over the columns the LP uses and the best plan's: small
     # enough for CP-SAT to improve on the rounding in its share of the time.
     primal = state.duals.primal if state.duals is not None else np.zeros(0)
@@ -934,11 +1034,12 @@ def _key(part: Part, plan: PartResult) -> objective.PlanKey:
 
 def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int]:
     """Columns picked greedily by their LP value (largest first, ties by more
-    priority): a column is taken when its window is free, its volunteer's limits
-    still hold and none of its single-volunteer requests is served yet, and no
-    team it joins is already whole (or has this volunteer). Incomplete teams are
-    left to :func:`_plan_of`, which drops them. Only columns the LP uses (above
-    1e-3) are considered."""
+    priority): a column is taken when its window is free and its volunteer's
+    limits still hold, without the requests it would serve twice (whole
+    already, or a team this volunteer is in): what is left of it is a real
+    schedule too (the same starts, fewer blocks), added to ``pool`` when it is
+    not the whole column. Incomplete teams are left to :func:`_plan_of`,
+    which drops them. Only columns the LP uses (above 1e-3) are considered."""
     col, slot = pool.entries()
     gain = np.bincount(
         col, weights=(part.priority / part.need)[slots.req[slot]], minlength=len(pool)
@@ -953,6 +1054,7 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
     minutes = np.zeros(part.n_volunteers, dtype=np.int64)
     team_vols: dict[int, set[int]] = {}
     picked = []
+    parts: list[tuple[int, list[int], list[int]]] = []
     for c in order.tolist():
         w = int(pool.window[c])
         if window_used[w]:
@@ -960,21 +1062,36 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
         v = int(slots.window_vol[w])
         items = pool.items(c)
         reqs = slots.req[items]
-        load = int(slots.length[items].sum())
-        if tasks[v] + len(items) > part.max_tasks[v] or minutes[v] + load > part.max_minutes[v]:
+        free = members[reqs] < part.need[reqs]
+        for i, r in enumerate(reqs.tolist()):
+            if part.need[r] > 1 and v in team_vols.get(r, ()):
+                free[i] = False
+        if not free.any():
             continue
-        if (members[reqs] >= part.need[reqs]).any():
+        kept = [k for k, f in zip(items, free.tolist(), strict=True) if f]
+        load = int(slots.length[kept].sum())
+        if tasks[v] + len(kept) > part.max_tasks[v] or minutes[v] + load > part.max_minutes[v]:
             continue
-        if any(v in team_vols.get(int(r), ()) for r in reqs.tolist() if part.need[r] > 1):
-            continue
+        if not free.all():  # numbered after the pool's columns, added below
+            starts = [s for s, f in zip(pool.starts(c), free.tolist(), strict=True) if f]
+            c = len(pool) + len(parts)
+            parts.append((w, kept, starts))
         window_used[w] = True
+        reqs = slots.req[kept]
         members[reqs] += 1
-        tasks[v] += len(items)
+        tasks[v] += len(kept)
         minutes[v] += load
         for r in reqs.tolist():
             if part.need[r] > 1:
                 team_vols.setdefault(int(r), set()).add(v)
         picked.append(c)
+    if parts:
+        pool.extend(
+            np.array([w for w, _, _ in parts], dtype=np.int64),
+            np.repeat(np.arange(len(parts)), [len(k) for _, k, _ in parts]).astype(np.int64),
+            np.array([k for _, ks, _ in parts for k in ks], dtype=np.int64),
+            np.array([s for _, _, ss in parts for s in ss], dtype=np.int64),
+        )
     return picked
 
 
@@ -1034,6 +1151,9 @@ def _integer_master(
     hinted[hint] = True
     for c in range(n_c):
         model.add_hint(x[c], bool(hinted[c]))
+    covered = np.bincount(req[hinted[col]], minlength=part.n_requests)
+    for r, var in y.items():  # a complete hint: CP-SAT starts from the plan itself
+        model.add_hint(var, bool(covered[r] == part.need[r]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(deadline.remaining(), 0.05)
     solver.parameters.num_workers = settings.num_workers

@@ -94,6 +94,10 @@ def solve_greedy(
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     n_cand = np.diff(part.pair_ptr)
     keep = objective.keepable(part)
+    # Tasks and minutes booked per volunteer, beside the diaries: the limit check
+    # of a request's candidates is one vectorised test, not a loop over pairs.
+    tasks = np.zeros(part.n_volunteers, dtype=np.int64)
+    minutes = np.zeros(part.n_volunteers, dtype=np.int64)
     # Pins first, then previous assignments still feasible (re-planning prefers
     # to keep them), then by priority.
     order = np.lexsort((n_cand, -part.priority, ~keep, ~part.pinned))
@@ -103,6 +107,7 @@ def solve_greedy(
         pairs = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
         if keep[r] and _keep(part, r, pairs[part.keep_pair[pairs]], diaries, load):
             chosen[pairs[part.keep_pair[pairs]]] = True
+            _booked(part, pairs[part.keep_pair[pairs]], load, tasks, minutes)
             if part.timed[r]:
                 start[r] = part.keep_start[r]
             continue
@@ -113,20 +118,17 @@ def solve_greedy(
             pairs = pairs[np.lexsort((part.dist_m[pairs], held, ~part.preferred[pairs]))]
         else:
             pairs = pairs[np.lexsort((part.dist_m[pairs], ~part.preferred[pairs]))]
-        pairs = np.array(
-            [
-                p
-                for p in pairs.tolist()
-                if diaries[part.p_vol[p]].tasks < part.max_tasks[part.p_vol[p]]
-                and diaries[part.p_vol[p]].minutes + load[p] <= part.max_minutes[part.p_vol[p]]
-            ],
-            dtype=np.int64,
+        vols = part.p_vol[pairs]
+        room = (tasks[vols] < part.max_tasks[vols]) & (
+            minutes[vols] + load[pairs] <= part.max_minutes[vols]
         )
+        pairs = pairs[room].astype(np.int64)
         team = _team(part, r, pairs, diaries, params.greedy.team_start_tries)
         if team is None:
             continue
         s, members = team
         chosen[members] = True
+        _booked(part, np.asarray(members, dtype=np.int64), load, tasks, minutes)
         if part.timed[r]:
             start[r] = s
         for p in members:
@@ -138,6 +140,15 @@ def solve_greedy(
                 diary.tasks += 1
                 diary.minutes += int(load[p])
     return PartResult(chosen, start, False, int(part.priority.sum()), "greedy")
+
+
+def _booked(
+    part: Part, members: np.ndarray, load: np.ndarray, tasks: np.ndarray, minutes: np.ndarray
+) -> None:
+    """Count the booked members' tasks and minutes (a team has distinct volunteers)."""
+    vols = part.p_vol[members]
+    tasks[vols] += 1
+    minutes[vols] += load[members]
 
 
 def _keep(part: Part, r: int, team: np.ndarray, diaries: list[_Diary], load: np.ndarray) -> bool:

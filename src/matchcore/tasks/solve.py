@@ -416,11 +416,10 @@ class _Run:
         futures: dict[Future[Any], list[int]] = {}
         for batch in batches:
             futures[executor.submit(solve_flow_batch, [parts[i] for i in batch])] = batch
-        total = sum(parts[i].n_pairs for i in sat_idx)
         workers = self.params.schedule.parallel_cpsat_workers
         left, least = self.deadline.remaining(), self.params.schedule.min_part_s
-        for i in sat_idx:
-            share = min(1.0, slots * parts[i].n_pairs / max(total, 1))
+        shares = time_shares([parts[i].n_pairs for i in sat_idx], slots)
+        for i, share in zip(sat_idx, shares, strict=True):
             settings = self.settings(self.deadline.cap(max(left * share, least)), workers)
             futures[executor.submit(solve_part, parts[i], settings)] = [i]
         results: dict[int, PartResult] = {}
@@ -433,6 +432,20 @@ class _Run:
                 results[i] = res
                 progress.done(i, res)
         return [results[i] for i in range(len(parts))]
+
+
+def time_shares(sizes: list[int], cores: int) -> list[float]:
+    """Each part's share of the time left, parts solved side by side on ``cores``:
+    in proportion to size where they crowd the cores, the whole time for a part
+    that has a core of its own (filled from the largest down: two large parts
+    and a tiny one on two cores both get all of it, not 86% for the second)."""
+    shares = [0.0] * len(sizes)
+    free, rest = float(cores), float(sum(sizes))
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        shares[i] = min(1.0, free * sizes[i] / rest) if rest > 0 else 1.0
+        if shares[i] >= 1.0:
+            free, rest = max(free - 1.0, 0.0), rest - sizes[i]
+    return shares
 
 
 def _use_flow(part: Part, params: SolveParams) -> bool:
