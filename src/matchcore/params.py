@@ -55,6 +55,13 @@ class PricingParams:
     """Bellman-Ford passes before the potentials are given up as unsettled."""
     cost_headroom: tuple[int, ...] = (4, 256)
     """How far inside int64 arc costs times OR-Tools' scaling factor stay (tried in turn)."""
+    flow_seconds_per_arc: float = 2e-5
+    """Time of one OR-Tools flow solve per arc of the pricing network, before the first
+    round has been measured (measured on 2 cores under load; the solve cannot be
+    stopped once started, so a round starts only when its estimate fits the deadline)."""
+    round_margin: float = 1.3
+    """A further round starts only when this many times the last round's measured time
+    (flow, potentials and pricing) is left before the deadline."""
 
 
 @dataclass(frozen=True)
