@@ -334,3 +334,43 @@ def test_one_round_bound_holds_with_teams_and_budgets(problem: Problem, k: int) 
         return
     priced = pricing.solve_pruned(cand, arrays, _pruned(k, PricingParams(max_rounds=1)))
     assert sum(res.bound for res in priced.results) >= base_bound
+
+
+class _Left(Deadline):
+    """A deadline that always has ``seconds`` left (no clock: it picks the costs)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(math.inf)
+        self.seconds = seconds
+
+    def expired(self) -> bool:
+        return False
+
+    def remaining(self) -> float:
+        return self.seconds
+
+
+@pytest.mark.parametrize(
+    ("left", "mode"), [(2.0, "metres"), (0.8, "km"), (0.3, "priority"), (0.1, None)]
+)
+@pytest.mark.parametrize("seed", [4, 7])
+def test_coarse_costs_prove_the_same_relaxation_bound(
+    left: float, mode: str | None, seed: int
+) -> None:
+    problem = _untimed(generate(12, 120, region="west-flanders", timed=False, seed=seed), False)
+    _, base_bound = _flow_solution(problem)
+    cand, arrays = _cut(problem, 1)
+    assert cand.is_pruned
+    # A round in metres is estimated at 1 s; ``left`` picks the costs that fit.
+    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
+    assert pricing._flow_mode(cand, arrays, params.pricing, _Left(left)) == mode
+    priced = pricing.solve_pruned(cand, arrays, params, _Left(left))
+    solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+    assert check(problem, solution).ok
+    if mode is None:  # no round fits: the greedy plan and the trivial bound
+        assert priced.results[0].engine == "greedy" and solution.bound >= base_bound
+        return
+    assert priced.report.proven
+    assert priced.report.lexicographic == (mode == "metres")
+    assert priced.results[0].bound == base_bound

@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 from matchcore.engines import objective
 from matchcore.engines.flow import min_cost_flow_arcs, relaxed_priority, repair
 from matchcore.engines.greedy import solve_greedy
-from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.params import DEFAULT_PARAMS, Deadline, PricingParams, SolveParams
 from matchcore.tasks.arrays import NO_LIMIT_HI, NO_START, TaskArrays, csr_rows
 from matchcore.tasks.candidates import Candidates, add_pairs, valid_pairs
 from matchcore.tasks.parts import Part, PartResult, whole_part
@@ -135,14 +135,14 @@ def solve_pruned(
     rounds = 0
     proven = lexicographic = False
     bound_units: int | None = None  # the best bound of any round (each holds for the full graph)
-    estimate = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
-    if deadline.remaining() < estimate:
-        log.info("pricing: no time for a flow (estimate %.1f s); the greedy plan", estimate)
+    mode = _flow_mode(cand, arrays, pp, deadline)
+    if mode is None:
+        log.info("pricing: no time for a flow; the greedy plan")
         return _greedy_only(cand, arrays, params, deadline, phases)
     while True:
         rounds += 1
         round_tick = tick = time.perf_counter()
-        net, flows = _solved_network(cand, arrays, pp.cost_headroom)
+        net, flows = _solved_network(cand, arrays, pp.cost_headroom, mode)
         _lap(phases, "flow", tick)
         tick = time.perf_counter()
         pot = settle_potentials(net, flows, pp.bf_max_iterations, deadline)
@@ -208,6 +208,27 @@ def solve_pruned(
     return Priced(cand, arrays, [part], results, report)
 
 
+FLOW_MODES = ("metres", "km", "priority")
+"""The pricing network's costs, finest first: priority, continuity and travel in
+metres (the lexicographic objective); the same with travel in whole km; priority
+alone. Coarser costs solve faster (fewer cost-scaling phases) and bound priority
+just as well; only the first can prove the whole objective."""
+
+
+def _flow_mode(
+    cand: Candidates, arrays: TaskArrays, pp: PricingParams, deadline: Deadline
+) -> str | None:
+    """The finest costs whose estimated round fits before ``deadline`` (None: none fits)."""
+    metres = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
+    left = deadline.remaining()
+    for mode, factor in zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True):
+        if left >= metres * factor:
+            if mode != FLOW_MODES[0]:
+                log.info("pricing: %s costs (a round in metres: about %.0f s)", mode, metres)
+            return mode
+    return None
+
+
 def _greedy_only(
     cand: Candidates,
     arrays: TaskArrays,
@@ -231,6 +252,9 @@ def _lap(phases: dict[str, float], name: str, tick: float) -> None:
 
 
 # -- the network -------------------------------------------------------------------------
+
+
+_NO_TRAVEL = 2**62  # a distance unit that turns every trip into 0
 
 
 @dataclass(frozen=True)
@@ -257,16 +281,19 @@ def _weights(
     n_nodes: int,
     reach_km: float,
     headroom: int,
+    mode: str = FLOW_MODES[0],
 ) -> _Weights:
     need = arrays.need[has_r]
     lcm = int(np.lcm.reduce(np.unique(need))) if need.size else 1
+    if mode == "priority":  # no travel, no continuity: every pair arc costs 0
+        return _Weights(lcm, 1, 0, _NO_TRAVEL, False, 0)
     p_max = int((arrays.priority[has_r] * (lcm // need)).max(initial=1))
     pref = np.bincount(cand.req[cand.preferred], minlength=has_r.size)
     q_max = int(np.minimum(pref, arrays.need).sum())
     # Full-graph travel: every staffed unit at most the longest range of anyone.
     far_m = math.ceil(reach_km * 1000.0) + 1
     limit = (2**63 - 1) // (2 * (n_nodes + 3)) // headroom
-    unit = 1
+    unit = 1000 if mode == "km" else 1
     while True:
         d_max = int(need.sum()) * (far_m // unit + 1)
         w_prio, w_pref = objective.level_weights(q_max, d_max)
@@ -337,14 +364,15 @@ class PricingNetwork:
         n_v: int,
         reach_km: float,
         headroom: int = DEFAULT_PARAMS.pricing.cost_headroom[0],
+        mode: str = FLOW_MODES[0],
     ) -> None:
-        self.n_r, self.n_v = n_r, n_v
+        self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
         self.pairs = pairs = _undominated(cand, arrays, n_r)
         p_req, p_vol = cand.req[pairs], cand.vol[pairs]
         has_r = np.bincount(p_req, minlength=n_r) > 0
         has_v = np.bincount(p_vol, minlength=n_v) > 0
-        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km, headroom)
+        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km, headroom, mode)
         reqs, vols = np.flatnonzero(has_r), np.flatnonzero(has_v)
         need = arrays.need[reqs]
         total = int(need.sum())
@@ -393,13 +421,13 @@ class PricingNetwork:
 
 
 def _solved_network(
-    cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...]
+    cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...], mode: str = FLOW_MODES[0]
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
     reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
-        net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom)
+        net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode)
         flows = net.solve()
         if flows is not None:
             return net, flows
@@ -439,6 +467,8 @@ def settle_potentials(
     backward = flows > 0
     tail = np.concatenate((net.tail[forward], net.head[backward]))
     head = np.concatenate((net.head[forward], net.tail[backward]))
+    if net.mode != FLOW_MODES[0]:  # coarse costs: the flow is not optimal in metres
+        return _scalar_potentials(net, tail, head, forward, backward, max_iterations, deadline)
     hi = net.p * radix + net.q
     lo = net.d
     found = bellman_ford(
@@ -454,6 +484,19 @@ def settle_potentials(
         return _Potentials(found[0], found[1], True, radix, found[2])
     if deadline is not None and deadline.expired():
         return None
+    return _scalar_potentials(net, tail, head, forward, backward, max_iterations, deadline)
+
+
+def _scalar_potentials(
+    net: PricingNetwork,
+    tail: I64,
+    head: I64,
+    forward: BOOL,
+    backward: BOOL,
+    max_iterations: int,
+    deadline: Deadline | None,
+) -> _Potentials | None:
+    """Potentials of the flow's own scalar costs (they certify priority only)."""
     cost = net.cost
     zeros = np.zeros(tail.size, dtype=np.int64)
     found = bellman_ford(
