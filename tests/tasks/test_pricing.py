@@ -374,3 +374,35 @@ def test_coarse_costs_prove_the_same_relaxation_bound(
     assert priced.report.proven
     assert priced.report.lexicographic == (mode == "metres")
     assert priced.results[0].bound == base_bound
+
+
+class _Then(_Left):
+    """``first`` seconds left at the first look, ``then`` at every later one."""
+
+    def __init__(self, first: float, then: float) -> None:
+        super().__init__(first)
+        self.then = then
+
+    def remaining(self) -> float:
+        seconds, self.seconds = self.seconds, self.then
+        return seconds
+
+
+@pytest.mark.parametrize("seed", [4, 7, 9])
+def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) -> None:
+    problem = _untimed(generate(12, 120, region="west-flanders", timed=False, seed=seed), False)
+    _, base_bound = _flow_solution(problem)
+    cand, arrays = _cut(problem, 1)
+    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
+    coarse = pricing.solve_pruned(cand, arrays, params, _Left(0.3))  # priority alone
+    finer = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 10.0))  # then metres
+    assert coarse.results[0].bound == finer.results[0].bound == base_bound
+    keys = []
+    for priced in (coarse, finer):
+        solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+        assert check(problem, solution).ok
+        o = solution.objective
+        keys.append((o.served_priority, o.continuity, -round(o.travel_km, 3)))
+    assert keys[1] >= keys[0]  # the better of the two plans is kept
+    assert keys[1] > keys[0]  # on these instances the finer plan wins (travel at least)

@@ -188,6 +188,10 @@ def solve_pruned(
     relaxed = relaxed_priority(part, chosen)
     complete = repair(part, chosen, deadline)
     _lap(phases, "repair", tick)
+    if mode != FLOW_MODES[0]:
+        tick = time.perf_counter()
+        chosen = _finer_plan(cand, arrays, part, pp, deadline, mode, chosen)
+        _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
     bound = total if bound_units is None else min(max(bound_units // lcm, relaxed), total)
@@ -227,6 +231,41 @@ def _flow_mode(
                 log.info("pricing: %s costs (a round in metres: about %.0f s)", mode, metres)
             return mode
     return None
+
+
+def _finer_plan(
+    cand: Candidates,
+    arrays: TaskArrays,
+    part: Part,
+    pp: PricingParams,
+    deadline: Deadline,
+    mode: str,
+    chosen: BOOL,
+) -> BOOL:
+    """The better (by the objective's levels) of ``chosen`` and a repaired plan from
+    finer costs than ``mode``'s, when such a flow fits the time left (the bound is
+    already proven by the coarse flow; this flow is for the plan alone)."""
+    metres = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
+    factors = dict(zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True))
+    finer = FLOW_MODES[: FLOW_MODES.index(mode)]
+    fits = [m for m in finer if deadline.remaining() >= pp.round_margin * metres * factors[m]]
+    if not fits:
+        return chosen
+    net, flows = _solved_network(cand, arrays, pp.cost_headroom, fits[0])
+    other = net.chosen(flows, cand.n_pairs)
+    del net, flows
+    repair(part, other, deadline)
+    better = _plan_key(part, other) > _plan_key(part, chosen)
+    log.info("pricing: a plan from %s costs%s", fits[0], "" if better else ", not better")
+    return other if better else chosen
+
+
+def _plan_key(part: Part, chosen: BOOL) -> tuple[int, int, int]:
+    """A repaired plan's served priority, continuity and minus its travel (metres)."""
+    staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
+    served = staffed >= part.need
+    priority = int(part.priority[served].sum())
+    return priority, int(part.preferred[chosen].sum()), -int(part.dist_m[chosen].sum())
 
 
 def _greedy_only(
