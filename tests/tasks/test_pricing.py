@@ -395,9 +395,9 @@ def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) 
     cand, arrays = _cut(problem, 1)
     per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
     params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
-    coarse = pricing.solve_pruned(cand, arrays, params, _Left(0.3))  # priority alone
+    coarse = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 0.0))  # priority alone
     finer = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 10.0))  # then metres
-    assert coarse.results[0].bound == finer.results[0].bound == base_bound
+    assert coarse.results[0].bound >= finer.results[0].bound == base_bound
     keys = []
     for priced in (coarse, finer):
         solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)

@@ -135,6 +135,7 @@ def solve_pruned(
     rounds = 0
     proven = lexicographic = False
     bound_units: int | None = None  # the best bound of any round (each holds for the full graph)
+    first_flow_s = 0.0  # measured: the speed of this machine on this network
     mode = _flow_mode(cand, arrays, pp, deadline)
     if mode is None:
         log.info("pricing: no time for a flow; the greedy plan")
@@ -144,6 +145,7 @@ def solve_pruned(
         round_tick = tick = time.perf_counter()
         net, flows = _solved_network(cand, arrays, pp.cost_headroom, mode)
         _lap(phases, "flow", tick)
+        first_flow_s = phases["flow"] if rounds == 1 else first_flow_s
         tick = time.perf_counter()
         pot = settle_potentials(net, flows, pp.bf_max_iterations, deadline)
         _lap(phases, "potentials", tick)
@@ -190,7 +192,7 @@ def solve_pruned(
     _lap(phases, "repair", tick)
     if mode != FLOW_MODES[0]:
         tick = time.perf_counter()
-        chosen = _finer_plan(cand, arrays, part, pp, deadline, mode, chosen)
+        chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
         _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
@@ -239,14 +241,20 @@ def _finer_plan(
     part: Part,
     pp: PricingParams,
     deadline: Deadline,
-    mode: str,
+    measured: tuple[str, float],
     chosen: BOOL,
 ) -> BOOL:
     """The better (by the objective's levels) of ``chosen`` and a repaired plan from
-    finer costs than ``mode``'s, when such a flow fits the time left (the bound is
-    already proven by the coarse flow; this flow is for the plan alone)."""
-    metres = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
+    finer costs than the bound's, when such a flow fits the time left (the bound is
+    already proven by the coarse flow; this flow is for the plan alone).
+
+    ``measured`` is the coarse mode and its first flow's time: the finer flow's
+    estimate scales it by ``PricingParams.coarse_flow_factors``, so it follows this
+    network and this machine's load rather than a constant.
+    """
+    mode, flow_s = measured
     factors = dict(zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True))
+    metres = flow_s / factors[mode]
     finer = FLOW_MODES[: FLOW_MODES.index(mode)]
     fits = [m for m in finer if deadline.remaining() >= pp.round_margin * metres * factors[m]]
     if not fits:
