@@ -406,3 +406,14 @@ def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) 
         keys.append((o.served_priority, o.continuity, -round(o.travel_km, 3)))
     assert keys[1] >= keys[0]  # the better of the two plans is kept
     assert keys[1] > keys[0]  # on these instances the finer plan wins (travel at least)
+
+
+def test_the_finer_plan_is_the_finest_whose_scaled_estimate_fits() -> None:
+    pp = PricingParams(coarse_flow_factors=(0.7, 0.3), round_margin=1.3)
+    # 3 s at priority alone: about 10 s in metres, 7 s in km.
+    assert pricing._finer_mode(pp, "priority", 3.0, 100.0) == ("metres", pytest.approx(10.0))
+    assert pricing._finer_mode(pp, "priority", 3.0, 12.0) == ("km", pytest.approx(7.0))
+    assert pricing._finer_mode(pp, "priority", 3.0, 9.0) is None
+    assert pricing._finer_mode(pp, "km", 7.0, 12.9) is None  # metres: 10 s, 13 s with margin
+    assert pricing._finer_mode(pp, "km", 7.0, 13.1) == ("metres", pytest.approx(10.0))
+    assert pricing._finer_mode(pp, "metres", 1.0, 1e9) is None  # nothing finer

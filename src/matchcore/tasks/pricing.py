@@ -173,7 +173,11 @@ def solve_pruned(
             lexicographic = (pot.lexicographic or net.w.exact) and net.w.unit == 1
             break
         spent = time.perf_counter() - round_tick
-        if rounds >= pp.max_rounds or deadline.remaining() < pp.round_margin * spent:
+        # A plan from finer costs comes before further coarse rounds (it is worth
+        # more than a tighter bound): its time is kept back.
+        finer = _finer_mode(pp, mode, first_flow_s, deadline.remaining())
+        keep_back = 0.0 if finer is None else pp.round_margin * finer[1]
+        if rounds >= pp.max_rounds or deadline.remaining() < pp.round_margin * spent + keep_back:
             break
         keep = _most_negative(found, pp.add_per_request)
         cand = add_pairs(cand, arrays, found.req[keep], found.vol[keep], found.dist[keep])
@@ -252,20 +256,29 @@ def _finer_plan(
     estimate scales it by ``PricingParams.coarse_flow_factors``, so it follows this
     network and this machine's load rather than a constant.
     """
-    mode, flow_s = measured
-    factors = dict(zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True))
-    metres = flow_s / factors[mode]
-    finer = FLOW_MODES[: FLOW_MODES.index(mode)]
-    fits = [m for m in finer if deadline.remaining() >= pp.round_margin * metres * factors[m]]
-    if not fits:
+    finer = _finer_mode(pp, *measured, deadline.remaining())
+    if finer is None:
         return chosen
-    net, flows = _solved_network(cand, arrays, pp.cost_headroom, fits[0])
+    net, flows = _solved_network(cand, arrays, pp.cost_headroom, finer[0])
     other = net.chosen(flows, cand.n_pairs)
     del net, flows
     repair(part, other, deadline)
     better = _plan_key(part, other) > _plan_key(part, chosen)
-    log.info("pricing: a plan from %s costs%s", fits[0], "" if better else ", not better")
+    log.info("pricing: a plan from %s costs%s", finer[0], "" if better else ", not better")
     return other if better else chosen
+
+
+def _finer_mode(
+    pp: PricingParams, mode: str, flow_s: float, left: float
+) -> tuple[str, float] | None:
+    """The finest costs finer than ``mode`` whose flow (estimated from ``mode``'s
+    measured ``flow_s``) fits in ``left`` seconds with the margin, and that estimate."""
+    factors = dict(zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True))
+    for finer in FLOW_MODES[: FLOW_MODES.index(mode)]:
+        estimate = flow_s * factors[finer] / factors[mode]
+        if left >= pp.round_margin * estimate:
+            return finer, estimate
+    return None
 
 
 def _plan_key(part: Part, chosen: BOOL) -> tuple[int, int, int]:
