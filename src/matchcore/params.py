@@ -55,6 +55,21 @@ class PricingParams:
     """Bellman-Ford passes before the potentials are given up as unsettled."""
     cost_headroom: tuple[int, ...] = (4, 256)
     """How far inside int64 arc costs times OR-Tools' scaling factor stay (tried in turn)."""
+    flow_seconds_per_arc: float = 4e-5
+    """Time of one round (OR-Tools flow solve, potentials and pricing) per arc of the
+    pricing network with costs in metres, before the first round has been measured
+    (measured: 2M arcs, 58 s flow + 14 s the rest, 2 cores at load 4.4; the solve
+    cannot be stopped once started, so a round starts only when its estimate fits)."""
+    coarse_flow_factors: tuple[float, float] = (0.7, 0.3)
+    """Time of a round with travel in whole km, and with priority alone, against one
+    in metres (measured on a quarter of the L budgets family: 58 s, 40 s, 12.5 s of
+    flow; on the L family itself priority alone took about half the time of metres).
+    When a round in metres does not fit the deadline, the first of these that fits is
+    taken: the bound stays proven, the plan's continuity and travel only approximate;
+    the time then left buys a plan from the finest costs that fit."""
+    round_margin: float = 1.3
+    """A further round starts only when this many times the last round's measured time
+    (flow, potentials and pricing) is left before the deadline."""
 
 
 @dataclass(frozen=True)

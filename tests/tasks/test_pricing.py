@@ -11,14 +11,15 @@ import dataclasses
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from strategies import small_problems
 
 from matchcore import Problem, Solution, check, solve
-from matchcore.engines.flow import solve_flow
-from matchcore.params import DEFAULT_PARAMS, CandidateParams, PricingParams, SolveParams
+from matchcore.engines.flow import repair, solve_flow
+from matchcore.params import DEFAULT_PARAMS, CandidateParams, Deadline, PricingParams, SolveParams
 from matchcore.synth.generate import generate
 from matchcore.tasks import pricing
 from matchcore.tasks.arrays import TaskArrays
@@ -239,12 +240,18 @@ def test_scalar_potentials_take_over_when_lexicographic_ones_do_not_settle() -> 
     calls: list[bool] = []
 
     def flaky(
-        n_nodes: int, tail: I64, head: I64, c_hi: I64, c_lo: I64, max_iterations: int
+        n_nodes: int,
+        tail: I64,
+        head: I64,
+        c_hi: I64,
+        c_lo: I64,
+        max_iterations: int,
+        deadline: Deadline | None = None,
     ) -> tuple[I64, I64, int] | None:
         calls.append(bool(c_lo.any()))
         if c_lo.any():  # lexicographic
             return None
-        return real(n_nodes, tail, head, c_hi, c_lo, max_iterations)
+        return real(n_nodes, tail, head, c_hi, c_lo, max_iterations, deadline)
 
     pricing.bellman_ford = flaky  # type: ignore[assignment]
     try:
@@ -255,3 +262,158 @@ def test_scalar_potentials_take_over_when_lexicographic_ones_do_not_settle() -> 
     assert check(problem, got).ok
     assert got.objective.served_priority == base.objective.served_priority
     assert got.bound == base.objective.served_priority
+
+
+class _AfterChecks(Deadline):
+    """A deadline that passes after ``checks`` looks at it (no clock: the test
+    cuts every phase of pricing at every point it watches the deadline)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__(math.inf)
+        self.left = checks
+
+    def expired(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+    def remaining(self) -> float:
+        return 0.0 if self.left <= 0 else math.inf
+
+
+def _budgets_problem() -> Problem:
+    problem = generate(12, 120, region="west-flanders", timed=False, seed=4)
+    return _untimed(problem, singles=False)  # teams and minute budgets
+
+
+@pytest.mark.parametrize("checks", [*range(0, 20, 1), 10_000])
+def test_a_deadline_at_any_point_of_pricing_leaves_a_checked_plan_and_a_valid_bound(
+    checks: int,
+) -> None:
+    problem = _budgets_problem()
+    _, base_bound = _flow_solution(problem)  # the unpruned relaxation's optimum
+    cand, arrays = _cut(problem, 1)
+    assert cand.is_pruned
+    deadline = _AfterChecks(checks)
+    priced = pricing.solve_pruned(cand, arrays, _pruned(1), deadline)
+    solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+    assert check(problem, solution).ok
+    assert solution.bound >= base_bound  # a bound on the relaxation bounds every plan
+    if checks == 0:  # not even one flow fits: the greedy plan, nothing proven
+        assert priced.report.rounds == 0 and priced.results[0].engine == "greedy"
+        assert priced.results[0].bound == int(priced.parts[0].priority.sum())
+    else:
+        assert priced.report.rounds >= 1
+    if checks == 10_000:  # never cut: as without a deadline
+        free = pricing.solve_pruned(cand, arrays, _pruned(1))
+        assert priced.results[0].bound == free.results[0].bound
+        np.testing.assert_array_equal(priced.results[0].chosen, free.results[0].chosen)
+
+
+def test_repair_at_its_deadline_releases_partial_teams() -> None:
+    problem = _budgets_problem()
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    chosen = np.zeros(part.n_pairs, dtype=bool)
+    teams = np.flatnonzero(part.need > 1)
+    assert teams.size
+    firsts = part.pair_ptr[teams][np.diff(part.pair_ptr)[teams] > 0]
+    chosen[firsts] = True  # every team staffed by one volunteer only
+    assert not repair(part, chosen, Deadline.after(0.0))
+    staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
+    assert not ((staffed > 0) & (staffed < part.need)).any()
+    assert not chosen.any()  # nothing was tried: every partial team let go
+
+
+@SETTINGS
+@given(small_problems(), st.integers(1, 2))
+def test_one_round_bound_holds_with_teams_and_budgets(problem: Problem, k: int) -> None:
+    problem = _untimed(problem, singles=False)
+    _, base_bound = _flow_solution(problem)
+    cand, arrays = _cut(problem, k)
+    if not cand.is_pruned:
+        return
+    priced = pricing.solve_pruned(cand, arrays, _pruned(k, PricingParams(max_rounds=1)))
+    assert sum(res.bound for res in priced.results) >= base_bound
+
+
+class _Left(Deadline):
+    """A deadline that always has ``seconds`` left (no clock: it picks the costs)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(math.inf)
+        self.seconds = seconds
+
+    def expired(self) -> bool:
+        return False
+
+    def remaining(self) -> float:
+        return self.seconds
+
+
+@pytest.mark.parametrize(
+    ("left", "mode"), [(2.0, "metres"), (0.8, "km"), (0.3, "priority"), (0.1, None)]
+)
+@pytest.mark.parametrize("seed", [4, 7])
+def test_coarse_costs_prove_the_same_relaxation_bound(
+    left: float, mode: str | None, seed: int
+) -> None:
+    problem = _untimed(generate(12, 120, region="west-flanders", timed=False, seed=seed), False)
+    _, base_bound = _flow_solution(problem)
+    cand, arrays = _cut(problem, 1)
+    assert cand.is_pruned
+    # A round in metres is estimated at 1 s; ``left`` picks the costs that fit.
+    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
+    assert pricing._flow_mode(cand, arrays, params.pricing, _Left(left)) == mode
+    priced = pricing.solve_pruned(cand, arrays, params, _Left(left))
+    solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+    assert check(problem, solution).ok
+    if mode is None:  # no round fits: the greedy plan and the trivial bound
+        assert priced.results[0].engine == "greedy" and solution.bound >= base_bound
+        return
+    assert priced.report.proven
+    assert priced.report.lexicographic == (mode == "metres")
+    assert priced.results[0].bound == base_bound
+
+
+class _Then(_Left):
+    """``first`` seconds left at the first look, ``then`` at every later one."""
+
+    def __init__(self, first: float, then: float) -> None:
+        super().__init__(first)
+        self.then = then
+
+    def remaining(self) -> float:
+        seconds, self.seconds = self.seconds, self.then
+        return seconds
+
+
+@pytest.mark.parametrize("seed", [4, 7, 9])
+def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) -> None:
+    problem = _untimed(generate(12, 120, region="west-flanders", timed=False, seed=seed), False)
+    _, base_bound = _flow_solution(problem)
+    cand, arrays = _cut(problem, 1)
+    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
+    coarse = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 0.0))  # priority alone
+    finer = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 10.0))  # then metres
+    assert coarse.results[0].bound >= finer.results[0].bound == base_bound
+    keys = []
+    for priced in (coarse, finer):
+        solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+        assert check(problem, solution).ok
+        o = solution.objective
+        keys.append((o.served_priority, o.continuity, -round(o.travel_km, 3)))
+    assert keys[1] >= keys[0]  # the better of the two plans is kept
+    assert keys[1] > keys[0]  # on these instances the finer plan wins (travel at least)
+
+
+def test_the_finer_plan_is_the_finest_whose_scaled_estimate_fits() -> None:
+    pp = PricingParams(coarse_flow_factors=(0.7, 0.3), round_margin=1.3)
+    # 3 s at priority alone: about 10 s in metres, 7 s in km.
+    assert pricing._finer_mode(pp, "priority", 3.0, 100.0) == ("metres", pytest.approx(10.0))
+    assert pricing._finer_mode(pp, "priority", 3.0, 12.0) == ("km", pytest.approx(7.0))
+    assert pricing._finer_mode(pp, "priority", 3.0, 9.0) is None
+    assert pricing._finer_mode(pp, "km", 7.0, 12.9) is None  # metres: 10 s, 13 s with margin
+    assert pricing._finer_mode(pp, "km", 7.0, 13.1) == ("metres", pytest.approx(10.0))
+    assert pricing._finer_mode(pp, "metres", 1.0, 1e9) is None  # nothing finer

@@ -41,6 +41,7 @@ from ortools.graph.python import min_cost_flow
 
 from matchcore.engines import objective
 from matchcore.engines.roles import many_roles
+from matchcore.params import Deadline
 from matchcore.tasks.arrays import NO_START
 from matchcore.tasks.parts import Part, PartResult, daily_bind, pair_load
 
@@ -113,13 +114,14 @@ def relaxed_priority(part: Part, chosen: NDArray[np.bool_]) -> int:
     return int(np.floor((staffed * part.priority / part.need).sum() + 1e-9))
 
 
-def repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
+def repair(part: Part, chosen: NDArray[np.bool_], deadline: Deadline | None = None) -> bool:
     """Make the relaxed plan feasible, in place; True if it already was.
 
     Volunteers over their minute budget drop their least urgent tasks first.
     Then every request short of its team, most urgent first, takes the
     nearest candidates with a task and the minutes to spare, or frees the
-    volunteers it holds.
+    volunteers it holds. At ``deadline`` the requests not yet tried free the
+    volunteers they hold when short (the plan stays feasible, only less full).
     """
     load = pair_load(part)
     minutes = np.bincount(part.p_vol[chosen], weights=load[chosen], minlength=part.n_volunteers)
@@ -143,7 +145,11 @@ def repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
     spare = part.max_tasks - np.bincount(part.p_vol[chosen], minlength=part.n_volunteers)
     staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
     short = np.flatnonzero(staffed < part.need)
-    for r in short[np.argsort(-part.priority[short], kind="stable")].tolist():
+    short = short[np.argsort(-part.priority[short], kind="stable")]
+    for k, r in enumerate(short.tolist()):
+        if k % 256 == 0 and deadline is not None and deadline.expired():
+            _release(part, chosen, short[k:])
+            break
         pairs = np.arange(part.pair_ptr[r], part.pair_ptr[r + 1])
         vols = part.p_vol[pairs]
         fits = (
@@ -160,6 +166,13 @@ def repair(part: Part, chosen: NDArray[np.bool_]) -> bool:
         spare[part.p_vol[take]] -= sign
         minutes[part.p_vol[take]] += sign * load[take]
     return False
+
+
+def _release(part: Part, chosen: NDArray[np.bool_], requests: I64) -> None:
+    """Unassign every pair of ``requests`` (teams left partial), in place."""
+    drop = np.zeros(part.n_requests, dtype=bool)
+    drop[requests] = True
+    chosen &= ~drop[part.p_req]
 
 
 def _task_capacity(part: Part) -> I64:

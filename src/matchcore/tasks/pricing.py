@@ -50,7 +50,8 @@ from numpy.typing import NDArray
 
 from matchcore.engines import objective
 from matchcore.engines.flow import min_cost_flow_arcs, relaxed_priority, repair
-from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.engines.greedy import solve_greedy
+from matchcore.params import DEFAULT_PARAMS, Deadline, PricingParams, SolveParams
 from matchcore.tasks.arrays import NO_LIMIT_HI, NO_START, TaskArrays, csr_rows
 from matchcore.tasks.candidates import Candidates, add_pairs, valid_pairs
 from matchcore.tasks.parts import Part, PartResult, whole_part
@@ -117,48 +118,66 @@ def solve_pruned(
     deadline: Deadline | None = None,
 ) -> Priced:
     """Solve a pruned, untimed, unpinned problem and prove it for the full graph
-    (see the module docstring). ``deadline`` stops further pricing rounds,
-    never a flow solve under way."""
+    (see the module docstring).
+
+    ``deadline`` is kept by budgeting: a flow solve cannot be stopped once
+    started, so a round starts only when its estimate fits the time left (the
+    first from the network's arcs, ``PricingParams.flow_seconds_per_arc``,
+    later ones from the last round's measured time); the potentials, the
+    pricing and the repair watch the deadline as they go. When not even the
+    first round fits, the greedy plan is returned with the trivial bound.
+    """
     pp = params.pricing
+    deadline = deadline or Deadline.after(math.inf)
     phases: dict[str, float] = {}
     pruned_at_start = cand.pruned_pairs
     added = 0
     rounds = 0
     proven = lexicographic = False
+    bound_units: int | None = None  # the best bound of any round (each holds for the full graph)
+    first_flow_s = 0.0  # measured: the speed of this machine on this network
+    mode = _flow_mode(cand, arrays, pp, deadline)
+    if mode is None:
+        log.info("pricing: no time for a flow; the greedy plan")
+        return _greedy_only(cand, arrays, params, deadline, phases)
     while True:
         rounds += 1
-        tick = time.perf_counter()
-        net, flows = _solved_network(cand, arrays, pp.cost_headroom)
+        round_tick = tick = time.perf_counter()
+        net, flows = _solved_network(cand, arrays, pp.cost_headroom, mode)
         _lap(phases, "flow", tick)
+        first_flow_s = phases["flow"] if rounds == 1 else first_flow_s
         tick = time.perf_counter()
-        pot = settle_potentials(net, flows, pp.bf_max_iterations)
+        pot = settle_potentials(net, flows, pp.bf_max_iterations, deadline)
         _lap(phases, "potentials", tick)
-        if pot is None:
+        if pot is None:  # the bound of an earlier round, if any, still holds
             log.info("pricing: potentials did not settle; no proof")
-            bound_units = None
             break
         tick = time.perf_counter()
-        found = _price(arrays, cand, net, flows, pot, params)
+        found = _price(arrays, cand, net, flows, pot, params, deadline)
         _lap(phases, "pricing", tick)
         log.info(
             "pricing round %d: %d pairs (%d in the flow), potentials in %d passes (%s), "
-            "%d pruned pairs priced, %d price out",
+            "%d pruned pairs priced%s, %d price out",
             rounds,
             cand.n_pairs,
             net.n_pairs,
             pot.iterations,
             "lexicographic" if pot.lexicographic else "scalar",
             found.priced,
+            "" if found.complete else " (cut short by the deadline)",
             found.req.size,
         )
-        if found.req.size == 0:
+        bound_units = min(found.bound_units, bound_units or found.bound_units)
+        if found.complete and found.req.size == 0:
             proven = True
             lexicographic = (pot.lexicographic or net.w.exact) and net.w.unit == 1
-            bound_units = found.bound_units
             break
-        bound_units = found.bound_units
-        late = deadline is not None and deadline.expired()
-        if rounds >= pp.max_rounds or late:
+        spent = time.perf_counter() - round_tick
+        # A plan from finer costs comes before further coarse rounds (it is worth
+        # more than a tighter bound): its time is kept back.
+        finer = _finer_mode(pp, mode, first_flow_s, deadline.remaining())
+        keep_back = 0.0 if finer is None else pp.round_margin * finer[1]
+        if rounds >= pp.max_rounds or deadline.remaining() < pp.round_margin * spent + keep_back:
             break
         keep = _most_negative(found, pp.add_per_request)
         cand = add_pairs(cand, arrays, found.req[keep], found.vol[keep], found.dist[keep])
@@ -173,10 +192,15 @@ def solve_pruned(
     arrays = arrays.with_pins(np.zeros(cand.n_pairs, dtype=bool))
     part = whole_part(cand, arrays)
     relaxed = relaxed_priority(part, chosen)
-    complete = repair(part, chosen)
+    complete = repair(part, chosen, deadline)
     _lap(phases, "repair", tick)
+    if mode != FLOW_MODES[0]:
+        tick = time.perf_counter()
+        chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
+        _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
-    bound = int(part.priority.sum()) if bound_units is None else max(bound_units // lcm, relaxed)
+    total = int(part.priority.sum())
+    bound = total if bound_units is None else min(max(bound_units // lcm, relaxed), total)
     optimal = proven and lexicographic and complete
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     results = [PartResult(chosen, start, optimal, bound, ENGINE)]
@@ -194,11 +218,103 @@ def solve_pruned(
     return Priced(cand, arrays, [part], results, report)
 
 
+FLOW_MODES = ("metres", "km", "priority")
+"""The pricing network's costs, finest first: priority, continuity and travel in
+metres (the lexicographic objective); the same with travel in whole km; priority
+alone. Coarser costs solve faster (fewer cost-scaling phases) and bound priority
+just as well; only the first can prove the whole objective."""
+
+
+def _flow_mode(
+    cand: Candidates, arrays: TaskArrays, pp: PricingParams, deadline: Deadline
+) -> str | None:
+    """The finest costs whose estimated round fits before ``deadline`` (None: none fits)."""
+    metres = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
+    left = deadline.remaining()
+    for mode, factor in zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True):
+        if left >= metres * factor:
+            if mode != FLOW_MODES[0]:
+                log.info("pricing: %s costs (a round in metres: about %.0f s)", mode, metres)
+            return mode
+    return None
+
+
+def _finer_plan(
+    cand: Candidates,
+    arrays: TaskArrays,
+    part: Part,
+    pp: PricingParams,
+    deadline: Deadline,
+    measured: tuple[str, float],
+    chosen: BOOL,
+) -> BOOL:
+    """The better (by the objective's levels) of ``chosen`` and a repaired plan from
+    finer costs than the bound's, when such a flow fits the time left (the bound is
+    already proven by the coarse flow; this flow is for the plan alone).
+
+    ``measured`` is the coarse mode and its first flow's time: the finer flow's
+    estimate scales it by ``PricingParams.coarse_flow_factors``, so it follows this
+    network and this machine's load rather than a constant.
+    """
+    finer = _finer_mode(pp, *measured, deadline.remaining())
+    if finer is None:
+        return chosen
+    net, flows = _solved_network(cand, arrays, pp.cost_headroom, finer[0])
+    other = net.chosen(flows, cand.n_pairs)
+    del net, flows
+    repair(part, other, deadline)
+    better = _plan_key(part, other) > _plan_key(part, chosen)
+    log.info("pricing: a plan from %s costs%s", finer[0], "" if better else ", not better")
+    return other if better else chosen
+
+
+def _finer_mode(
+    pp: PricingParams, mode: str, flow_s: float, left: float
+) -> tuple[str, float] | None:
+    """The finest costs finer than ``mode`` whose flow (estimated from ``mode``'s
+    measured ``flow_s``) fits in ``left`` seconds with the margin, and that estimate."""
+    factors = dict(zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True))
+    for finer in FLOW_MODES[: FLOW_MODES.index(mode)]:
+        estimate = flow_s * factors[finer] / factors[mode]
+        if left >= pp.round_margin * estimate:
+            return finer, estimate
+    return None
+
+
+def _plan_key(part: Part, chosen: BOOL) -> tuple[int, int, int]:
+    """A repaired plan's served priority, continuity and minus its travel (metres)."""
+    staffed = np.bincount(part.p_req[chosen], minlength=part.n_requests)
+    served = staffed >= part.need
+    priority = int(part.priority[served].sum())
+    return priority, int(part.preferred[chosen].sum()), -int(part.dist_m[chosen].sum())
+
+
+def _greedy_only(
+    cand: Candidates,
+    arrays: TaskArrays,
+    params: SolveParams,
+    deadline: Deadline,
+    phases: dict[str, float],
+) -> Priced:
+    """The greedy plan (by the deadline) and the trivial bound, with no flow at all."""
+    tick = time.perf_counter()
+    arrays = arrays.with_pins(np.zeros(cand.n_pairs, dtype=bool))
+    part = whole_part(cand, arrays)
+    greedy = solve_greedy(part, params, deadline)
+    _lap(phases, "greedy", tick)
+    results = [PartResult(greedy.chosen, greedy.start, False, int(part.priority.sum()), "greedy")]
+    report = PricingReport(cand.pruned_pairs, 0, 0, False, False, True, phases)
+    return Priced(cand, arrays, [part], results, report)
+
+
 def _lap(phases: dict[str, float], name: str, tick: float) -> None:
     phases[name] = round(phases.get(name, 0.0) + time.perf_counter() - tick, 4)
 
 
 # -- the network -------------------------------------------------------------------------
+
+
+_NO_TRAVEL = 2**62  # a distance unit that turns every trip into 0
 
 
 @dataclass(frozen=True)
@@ -225,16 +341,19 @@ def _weights(
     n_nodes: int,
     reach_km: float,
     headroom: int,
+    mode: str = FLOW_MODES[0],
 ) -> _Weights:
     need = arrays.need[has_r]
     lcm = int(np.lcm.reduce(np.unique(need))) if need.size else 1
+    if mode == "priority":  # no travel, no continuity: every pair arc costs 0
+        return _Weights(lcm, 1, 0, _NO_TRAVEL, False, 0)
     p_max = int((arrays.priority[has_r] * (lcm // need)).max(initial=1))
     pref = np.bincount(cand.req[cand.preferred], minlength=has_r.size)
     q_max = int(np.minimum(pref, arrays.need).sum())
     # Full-graph travel: every staffed unit at most the longest range of anyone.
     far_m = math.ceil(reach_km * 1000.0) + 1
     limit = (2**63 - 1) // (2 * (n_nodes + 3)) // headroom
-    unit = 1
+    unit = 1000 if mode == "km" else 1
     while True:
         d_max = int(need.sum()) * (far_m // unit + 1)
         w_prio, w_pref = objective.level_weights(q_max, d_max)
@@ -305,14 +424,15 @@ class PricingNetwork:
         n_v: int,
         reach_km: float,
         headroom: int = DEFAULT_PARAMS.pricing.cost_headroom[0],
+        mode: str = FLOW_MODES[0],
     ) -> None:
-        self.n_r, self.n_v = n_r, n_v
+        self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
         self.pairs = pairs = _undominated(cand, arrays, n_r)
         p_req, p_vol = cand.req[pairs], cand.vol[pairs]
         has_r = np.bincount(p_req, minlength=n_r) > 0
         has_v = np.bincount(p_vol, minlength=n_v) > 0
-        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km, headroom)
+        self.w = w = _weights(cand, arrays, has_r, self.n_nodes, reach_km, headroom, mode)
         reqs, vols = np.flatnonzero(has_r), np.flatnonzero(has_v)
         need = arrays.need[reqs]
         total = int(need.sum())
@@ -361,13 +481,13 @@ class PricingNetwork:
 
 
 def _solved_network(
-    cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...]
+    cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...], mode: str = FLOW_MODES[0]
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
     reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
-        net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom)
+        net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode)
         flows = net.solve()
         if flows is not None:
             return net, flows
@@ -397,13 +517,18 @@ class _Potentials:
         return metres // w.unit - pref * w.w_pref, np.zeros_like(metres)
 
 
-def settle_potentials(net: PricingNetwork, flows: I64, max_iterations: int) -> _Potentials | None:
-    """Lexicographic potentials, else scalar ones, else None (see the module docstring)."""
+def settle_potentials(
+    net: PricingNetwork, flows: I64, max_iterations: int, deadline: Deadline | None = None
+) -> _Potentials | None:
+    """Lexicographic potentials, else scalar ones, else None (see the module docstring;
+    also None when ``deadline`` passes first)."""
     radix = 4 * (max_iterations + 2) + 1
     forward = flows < net.capacity
     backward = flows > 0
     tail = np.concatenate((net.tail[forward], net.head[backward]))
     head = np.concatenate((net.head[forward], net.tail[backward]))
+    if net.mode != FLOW_MODES[0]:  # coarse costs: the flow is not optimal in metres
+        return _scalar_potentials(net, tail, head, forward, backward, max_iterations, deadline)
     hi = net.p * radix + net.q
     lo = net.d
     found = bellman_ford(
@@ -413,9 +538,25 @@ def settle_potentials(net: PricingNetwork, flows: I64, max_iterations: int) -> _
         np.concatenate((hi[forward], -hi[backward])),
         np.concatenate((lo[forward], -lo[backward])),
         max_iterations,
+        deadline,
     )
     if found is not None:
         return _Potentials(found[0], found[1], True, radix, found[2])
+    if deadline is not None and deadline.expired():
+        return None
+    return _scalar_potentials(net, tail, head, forward, backward, max_iterations, deadline)
+
+
+def _scalar_potentials(
+    net: PricingNetwork,
+    tail: I64,
+    head: I64,
+    forward: BOOL,
+    backward: BOOL,
+    max_iterations: int,
+    deadline: Deadline | None,
+) -> _Potentials | None:
+    """Potentials of the flow's own scalar costs (they certify priority only)."""
     cost = net.cost
     zeros = np.zeros(tail.size, dtype=np.int64)
     found = bellman_ford(
@@ -425,6 +566,7 @@ def settle_potentials(net: PricingNetwork, flows: I64, max_iterations: int) -> _
         np.concatenate((cost[forward], -cost[backward])),
         zeros,
         max_iterations,
+        deadline,
     )
     if found is not None:
         return _Potentials(found[0], found[1], False, 1, found[2])
@@ -438,10 +580,11 @@ def bellman_ford(
     c_hi: I64,
     c_lo: I64,
     max_iterations: int = DEFAULT_PARAMS.pricing.bf_max_iterations,
+    deadline: Deadline | None = None,
 ) -> tuple[I64, I64, int] | None:
     """Shortest (hi, lo)-lexicographic distances from a virtual root joined to
     every node at cost 0; None if they do not settle in ``max_iterations``
-    passes (a negative cycle, or a very deep graph).
+    passes (a negative cycle, or a very deep graph) or before ``deadline``.
 
     Each pass relaxes the out-arcs of the nodes that changed in the last one.
     Where several arcs improve one node in a pass, any of them may win; the
@@ -455,6 +598,8 @@ def bellman_ford(
     mark = np.zeros(n_nodes, dtype=bool)
     active: I64 | None = None  # None: every node
     for it in range(1, max_iterations + 1):
+        if deadline is not None and deadline.expired():
+            return None
         if active is None:
             t, h, ch, cl = tail, head, c_hi, c_lo
         else:
@@ -492,6 +637,7 @@ class _Found:
     rc_lo: I64
     priced: int  # pruned pairs whose reduced cost was computed
     bound_units: int  # proven bound on the full graph's relaxed priority units
+    complete: bool = True  # every pruned pair that could price out was priced
 
 
 def _price(
@@ -501,8 +647,14 @@ def _price(
     flows: I64,
     pot: _Potentials,
     params: SolveParams,
+    deadline: Deadline | None = None,
 ) -> _Found:
-    """Reduced costs of the pruned pairs that could be negative (see the module docstring)."""
+    """Reduced costs of the pruned pairs that could be negative (see the module docstring).
+
+    Cut short at ``deadline``, the bound takes each open request's lowest
+    possible reduced cost (its own potential and pair cost against the
+    highest volunteer potential) instead of the pairs' own.
+    """
     n_r, n_v = arr.n_r, arr.n_v
     r_hi, r_lo = pot.hi[2 : 2 + n_r], pot.lo[2 : 2 + n_r]
     v_hi, v_lo = pot.hi[2 + n_r :].copy(), pot.lo[2 + n_r :].copy()
@@ -526,6 +678,7 @@ def _price(
     open_r = np.flatnonzero((pruned > 0) & ((b_hi < top) | ((b_hi == top) & (b_lo < top_lo))))
     if open_r.size == 0:
         return _Found(*_empty(), 0, net.relaxed_units(flows))
+    need = arr.need
     low = int(b_hi[open_r].min())
     low_lo = int(b_lo[open_r][b_hi[open_r] == low].min())
     open_v = np.flatnonzero((v_hi > low) | ((v_hi == low) & (v_lo > low_lo)))
@@ -534,6 +687,10 @@ def _price(
     out: list[tuple[I64, I64, F64, I64, I64]] = []
     priced = 0
     for req, vol, dist in valid_pairs(arr, open_r, open_v, params.candidates):
+        if deadline is not None and deadline.expired():
+            lowest = np.minimum(b_hi[open_r] - top, 0)  # no pair of r prices below it
+            bound = _bound_units(net, pot, flows, open_r, lowest, need, each_pair=False)
+            return _Found(*_empty(), priced, bound, complete=False)
         # Kept pairs: nearer than the farthest kept plain pair, or in the graph.
         maybe = (dist >= far[req]) & ~arr.preferred.contains(req, vol)
         req, vol, dist = req[maybe], vol[maybe], dist[maybe]
@@ -556,22 +713,54 @@ def _price(
     if not out:
         return _Found(*_empty(), priced, relaxed)
     req, vol, dist, rc_hi, rc_lo = (np.concatenate(c) for c in zip(*out, strict=True))
-    return _Found(req, vol, dist, rc_hi, rc_lo, priced, _bound_units(net, pot, flows, rc_hi))
+    bound = _bound_units(net, pot, flows, req, rc_hi, need)
+    return _Found(req, vol, dist, rc_hi, rc_lo, priced, bound)
 
 
-def _bound_units(net: PricingNetwork, pot: _Potentials, flows: I64, rc_hi: I64) -> int:
+def _bound_units(
+    net: PricingNetwork,
+    pot: _Potentials,
+    flows: I64,
+    req: I64,
+    rc_hi: I64,
+    need: I64,
+    each_pair: bool = True,
+) -> int:
     """A proven bound on the relaxed priority units of the full graph, from the
-    flow and the negative reduced costs of the pruned pairs (each can add at
-    most its reduced cost, having capacity 1)."""
+    flow and the negative reduced costs ``rc_hi`` of pruned pairs of requests
+    ``req`` (with ``each_pair`` one entry per pair; else one per request, its
+    lowest possible one).
+
+    Against the optimal flow, any flow of the full graph gains at most
+    ``-rc * flow`` on each pruned arc; a request's pruned arcs carry at most
+    its ``need`` units in all (the source feeds it no more) and each at most
+    one. So a request gains at most the smaller of the sum of its pairs'
+    gains and ``need`` times its largest one.
+    """
     relaxed = net.relaxed_units(flows)
     if pot.lexicographic:
         # The priority level of a lexicographic reduced cost, exactly.
-        level = (rc_hi + pot.radix // 2) // pot.radix
-        return relaxed + int(np.maximum(-level, 0).sum())
+        gain = np.maximum(-((rc_hi + pot.radix // 2) // pot.radix), 0)
+        return relaxed + _request_gains(req, gain, need, each_pair)
     pairs = slice(net.first_pair, net.first_pair + net.n_pairs)
     spent = int((net.cost[pairs] * flows[pairs]).sum())
-    gain = net.w.d_max - spent + int(np.maximum(-rc_hi, 0).sum())
-    return relaxed + gain // net.w.w_prio
+    total = net.w.d_max - spent + _request_gains(req, np.maximum(-rc_hi, 0), need, each_pair)
+    return relaxed + total // net.w.w_prio
+
+
+def _request_gains(req: I64, gain: I64, need: I64, each_pair: bool) -> int:
+    """The most ``gain`` the requests can collect: per request, ``need`` times its
+    largest gain, and with ``each_pair`` (one entry per pair of capacity one) no
+    more than the sum of its pairs' gains. Exact integers (gains can be ~1e18)."""
+    if req.size == 0:
+        return 0
+    order = np.argsort(req, kind="stable")
+    req, gain = req[order], gain[order].astype(np.int64)
+    first = np.flatnonzero(np.concatenate(([True], req[1:] != req[:-1])))
+    most = need[req[first]] * np.maximum.reduceat(gain, first)
+    if each_pair:
+        most = np.minimum(most, np.add.reduceat(gain, first))
+    return sum(int(x) for x in most.tolist())  # Python ints: no int64 overflow
 
 
 def _empty() -> tuple[I64, I64, F64, I64, I64]:
