@@ -19,6 +19,7 @@ from strategies import small_problems
 
 from matchcore import Problem, Solution, check, solve
 from matchcore.engines.flow import repair, solve_flow
+from matchcore.engines.greedy import solve_greedy
 from matchcore.params import DEFAULT_PARAMS, CandidateParams, Deadline, PricingParams, SolveParams
 from matchcore.synth.generate import generate
 from matchcore.tasks import pricing
@@ -363,7 +364,11 @@ def test_coarse_costs_prove_the_same_relaxation_bound(
     assert cand.is_pruned
     # A round in metres is estimated at 1 s; ``left`` picks the costs that fit.
     per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
-    params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
+    factors = (0.7, 0.25)
+    params = _pruned(
+        1,
+        PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20, coarse_flow_factors=factors),
+    )
     assert pricing._flow_mode(cand, arrays, params.pricing, _Left(left)) == mode
     priced = pricing.solve_pruned(cand, arrays, params, _Left(left))
     solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
@@ -406,6 +411,11 @@ def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) 
         keys.append((o.served_priority, o.continuity, -round(o.travel_km, 3)))
     assert keys[1] >= keys[0]  # the better of the two plans is kept
     assert keys[1] > keys[0]  # on these instances the finer plan wins (travel at least)
+    # Neither plan is worse than the greedy plan on the same graph.
+    for priced in (coarse, finer):
+        part = priced.parts[0]
+        greedy = solve_greedy(part, params).chosen
+        assert pricing._plan_key(part, priced.results[0].chosen) >= pricing._plan_key(part, greedy)
 
 
 def test_the_finer_plan_is_the_finest_whose_scaled_estimate_fits() -> None:

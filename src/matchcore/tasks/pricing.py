@@ -197,6 +197,7 @@ def solve_pruned(
     if mode != FLOW_MODES[0]:
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
+        chosen = _greedy_if_better(part, params, deadline, chosen)
         _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
@@ -266,6 +267,21 @@ def _finer_plan(
     better = _plan_key(part, other) > _plan_key(part, chosen)
     log.info("pricing: a plan from %s costs%s", finer[0], "" if better else ", not better")
     return other if better else chosen
+
+
+def _greedy_if_better(part: Part, params: SolveParams, deadline: Deadline, chosen: BOOL) -> BOOL:
+    """The greedy plan instead of ``chosen`` when it is better on the objective's levels.
+
+    A flow on coarse costs picks volunteers regardless of travel, so more of them
+    run over their minute budgets and repair loses requests; the greedy plan,
+    nearest first, can then serve as much priority with far less travel.
+    """
+    if deadline.expired():
+        return chosen
+    greedy = solve_greedy(part, params, deadline).chosen
+    better = _plan_key(part, greedy) > _plan_key(part, chosen)
+    log.info("pricing: the greedy plan is %s", "better" if better else "not better")
+    return greedy if better else chosen
 
 
 def _finer_mode(
