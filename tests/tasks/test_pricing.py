@@ -427,3 +427,22 @@ def test_the_finer_plan_is_the_finest_whose_scaled_estimate_fits() -> None:
     assert pricing._finer_mode(pp, "km", 7.0, 12.9) is None  # metres: 10 s, 13 s with margin
     assert pricing._finer_mode(pp, "km", 7.0, 13.1) == ("metres", pytest.approx(10.0))
     assert pricing._finer_mode(pp, "metres", 1.0, 1e9) is None  # nothing finer
+
+
+def test_greedy_tries_the_requests_given_first_first_within_their_priority() -> None:
+    problem = _budgets_problem()
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    plain = solve_greedy(part).chosen
+    everyone = solve_greedy(part, first=np.ones(part.n_requests, dtype=bool)).chosen
+    np.testing.assert_array_equal(plain, everyone)  # a key shared by all changes nothing
+    served = np.bincount(part.p_req[plain], minlength=part.n_requests) >= part.need
+    could = ~served & (part.need == 1) & (np.diff(part.pair_ptr) > 0)
+    assert could.any(), "the instance is scarce: requests stay out"
+    # The most urgent requests left out: tried first among their priority, they get in.
+    left_out = np.flatnonzero(could & (part.priority == part.priority[could].max()))
+    for r in left_out[:3].tolist():
+        first = np.zeros(part.n_requests, dtype=bool)
+        first[r] = True
+        chosen = solve_greedy(part, first=first).chosen
+        assert chosen[part.pair_ptr[r] : part.pair_ptr[r + 1]].sum() == 1  # tried first: served

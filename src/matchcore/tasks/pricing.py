@@ -192,12 +192,13 @@ def solve_pruned(
     arrays = arrays.with_pins(np.zeros(cand.n_pairs, dtype=bool))
     part = whole_part(cand, arrays)
     relaxed = relaxed_priority(part, chosen)
+    flow_served = np.bincount(part.p_req[chosen], minlength=part.n_requests) > 0
     complete = repair(part, chosen, deadline)
     _lap(phases, "repair", tick)
     if mode != FLOW_MODES[0]:
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
-        chosen = _greedy_if_better(part, params, deadline, chosen)
+        chosen = _greedy_if_better(part, params, deadline, chosen, flow_served)
         _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
@@ -269,19 +270,27 @@ def _finer_plan(
     return other if better else chosen
 
 
-def _greedy_if_better(part: Part, params: SolveParams, deadline: Deadline, chosen: BOOL) -> BOOL:
-    """The greedy plan instead of ``chosen`` when it is better on the objective's levels.
+def _greedy_if_better(
+    part: Part, params: SolveParams, deadline: Deadline, chosen: BOOL, flow_served: BOOL
+) -> BOOL:
+    """The best on the objective's levels of ``chosen`` and two greedy plans: the
+    plain one, and one that tries the requests the flow served first within their
+    priority (``flow_served``: the relaxation's choice of whom to serve).
 
     A flow on coarse costs picks volunteers regardless of travel, so more of them
-    run over their minute budgets and repair loses requests; the greedy plan,
+    run over their minute budgets and repair loses requests; the greedy plans,
     nearest first, can then serve as much priority with far less travel.
     """
-    if deadline.expired():
-        return chosen
-    greedy = solve_greedy(part, params, deadline).chosen
-    better = _plan_key(part, greedy) > _plan_key(part, chosen)
-    log.info("pricing: the greedy plan is %s", "better" if better else "not better")
-    return greedy if better else chosen
+    best, best_key = chosen, _plan_key(part, chosen)
+    for first in (None, flow_served):
+        if deadline.expired():
+            break
+        greedy = solve_greedy(part, params, deadline, first).chosen
+        key = _plan_key(part, greedy)
+        log.info("pricing: the greedy plan%s: %s", "" if first is None else " (flow first)", key)
+        if key > best_key:
+            best, best_key = greedy, key
+    return best
 
 
 def _finer_mode(
