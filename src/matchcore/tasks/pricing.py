@@ -36,6 +36,11 @@ for the full graph, the column-generation way:
    on the full graph, the certificate covers the whole lexicographic
    objective, and nothing needed repair; the bound is always the
    relaxation's proven value, so it holds for the full graph.
+5. Time: a flow solve cannot be stopped, so each round is budgeted before it
+   starts (see :func:`solve_pruned`); when the lexicographic costs do not fit,
+   coarser ones (:data:`FLOW_MODES`) prove the same bound on priority faster,
+   and the plan is then the best of a flow on finer costs (when it fits) and
+   two greedy plans.
 """
 
 from __future__ import annotations
