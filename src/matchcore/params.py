@@ -60,10 +60,11 @@ class PricingParams:
     pricing network with costs in metres, before the first round has been measured
     (measured: 2M arcs, 58 s flow + 14 s the rest, 2 cores at load 4.4; the solve
     cannot be stopped once started, so a round starts only when its estimate fits)."""
-    coarse_flow_factors: tuple[float, float] = (0.7, 0.3)
+    coarse_flow_factors: tuple[float, float] = (1.0, 0.3)
     """Time of a round with travel in whole km, and with priority alone, against one
     in metres (measured on a quarter of the L budgets family: 58 s, 40 s, 12.5 s of
-    flow; on the L family itself priority alone took about half the time of metres).
+    flow; on the L family itself 188 s in metres, about 200 s in km, 48-55 s for
+    priority alone: whole km gain nothing there, so they are estimated as metres).
     When a round in metres does not fit the deadline, the first of these that fits is
     taken: the bound stays proven, the plan's continuity and travel only approximate;
     the time then left buys a plan from the finest costs that fit."""

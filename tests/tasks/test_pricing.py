@@ -19,6 +19,7 @@ from strategies import small_problems
 
 from matchcore import Problem, Solution, check, solve
 from matchcore.engines.flow import repair, solve_flow
+from matchcore.engines.greedy import solve_greedy
 from matchcore.params import DEFAULT_PARAMS, CandidateParams, Deadline, PricingParams, SolveParams
 from matchcore.synth.generate import generate
 from matchcore.tasks import pricing
@@ -363,7 +364,11 @@ def test_coarse_costs_prove_the_same_relaxation_bound(
     assert cand.is_pruned
     # A round in metres is estimated at 1 s; ``left`` picks the costs that fit.
     per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
-    params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
+    factors = (0.7, 0.25)
+    params = _pruned(
+        1,
+        PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20, coarse_flow_factors=factors),
+    )
     assert pricing._flow_mode(cand, arrays, params.pricing, _Left(left)) == mode
     priced = pricing.solve_pruned(cand, arrays, params, _Left(left))
     solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
@@ -406,6 +411,11 @@ def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) 
         keys.append((o.served_priority, o.continuity, -round(o.travel_km, 3)))
     assert keys[1] >= keys[0]  # the better of the two plans is kept
     assert keys[1] > keys[0]  # on these instances the finer plan wins (travel at least)
+    # Neither plan is worse than the greedy plan on the same graph.
+    for priced in (coarse, finer):
+        part = priced.parts[0]
+        greedy = solve_greedy(part, params).chosen
+        assert pricing._plan_key(part, priced.results[0].chosen) >= pricing._plan_key(part, greedy)
 
 
 def test_the_finer_plan_is_the_finest_whose_scaled_estimate_fits() -> None:
@@ -417,3 +427,22 @@ def test_the_finer_plan_is_the_finest_whose_scaled_estimate_fits() -> None:
     assert pricing._finer_mode(pp, "km", 7.0, 12.9) is None  # metres: 10 s, 13 s with margin
     assert pricing._finer_mode(pp, "km", 7.0, 13.1) == ("metres", pytest.approx(10.0))
     assert pricing._finer_mode(pp, "metres", 1.0, 1e9) is None  # nothing finer
+
+
+def test_greedy_tries_the_requests_given_first_first_within_their_priority() -> None:
+    problem = _budgets_problem()
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    plain = solve_greedy(part).chosen
+    everyone = solve_greedy(part, first=np.ones(part.n_requests, dtype=bool)).chosen
+    np.testing.assert_array_equal(plain, everyone)  # a key shared by all changes nothing
+    served = np.bincount(part.p_req[plain], minlength=part.n_requests) >= part.need
+    could = ~served & (part.need == 1) & (np.diff(part.pair_ptr) > 0)
+    assert could.any(), "the instance is scarce: requests stay out"
+    # The most urgent requests left out: tried first among their priority, they get in.
+    left_out = np.flatnonzero(could & (part.priority == part.priority[could].max()))
+    for r in left_out[:3].tolist():
+        first = np.zeros(part.n_requests, dtype=bool)
+        first[r] = True
+        chosen = solve_greedy(part, first=first).chosen
+        assert chosen[part.pair_ptr[r] : part.pair_ptr[r + 1]].sum() == 1  # tried first: served

@@ -15,6 +15,7 @@ import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from matchcore.engines import objective
 from matchcore.engines.roles import fill_roles, has_roles
@@ -81,12 +82,17 @@ def _day_room(part: Part, p: int, start: int, diaries: list[_Diary], load: int) 
 
 
 def solve_greedy(
-    part: Part, params: SolveParams = DEFAULT_PARAMS, deadline: Deadline | None = None
+    part: Part,
+    params: SolveParams = DEFAULT_PARAMS,
+    deadline: Deadline | None = None,
+    first: NDArray[np.bool_] | None = None,
 ) -> PartResult:
     """A feasible plan for ``part``: pins first, then by priority, nearest first.
 
     At ``deadline`` the requests not yet tried stay unserved (pins are always
-    tried): every prefix of the greedy plan is feasible.
+    tried): every prefix of the greedy plan is feasible. ``first`` (per request)
+    puts those requests first within their priority, e.g. the ones a relaxation
+    serves.
     """
     diaries = [_Diary() for _ in range(part.n_volunteers)]
     load = pair_load(part)
@@ -100,7 +106,8 @@ def solve_greedy(
     minutes = np.zeros(part.n_volunteers, dtype=np.int64)
     # Pins first, then previous assignments still feasible (re-planning prefers
     # to keep them), then by priority.
-    order = np.lexsort((n_cand, -part.priority, ~keep, ~part.pinned))
+    later = np.zeros(part.n_requests, dtype=bool) if first is None else ~first
+    order = np.lexsort((n_cand, later, -part.priority, ~keep, ~part.pinned))
     for k, r in enumerate(order.tolist()):
         if k % 64 == 0 and deadline is not None and not part.pinned[r] and deadline.expired():
             break

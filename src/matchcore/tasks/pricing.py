@@ -36,6 +36,11 @@ for the full graph, the column-generation way:
    on the full graph, the certificate covers the whole lexicographic
    objective, and nothing needed repair; the bound is always the
    relaxation's proven value, so it holds for the full graph.
+5. Time: a flow solve cannot be stopped, so each round is budgeted before it
+   starts (see :func:`solve_pruned`); when the lexicographic costs do not fit,
+   coarser ones (:data:`FLOW_MODES`) prove the same bound on priority faster,
+   and the plan is then the best of a flow on finer costs (when it fits) and
+   two greedy plans.
 """
 
 from __future__ import annotations
@@ -192,11 +197,13 @@ def solve_pruned(
     arrays = arrays.with_pins(np.zeros(cand.n_pairs, dtype=bool))
     part = whole_part(cand, arrays)
     relaxed = relaxed_priority(part, chosen)
+    flow_served = np.bincount(part.p_req[chosen], minlength=part.n_requests) > 0
     complete = repair(part, chosen, deadline)
     _lap(phases, "repair", tick)
     if mode != FLOW_MODES[0]:
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
+        chosen = _greedy_if_better(part, params, deadline, chosen, flow_served)
         _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
@@ -266,6 +273,29 @@ def _finer_plan(
     better = _plan_key(part, other) > _plan_key(part, chosen)
     log.info("pricing: a plan from %s costs%s", finer[0], "" if better else ", not better")
     return other if better else chosen
+
+
+def _greedy_if_better(
+    part: Part, params: SolveParams, deadline: Deadline, chosen: BOOL, flow_served: BOOL
+) -> BOOL:
+    """The best on the objective's levels of ``chosen`` and two greedy plans: the
+    plain one, and one that tries the requests the flow served first within their
+    priority (``flow_served``: the relaxation's choice of whom to serve).
+
+    A flow on coarse costs picks volunteers regardless of travel, so more of them
+    run over their minute budgets and repair loses requests; the greedy plans,
+    nearest first, can then serve as much priority with far less travel.
+    """
+    best, best_key = chosen, _plan_key(part, chosen)
+    for first in (None, flow_served):
+        if deadline.expired():
+            break
+        greedy = solve_greedy(part, params, deadline, first).chosen
+        key = _plan_key(part, greedy)
+        log.info("pricing: the greedy plan%s: %s", "" if first is None else " (flow first)", key)
+        if key > best_key:
+            best, best_key = greedy, key
+    return best
 
 
 def _finer_mode(
