@@ -70,7 +70,8 @@ class PricingParams:
     the time then left buys a plan from the finest costs that fit."""
     round_margin: float = 1.3
     """A further round starts only when this many times the last round's measured time
-    (flow, potentials and pricing) is left before the deadline."""
+    (flow, potentials and pricing) is left before the deadline; the first round only
+    when this many times its estimate is (a flow solve cannot stop)."""
 
 
 @dataclass(frozen=True)

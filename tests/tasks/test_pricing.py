@@ -352,7 +352,9 @@ class _Left(Deadline):
 
 
 @pytest.mark.parametrize(
-    ("left", "mode"), [(2.0, "metres"), (0.8, "km"), (0.3, "priority"), (0.1, None)]
+    # a round in metres is estimated at 1 s and fits with the 1.3 margin from 1.3 s left
+    ("left", "mode"),
+    [(2.0, "metres"), (1.1, "km"), (1.0, "km"), (0.4, "priority"), (0.3, None), (0.1, None)],
 )
 @pytest.mark.parametrize("seed", [4, 7])
 def test_coarse_costs_prove_the_same_relaxation_bound(
@@ -362,7 +364,8 @@ def test_coarse_costs_prove_the_same_relaxation_bound(
     _, base_bound = _flow_solution(problem)
     cand, arrays = _cut(problem, 1)
     assert cand.is_pruned
-    # A round in metres is estimated at 1 s; ``left`` picks the costs that fit.
+    # A round in metres is estimated at 1 s; ``left`` picks the costs that fit with
+    # ``round_margin`` (1.3) to spare: 1.1 s is enough for a round in metres, not with it.
     per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
     factors = (0.7, 0.25)
     params = _pruned(
@@ -400,8 +403,10 @@ def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) 
     cand, arrays = _cut(problem, 1)
     per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
     params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
-    coarse = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 0.0))  # priority alone
-    finer = pricing.solve_pruned(cand, arrays, params, _Then(0.3, 10.0))  # then metres
+    coarse = pricing.solve_pruned(
+        cand, arrays, params, _Then(0.4, 0.0)
+    )  # priority alone (0.3 s, 0.39 with the margin)
+    finer = pricing.solve_pruned(cand, arrays, params, _Then(0.4, 10.0))  # then metres
     assert coarse.results[0].bound >= finer.results[0].bound == base_bound
     keys = []
     for priced in (coarse, finer):

@@ -139,7 +139,9 @@ def solve_pruned(
     added = 0
     rounds = 0
     proven = lexicographic = False
-    bound_units: int | None = None  # the best bound of any round (each holds for the full graph)
+    # The best bound of any round, in priority (each holds for the full graph). Each
+    # round's units are its own network's (lcm of its teams' sizes): converted per round.
+    round_bound: int | None = None
     first_flow_s = 0.0  # measured: the speed of this machine on this network
     mode = _flow_mode(cand, arrays, pp, deadline)
     if mode is None:
@@ -172,7 +174,8 @@ def solve_pruned(
             "" if found.complete else " (cut short by the deadline)",
             found.req.size,
         )
-        bound_units = min(found.bound_units, bound_units or found.bound_units)
+        this_bound = found.bound_units // net.w.lcm
+        round_bound = this_bound if round_bound is None else min(round_bound, this_bound)
         if found.complete and found.req.size == 0:
             proven = True
             lexicographic = (pot.lexicographic or net.w.exact) and net.w.unit == 1
@@ -190,7 +193,6 @@ def solve_pruned(
 
     tick = time.perf_counter()
     chosen = net.chosen(flows, cand.n_pairs)
-    lcm = net.w.lcm
     del net, flows, pot  # before the part's copies of the pair arrays
     # One part for the whole graph: its parts share nothing the plan could
     # break, and repair works request by request anyway.
@@ -207,7 +209,7 @@ def solve_pruned(
         _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
-    bound = total if bound_units is None else min(max(bound_units // lcm, relaxed), total)
+    bound = total if round_bound is None else min(max(round_bound, relaxed), total)
     optimal = proven and lexicographic and complete
     start = np.full(part.n_requests, NO_START, dtype=np.int64)
     results = [PartResult(chosen, start, optimal, bound, ENGINE)]
@@ -239,7 +241,7 @@ def _flow_mode(
     metres = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
     left = deadline.remaining()
     for mode, factor in zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True):
-        if left >= metres * factor:
+        if left >= pp.round_margin * metres * factor:  # the flow cannot stop: a margin
             if mode != FLOW_MODES[0]:
                 log.info("pricing: %s costs (a round in metres: about %.0f s)", mode, metres)
             return mode
