@@ -448,6 +448,14 @@ def _solver(settings: CpSatSettings, time_limit_s: float, workers: int = 0) -> c
     return solver
 
 
+def hint_plan(model: cp_model.CpModel, plan: list[int]) -> None:
+    """Replace ``model``'s hints by ``plan``, a value for every variable (a solver's
+    ``response_proto.solution``)."""
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    model.proto.solution_hint.vars.extend(range(len(plan)))
+    model.proto.solution_hint.values.extend(plan)
+
+
 def run_search(
     model: cp_model.CpModel, settings: CpSatSettings, time_limit_s: float
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
@@ -472,10 +480,7 @@ def run_search(
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or left <= 0.01:
         return first, status
     if status == cp_model.FEASIBLE:  # the portfolio continues from this plan
-        plan = list(first.response_proto.solution)
-        model.clear_hints()  # type: ignore[no-untyped-call]
-        model.proto.solution_hint.vars.extend(range(len(plan)))
-        model.proto.solution_hint.values.extend(plan)
+        hint_plan(model, list(first.response_proto.solution))
     solver = _solver(settings, left)
     second = solver.solve(model)
     if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and status == cp_model.FEASIBLE:

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
-from matchcore.engines.cpsat import SharedVolunteers, build_shared
+from matchcore.engines.cpsat import SharedVolunteers, build_shared, hint_plan
 from matchcore.engines.greedy import solve_greedy
 from matchcore.errors import ProblemError
 from matchcore.groups.candidates import GroupCandidates, build_group_candidates
@@ -340,7 +340,6 @@ class _JointModel:
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.catch_sigint_signal = False
-        proto = self.model.proto
         best: list[int] | None = None  # None: the greedy hint
         best_levels = self.hint_levels
         for level, expr in enumerate(self.levels):
@@ -369,9 +368,7 @@ class _JointModel:
                 break
             # hold this level at its optimum; the next level starts from this plan
             self.model.add(expr >= round(solver.objective_value))
-            self.model.clear_hints()  # type: ignore[no-untyped-call]
-            proto.solution_hint.vars.extend(range(len(plan)))
-            proto.solution_hint.values.extend(plan)
+            hint_plan(self.model, plan)
         else:  # every level proven: the last level's plan is the lexicographic optimum
             return self._read(list(solver.response_proto.solution), True)
         if best is None:
