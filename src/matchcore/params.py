@@ -240,9 +240,22 @@ class ColGenParams:
     """Time the pricing programme takes per (slot, grid point) event, set-up and one
     round together (measured on 2 cores under load average 10-15; about a
     quarter of it on an idle machine)."""
+    seconds_per_cell: float = 2.5e-7
+    """Time the pricing programme takes per cell of its tables (grid point x
+    window), beside its events: it walks every grid point of the longest window
+    for all windows at once, so week-long windows cost time even with few slots
+    (measured 40-110 ns per cell on an idle machine, 2026-11-30)."""
+    max_table_mb: float = 400.0
+    """Most memory one pricing programme's tables may take (28 bytes per grid
+    point and window: a week-long window on a 1-minute grid is 280 kB, so 5,000
+    of them 1.4 GB). The grid grows until they fit; when even the coarsest
+    does not, the LNS alone searches."""
     min_rounds: int = 3
-    """Column generation starts only when the part's time covers this many
-    rounds' worth of pricing events; else the LNS alone searches."""
+    """Column generation starts only when the generation share of the part's
+    time covers this many rounds of pricing; else the LNS alone searches."""
+    round_margin: float = 1.3
+    """A new round's pricing starts only when this many times the last one's
+    measured time is left in the generation share (a pricing cannot stop)."""
 
 
 @dataclass(frozen=True)

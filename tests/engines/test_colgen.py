@@ -388,11 +388,10 @@ def test_the_refined_bound_takes_a_coarser_grid_when_the_finest_is_too_big() -> 
     pi = np.abs(pi) + 1.0
     duals = colgen.Duals(pi, np.zeros(slots.n_windows), mu, nu, 0.0)
     value = colgen.slot_values(part, slots, pi, mu, nu)
-    pos = value > 0
-    width = slots.block_hi[pos] - slots.block_lo[pos]
+    positive, _ = colgen._subset(slots, np.flatnonzero(value > 0))
 
     def events(grid: int) -> int:
-        return int((width // grid + 1).sum())
+        return colgen.programme(positive, grid).events
 
     assert events(1) > events(4) > events(5)
     cp = ColGenParams(final_grid_minutes=1, final_max_events=events(4))
@@ -479,13 +478,130 @@ def test_rounding_keeps_what_still_fits_of_a_clashing_column(seed: int) -> None:
 def test_the_rounds_grid_is_the_finest_that_fits_events_and_time() -> None:
     part = _part(_dense(10, 30, 9))
     slots = colgen.slots_of(part)
-    cp = ColGenParams(grid_minutes=1, max_grid_minutes=30, seconds_per_event=1e-3, min_rounds=2)
-    fine = colgen._events(slots, 1)
+    cp = ColGenParams(
+        grid_minutes=1,
+        max_grid_minutes=30,
+        seconds_per_event=1e-3,
+        seconds_per_cell=0.0,
+        min_rounds=2,
+    )
+    fine = colgen.programme(slots, 1).events
     assert colgen.round_grid(slots, cp, math.inf) == 1
     # Half the events of the finest grid, by count or by time: a coarser grid.
     half = dataclasses.replace(cp, max_events=fine // 2)
     by_events = colgen.round_grid(slots, half, math.inf)
     by_time = colgen.round_grid(slots, cp, fine // 2 * 2 * 1e-3)
     assert by_events == by_time > 1
-    assert colgen._events(slots, by_events) <= fine // 2 < colgen._events(slots, by_events - 1)
+    events = [colgen.programme(slots, g).events for g in (by_events, by_events - 1)]
+    assert events[0] <= fine // 2 < events[1]
     assert colgen.round_grid(slots, cp, 0.0) == 30, "at most the coarsest"
+
+
+def _week_long_windows(n_windows: int, per_window: int) -> colgen.Slots:
+    """Slots of volunteers free all week (one window each): few slots, a long horizon."""
+    rng = np.random.default_rng(3)
+    n = n_windows * per_window
+    window = np.repeat(np.arange(n_windows, dtype=np.int64), per_window)
+    lo = rng.integers(0, 10_000, n)
+    return colgen.Slots(
+        req=np.arange(n, dtype=np.int64),
+        vol=window.copy(),
+        pair=np.arange(n, dtype=np.int64),
+        window=window,
+        block_lo=lo,
+        block_hi=lo + rng.integers(0, 300, n),
+        length=np.full(n, 80, dtype=np.int64),
+        travel=np.full(n, 10, dtype=np.int64),
+        window_vol=np.arange(n_windows, dtype=np.int64),
+        origin=np.zeros(n_windows, dtype=np.int64),
+    )
+
+
+def test_the_programme_size_is_what_the_pricer_builds() -> None:
+    slots = _week_long_windows(7, 3)
+    for grid in (1, 5, 200):
+        size = colgen.programme(slots, grid)
+        pricer = colgen.Pricer(slots, grid)
+        pricer.best(np.ones(slots.n_slots))
+        assert size.grid == pricer.grid == min(grid, 80)
+        assert size.cells == pricer._b1.shape[0] * slots.n_windows
+        assert size.events == pricer._item.size
+
+
+def test_the_rounds_grid_keeps_the_tables_within_their_memory() -> None:
+    """Week-long windows make the tables large with few slots: the grid grows
+    until they fit, and with no grid that fits, column generation stays off."""
+    slots = _week_long_windows(50, 2)
+    cp = ColGenParams(grid_minutes=1, max_grid_minutes=15, seconds_per_event=0.0)
+    finest = colgen.programme(slots, 1)
+    assert finest.events < cp.max_events
+    capped = dataclasses.replace(cp, max_table_mb=finest.table_mb / 4, seconds_per_cell=0.0)
+    grid = colgen.round_grid(slots, capped, math.inf)
+    assert colgen.programme(slots, grid).table_mb <= capped.max_table_mb
+    assert colgen.programme(slots, grid - 1).table_mb > capped.max_table_mb
+    assert colgen.rounds_grid(slots, capped, math.inf) == grid
+    tiny = dataclasses.replace(cp, max_table_mb=colgen.programme(slots, 15).table_mb / 2)
+    assert colgen.round_grid(slots, tiny, math.inf) == 15
+    assert colgen.rounds_grid(slots, tiny, math.inf) is None
+
+
+def test_the_rounds_time_counts_the_tables_cells_too() -> None:
+    slots = _week_long_windows(50, 2)
+    cp = ColGenParams(grid_minutes=1, seconds_per_event=0.0, seconds_per_cell=1e-6, min_rounds=2)
+    size = colgen.programme(slots, 1)
+    assert colgen.rounds_grid(slots, cp, 2 * size.cells * 1e-6) == 1
+    assert colgen.rounds_grid(slots, cp, 2 * size.cells * 1e-6 * 0.9) != 1
+
+
+def test_column_generation_needs_its_rounds_within_the_generation_share() -> None:
+    """The rounds must fit the share of the time they get, not all of it."""
+    part = _part(_dense(6, 16, 9))
+    slots = colgen.slots_of(part)
+    cp = dataclasses.replace(EVERYWHERE.colgen, seconds_per_event=1e-6, seconds_per_cell=0.0)
+    coarsest = colgen.programme(slots, cp.max_grid_minutes)
+    share = cp.min_rounds * coarsest.seconds(cp) / 20.0  # the rounds fit 20 s, not 10 s of it
+    params = dataclasses.replace(EVERYWHERE, colgen=dataclasses.replace(cp, generation_share=share))
+    start = solve_greedy(part, params)
+    result = colgen.solve_colgen(part, CpSatSettings(Deadline.after(10), 1, 0, params), start)
+    assert result.engine == "lns"
+    assert colgen.rounds_grid(slots, cp, 20.0) is not None
+
+
+@pytest.mark.parametrize("margin", [0.0, 1e12])
+def test_a_pricing_that_would_not_fit_is_not_started(margin: float) -> None:
+    """After the first round, a round starts only with ``round_margin`` times the
+    last one's time left (a pricing cannot stop)."""
+    part = _part(_dense(10, 30, 11, teams=0.2))
+    slots = colgen.slots_of(part)
+    cp = dataclasses.replace(EVERYWHERE.colgen, round_margin=margin, lp_method="highs")
+    state = colgen._State(bound=int(part.priority.sum()))
+    colgen._generate(
+        part,
+        slots,
+        colgen.Pool(slots),
+        colgen.Pricer(slots, 1),
+        colgen.Limits.of(part),
+        state,
+        Deadline.after(30),
+        cp,
+    )
+    if margin > 1.0:
+        assert state.rounds == 1 and state.duals is not None
+    else:
+        assert state.rounds > 1
+
+
+def test_the_refined_bound_stays_within_the_tables_memory() -> None:
+    part = _part(_dense(6, 16, 7, teams=0.2))
+    slots = colgen.slots_of(part)
+    rng = np.random.default_rng(7)
+    pi, mu, nu = _random_multipliers(part, rng)
+    duals = colgen.Duals(np.abs(pi) + 1.0, np.zeros(slots.n_windows), mu, nu, 0.0)
+    value = colgen.slot_values(part, slots, duals.pi, duals.mu, duals.nu)
+    priced = colgen.lagrangian_bound(
+        part, colgen.Pricer(slots, 1).best(value), duals.pi, duals.mu, duals.nu
+    )
+    roomy = ColGenParams(final_grid_minutes=1)
+    assert colgen.refined_bound(part, slots, duals, roomy) == priced != int(part.priority.sum())
+    none = ColGenParams(final_grid_minutes=1, max_table_mb=0.0)
+    assert colgen.refined_bound(part, slots, duals, none, below=30) == int(part.priority.sum())

@@ -90,9 +90,12 @@ start plan (the greedy one), lexicographically.
 Time
 ----
 Of the part's deadline, ``ColGenParams.generation_share`` goes to the rounds
-(master LP and pricing on the finest grid that fits, :func:`round_grid`; one
-LP at most ``lp_round_s``), one last pricing on a finer grid for the bound
-(:func:`refined_bound`), then rounding,
+(master LP and pricing on the finest grid whose events, table cells and memory
+fit that share, :func:`round_grid`; none when even the coarsest does not; one
+LP at most ``lp_round_s``; a pricing, which cannot stop, only with
+``round_margin`` times the last one's time left), one last pricing on a finer
+grid for the bound (:func:`refined_bound`, over the windows of positive slots
+only, after the rounds' tables are freed), then rounding,
 ``master_share`` of what is left to the integer master (skipped with less
 than ``master_min_s`` left: its model is built in Python), the rest to the
 LNS. Every step checks the one deadline.
@@ -221,8 +224,7 @@ class Pricer:
 
     def __init__(self, slots: Slots, grid: int) -> None:
         self.slots = slots
-        shortest = int(slots.length.min(initial=grid))
-        self.grid = g = max(1, min(grid, shortest))
+        self.grid = g = _step(slots, grid)
         rel_lo = slots.block_lo - slots.origin[slots.window]
         rel_hi = slots.block_hi - slots.origin[slots.window]
         self.g_lo = rel_lo // g
@@ -746,23 +748,105 @@ def lagrangian_bound(part: Part, best: F64, pi: F64, mu: F64, nu: F64) -> int:
     return math.floor(total + 1e-9 * scale + 1e-6)
 
 
+TABLE_BYTES = 28
+"""Bytes per cell (grid point x window) of the programme's tables: ``b1``, ``b2``
+(float64), ``f1``, ``arg1``, ``arg2`` (int32)."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The size of the pricing programme on one grid, hence its time and memory.
+
+    ``events`` are the (slot, grid point) pairs it scores; ``cells`` the grid
+    points of its tables, (horizon + 1) x windows: it walks the longest window's
+    grid points for all windows at once, so week-long windows cost memory and
+    time even with few slots.
+    """
+
+    grid: int
+    events: int
+    cells: int
+
+    def seconds(self, cp: ColGenParams) -> float:
+        """One pricing's time at the params' measured rates."""
+        return self.events * cp.seconds_per_event + self.cells * cp.seconds_per_cell
+
+    @property
+    def table_mb(self) -> float:
+        return self.cells * TABLE_BYTES / 1e6
+
+
+def _step(slots: Slots, grid: int) -> int:
+    """The grid the programme really takes: at most the shortest block, so every
+    block moves it forward."""
+    return max(1, min(grid, int(slots.length.min(initial=grid))))
+
+
+def programme(slots: Slots, grid: int) -> Programme:
+    """The pricing programme's size on ``grid`` (as :class:`Pricer` would build it)."""
+    g = _step(slots, grid)
+    origin = slots.origin[slots.window]
+    g_hi = (slots.block_hi - origin) // g
+    events = int((g_hi - (slots.block_lo - origin) // g + 1).sum())
+    horizon = int((g_hi + slots.length // g).max(initial=0)) + 1
+    return Programme(g, events, (horizon + 1) * slots.n_windows)
+
+
 def round_grid(slots: Slots, cp: ColGenParams, time_s: float) -> int:
     """The rounds' grid: the finest (in steps of ``cp.grid_minutes``, at most
     ``cp.max_grid_minutes``) on which the programme has at most
-    ``cp.max_events`` events and ``cp.min_rounds`` rounds take at most
-    ``time_s`` at ``cp.seconds_per_event``. Coarser on large parts or short
-    deadlines: the bound stays valid on any grid."""
-    most = min(cp.max_events, time_s / (cp.min_rounds * cp.seconds_per_event))
+    ``cp.max_events`` events, its tables fit ``cp.max_table_mb``, and
+    ``cp.min_rounds`` pricings take at most ``time_s`` (the generation share of
+    the part's time). Coarser on large parts or short deadlines: the bound stays
+    valid on any grid."""
     grid = cp.grid_minutes
-    while _events(slots, grid) > most and grid < cp.max_grid_minutes:
+    while not _rounds_fit(programme(slots, grid), cp, time_s) and grid < cp.max_grid_minutes:
         grid += cp.grid_minutes
     return grid
 
 
-def _events(slots: Slots, grid: int) -> int:
-    """(slot, grid point) events of the pricing programme on ``grid``."""
-    g = max(1, min(grid, int(slots.length.min(initial=grid))))
-    return int(((slots.block_hi - slots.block_lo) // g + 1).sum())
+def _rounds_fit(size: Programme, cp: ColGenParams, time_s: float) -> bool:
+    return (
+        size.events <= cp.max_events
+        and size.table_mb <= cp.max_table_mb
+        and cp.min_rounds * size.seconds(cp) <= time_s
+    )
+
+
+def rounds_grid(slots: Slots, cp: ColGenParams, time_s: float) -> int | None:
+    """:func:`round_grid`, or None when even that grid's tables pass
+    ``cp.max_table_mb`` or ``cp.min_rounds`` pricings do not fit ``time_s``:
+    then the LNS alone does better than column generation."""
+    grid = round_grid(slots, cp, time_s)
+    size = programme(slots, grid)
+    if size.table_mb > cp.max_table_mb or cp.min_rounds * size.seconds(cp) > time_s:
+        log.info(
+            "colgen: too little time or memory for %d pricing events on %d table cells; LNS alone",
+            size.events,
+            size.cells,
+        )
+        return None
+    return grid
+
+
+def _subset(slots: Slots, keep: I64) -> tuple[Slots, I64]:
+    """The slots ``keep`` over their own windows only (fewer table rows), and
+    those windows' indices among ``slots``' windows. Origins stay: the
+    programme on the subset is the whole one's, restricted."""
+    windows, window = np.unique(slots.window[keep], return_inverse=True)
+    sub = Slots(
+        req=slots.req[keep],
+        vol=slots.vol[keep],
+        pair=slots.pair[keep],
+        window=window.astype(np.int64),
+        block_lo=slots.block_lo[keep],
+        block_hi=slots.block_hi[keep],
+        length=slots.length[keep],
+        travel=slots.travel[keep],
+        window_vol=slots.window_vol[windows],
+        origin=slots.origin[windows],
+    )
+    return sub, windows.astype(np.int64)
 
 
 def refined_bound(
@@ -777,34 +861,30 @@ def refined_bound(
     do not really fit), over the slots of positive value only, which are few at
     the last round's duals: the finest grid from ``cp.final_grid_minutes`` on
     (and below ``below`` minutes, the rounds' grid, when given) on which they
-    make at most ``cp.final_max_events`` grid events and take at most
-    ``time_s`` seconds at ``cp.seconds_per_event``; the total priority when no
+    make at most ``cp.final_max_events`` grid events, tables within
+    ``cp.max_table_mb`` (over their own windows only), and take at most
+    ``time_s`` seconds (:meth:`Programme.seconds`); the total priority when no
     such grid is left."""
     value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
-    pos = np.flatnonzero(value > 0)
-    budget = min(cp.final_max_events, time_s / cp.seconds_per_event)
-    width = slots.block_hi[pos] - slots.block_lo[pos]
+    sub, windows = _subset(slots, np.flatnonzero(value > 0))
     grid = max(cp.final_grid_minutes, 1)
-    while int((width // grid + 1).sum()) > budget:
+    while not _final_fits(programme(sub, grid), cp, time_s):
         grid += 1
         if below is None or grid >= below:
             return int(part.priority.sum())
-    sub = Slots(
-        req=slots.req[pos],
-        vol=slots.vol[pos],
-        pair=slots.pair[pos],
-        window=slots.window[pos],
-        block_lo=slots.block_lo[pos],
-        block_hi=slots.block_hi[pos],
-        length=slots.length[pos],
-        travel=slots.travel[pos],
-        window_vol=slots.window_vol,
-        origin=slots.origin,
-    )
     tick = time.perf_counter()
-    best = Pricer(sub, grid).best(value[pos])
+    best = np.zeros(slots.n_windows)
+    best[windows] = Pricer(sub, grid).best(value[value > 0])
     log.info("colgen: final pricing on a %d-minute grid, %.2fs", grid, time.perf_counter() - tick)
     return lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu)
+
+
+def _final_fits(size: Programme, cp: ColGenParams, time_s: float) -> bool:
+    return (
+        size.events <= cp.final_max_events
+        and size.table_mb <= cp.max_table_mb
+        and size.seconds(cp) <= time_s
+    )
 
 
 # -- the engine ----------------------------------------------------------------------------
@@ -852,11 +932,10 @@ def solve_colgen(
         none = np.zeros(0, dtype=bool), np.full(part.n_requests, NO_START, dtype=np.int64)
         return PartResult(*none, True, 0, "colgen")
     slots = slots_of(part)
-    # The programme's set-up and a few rounds must fit, else the LNS alone does better.
-    grid = round_grid(slots, cp, deadline.remaining())
-    events = _events(slots, grid)
-    if deadline.remaining() < cp.min_rounds * events * cp.seconds_per_event:
-        log.info("colgen: too little time for %d pricing events; LNS alone", events)
+    # The programme's set-up and a few rounds must fit the generation share (and
+    # memory), else the LNS alone does better.
+    grid = rounds_grid(slots, cp, deadline.remaining() * cp.generation_share)
+    if grid is None:
         if start is None:
             start = solve_greedy(part, settings.params, deadline)
         return solve_lns(part, settings, start)
@@ -868,9 +947,11 @@ def solve_colgen(
     limits = Limits.of(part)
     gen_deadline = deadline.share(cp.generation_share)
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
-    if state.duals is not None and cp.final_grid_minutes < pricer.grid:
+    grid = pricer.grid
+    del pricer  # its tables, before the last pricing builds its own
+    if state.duals is not None and cp.final_grid_minutes < grid:
         left = deadline.remaining() * (1.0 - cp.master_share)
-        refined = refined_bound(part, slots, state.duals, cp, left, below=pricer.grid)
+        refined = refined_bound(part, slots, state.duals, cp, left, below=grid)
         state.bound = min(state.bound, refined)
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
@@ -959,6 +1040,7 @@ def _generate(
         state.bound = min(state.bound, lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu))
         added = _add_columns(part, slots, pool, pricer, value, best, duals.sigma, cp)
         state.rounds += 1
+        round_s = time.perf_counter() - tick
         log.debug(
             "colgen round %d: LP %.1f, bound %d, +%d columns (%d); pricing %.2fs, all %.2fs",
             state.rounds,
@@ -978,6 +1060,11 @@ def _generate(
             return
         duals = solved
         state.duals, state.lp_value = solved, solved.lp_value
+        if deadline.remaining() < cp.round_margin * round_s:
+            # A pricing cannot stop: one that would not fit is not started (the
+            # last duals are still priced, finer, by refined_bound when it fits).
+            log.debug("colgen: no time for another pricing (%.2fs)", round_s)
+            return
 
 
 def _add_columns(
