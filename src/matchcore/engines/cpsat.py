@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model_helper import SatParameters
 from ortools.util.python.sorted_interval_list import Domain
 
 from matchcore.engines import objective
@@ -448,6 +449,22 @@ def _solver(settings: CpSatSettings, time_limit_s: float, workers: int = 0) -> c
     return solver
 
 
+def lighten(parameters: SatParameters) -> None:
+    """Set a single-worker search up for a small model (``CpSatParams.light_quick_below_vars``).
+
+    Presolve, probing and the symmetry search cost a small model more than
+    they save (a fixed cost of a few tenths of a second); the full linear
+    relaxation (no-overlap and limits included) with a search that follows
+    the LP proves its optimum in fewer nodes. Only speed changes: the search
+    is as exact as with the defaults, and as deterministic.
+    """
+    parameters.max_presolve_iterations = 1
+    parameters.cp_model_probing_level = 0
+    parameters.symmetry_level = 0
+    parameters.linearization_level = 2
+    parameters.search_branching = cp_model.LP_SEARCH
+
+
 def hint_plan(model: cp_model.CpModel, plan: list[int]) -> None:
     """Replace ``model``'s hints by ``plan``, a value for every variable (a solver's
     ``response_proto.solution``)."""
@@ -475,6 +492,8 @@ def run_search(
     started = time.perf_counter()
     first = _solver(settings, time_limit_s, workers=1)
     first.parameters.max_deterministic_time = quick
+    if len(model.proto.variables) < settings.params.cpsat.light_quick_below_vars:
+        lighten(first.parameters)
     status = first.solve(model)
     left = time_limit_s - (time.perf_counter() - started)
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or left <= 0.01:
