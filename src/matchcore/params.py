@@ -116,8 +116,8 @@ class CpSatParams:
     """Models with fewer variables than this get a light quick pass: one round of
     presolve, no probing or symmetry search, the full linear relaxation and a search
     led by the LP (:func:`matchcore.engines.cpsat.lighten`). On the network family's
-    parts (400-1,000 variables) it proves the optimum with about a third of the CPU
-    of CP-SAT's defaults, most of which went to presolve and probing; larger models
+    parts (400-1,000 variables) it proves the optimum with about a quarter of the CPU
+    of CP-SAT's defaults, half of which went to presolve and probing; larger models
     keep the defaults. 0 turns it off."""
     first_stage_share: float = 0.8
     """Share of the time the first stage may use when the objective needs two stages."""
