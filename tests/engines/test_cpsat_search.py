@@ -40,10 +40,11 @@ def _brute_force() -> int:
     return best
 
 
-def _settings(quick: float, workers: int = 0) -> CpSatSettings:
-    params = dataclasses.replace(
-        DEFAULT_PARAMS, cpsat=dataclasses.replace(DEFAULT_PARAMS.cpsat, quick_deterministic_s=quick)
-    )
+def _settings(quick: float, workers: int = 0, light_below: int | None = None) -> CpSatSettings:
+    cp = dataclasses.replace(DEFAULT_PARAMS.cpsat, quick_deterministic_s=quick)
+    if light_below is not None:
+        cp = dataclasses.replace(cp, light_quick_below_vars=light_below)
+    params = dataclasses.replace(DEFAULT_PARAMS, cpsat=cp)
     return CpSatSettings(Deadline.after(30), workers=workers, params=params)
 
 
@@ -60,6 +61,18 @@ def test_a_small_model_is_proven_by_the_single_worker() -> None:
     assert status == cp_model.OPTIMAL
     assert round(solver.objective_value) == _brute_force()
     assert solver.parameters.num_workers == 1
+
+
+@pytest.mark.parametrize("light_below, light", [(None, True), (len(WEIGHTS), False), (0, False)])
+def test_the_quick_pass_is_light_only_below_its_size(light_below: int | None, light: bool) -> None:
+    """Ten variables: light under the default threshold, not at a threshold of ten or off."""
+    model, _ = _knapsack()
+    solver, status = run_search(model, _settings(0.5, light_below=light_below), 30)
+    assert status == cp_model.OPTIMAL and round(solver.objective_value) == _brute_force()
+    assert solver.parameters.num_workers == 1
+    assert (solver.parameters.search_branching == cp_model.LP_SEARCH) is light
+    assert (solver.parameters.linearization_level == 2) is light
+    assert (solver.parameters.cp_model_probing_level == 0) is light
 
 
 def test_the_portfolio_continues_when_the_quick_pass_proves_nothing() -> None:
@@ -103,7 +116,7 @@ def test_the_quick_plan_stands_when_the_portfolio_finds_nothing(
 
     monkeypatch.setattr(cpsat, "_solver", stubborn)
     model, x = _knapsack()
-    solver, status = run_search(model, _settings(0.5), 30)
+    solver, status = run_search(model, _settings(0.5, light_below=0), 30)  # the stub's search
     assert status == cp_model.FEASIBLE
     assert solver.parameters.num_workers == 1
     picked = [solver.value(v) for v in x]
@@ -128,7 +141,7 @@ def test_the_portfolio_starts_from_the_quick_plan(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(cpsat, "_solver", first_plan_only)
     model, _ = _knapsack()
-    solver, status = run_search(model, _settings(0.5), 30)
+    solver, status = run_search(model, _settings(0.5, light_below=0), 30)  # the stub's search
     assert status == cp_model.OPTIMAL and round(solver.objective_value) == _brute_force()
     quick_plan = list(solvers[0].response_proto.solution)
     assert len(solvers) == 2 and solver is solvers[1]
@@ -139,10 +152,13 @@ def test_the_portfolio_starts_from_the_quick_plan(monkeypatch: pytest.MonkeyPatc
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _params(quick: float) -> SolveParams:
-    return dataclasses.replace(
-        DEFAULT_PARAMS, cpsat=dataclasses.replace(DEFAULT_PARAMS.cpsat, quick_deterministic_s=quick)
+def _params(
+    quick: float, light_below: int = DEFAULT_PARAMS.cpsat.light_quick_below_vars
+) -> SolveParams:
+    cp = dataclasses.replace(
+        DEFAULT_PARAMS.cpsat, quick_deterministic_s=quick, light_quick_below_vars=light_below
     )
+    return dataclasses.replace(DEFAULT_PARAMS, cpsat=cp)
 
 
 @SETTINGS
@@ -155,3 +171,16 @@ def test_the_quick_pass_changes_no_optimum(problem: Problem) -> None:
     assert on.objective.served_priority == pytest.approx(off.objective.served_priority)
     assert on.objective.continuity == off.objective.continuity
     assert on.objective.travel_km == pytest.approx(off.objective.travel_km, abs=1e-6)
+
+
+@SETTINGS
+@given(small_problems())
+def test_the_light_quick_pass_changes_no_optimum(problem: Problem) -> None:
+    """Differential: the light quick pass and CP-SAT's defaults, the same proven optimum
+    (each also against brute force in tests/tasks/test_solve_oracle.py, light by default)."""
+    light = solve(problem, time_limit_s=30, advise=False, params=_params(0.5))
+    heavy = solve(problem, time_limit_s=30, advise=False, params=_params(0.5, light_below=0))
+    assert light.status == heavy.status
+    assert light.objective.served_priority == pytest.approx(heavy.objective.served_priority)
+    assert light.objective.continuity == heavy.objective.continuity
+    assert light.objective.travel_km == pytest.approx(heavy.objective.travel_km, abs=1e-6)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model_helper import SatParameters
 from ortools.util.python.sorted_interval_list import Domain
 
 from matchcore.engines import objective
@@ -280,6 +281,7 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
     windows: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     row_lits: dict[int, cp_model.IntVar] = {}  # per start row: its block is used
     ptr = part.pair_ptr.tolist()
+    rows = _Rows.of(part)
     for r in range(part.n_requests):
         pairs = range(ptr[r], ptr[r + 1])
         model.add(sum(x[p] for p in pairs) == int(part.need[r]) * y[r])
@@ -288,7 +290,7 @@ def _build(part: Part, shared: SharedVolunteers | None = None) -> _Model:
             for p in pairs:
                 model.add(x[p] == int(part.pin_pair[p]))
         if part.timed[r]:
-            s[r] = _start_var(model, part, r, pairs, x, intervals, windows, row_lits)
+            s[r] = _start_var(model, part, rows, r, pairs, x, intervals, windows, row_lits)
     for r in role_requests(part):  # each member in one role, each role its count
         add_roles(model, part, r, x.__getitem__, y[r])
     load = pair_load(part)
@@ -359,9 +361,34 @@ def _kept_literals(
     return out
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """A part's per-pair and per-row arrays as Python lists, made once per model
+    (converting them for every request made building quadratic in the rows)."""
+
+    start_ptr: list[int]
+    lo: list[int]
+    hi: list[int]
+    window: list[int]
+    travel: list[int]
+    p_vol: list[int]
+
+    @classmethod
+    def of(cls, part: Part) -> _Rows:
+        return cls(
+            part.start_ptr.tolist(),
+            part.start_lo.tolist(),
+            part.start_hi.tolist(),
+            part.start_window.tolist(),
+            part.travel.tolist(),
+            part.p_vol.tolist(),
+        )
+
+
 def _start_var(
     model: cp_model.CpModel,
     part: Part,
+    lists: _Rows,
     r: int,
     pairs: range,
     x: list[cp_model.IntVar],
@@ -375,15 +402,15 @@ def _start_var(
     window, so that each block belongs to exactly one window (and, with
     limits per day, one day); ``row_lits`` collects them by start row.
     """
-    lo, hi = part.start_lo.tolist(), part.start_hi.tolist()
-    rows = [range(int(part.start_ptr[p]), int(part.start_ptr[p + 1])) for p in pairs]
+    lo, hi, ptr = lists.lo, lists.hi, lists.start_ptr
+    rows = [range(ptr[p], ptr[p + 1]) for p in pairs]
     union = Domain.from_intervals([[lo[k], hi[k]] for ks in rows for k in ks])
     if part.pin_start[r] != NO_START:
         union = Domain(int(part.pin_start[r]), int(part.pin_start[r]))
     start = model.new_int_var_from_domain(union, f"s{r}")
     duration = int(part.duration[r])
     for p, ks in zip(pairs, rows, strict=True):
-        t = int(part.travel[p])
+        t = lists.travel[p]
         if len(ks) == 1:
             lits = [x[p]]
         else:
@@ -394,8 +421,8 @@ def _start_var(
                 model.add_linear_constraint(start, lo[k], hi[k]).only_enforce_if(lit)
             size = duration + 2 * t
             block = model.new_optional_fixed_size_interval_var(start - t, size, lit, f"b{k}")
-            intervals[int(part.p_vol[p])].append(block)
-            windows.setdefault(int(part.start_window[k]), []).append((size, lit))
+            intervals[lists.p_vol[p]].append(block)
+            windows.setdefault(lists.window[k], []).append((size, lit))
             if row_lits is not None:
                 row_lits[k] = lit
     return start
@@ -448,6 +475,22 @@ def _solver(settings: CpSatSettings, time_limit_s: float, workers: int = 0) -> c
     return solver
 
 
+def lighten(parameters: SatParameters) -> None:
+    """Set a single-worker search up for a small model (``CpSatParams.light_quick_below_vars``).
+
+    Presolve, probing and the symmetry search cost a small model more than
+    they save (a fixed cost of a few tenths of a second); the full linear
+    relaxation (no-overlap and limits included) with a search that follows
+    the LP proves its optimum in fewer nodes. Only speed changes: the search
+    is as exact as with the defaults, and as deterministic.
+    """
+    parameters.max_presolve_iterations = 1
+    parameters.cp_model_probing_level = 0
+    parameters.symmetry_level = 0
+    parameters.linearization_level = 2
+    parameters.search_branching = cp_model.LP_SEARCH
+
+
 def hint_plan(model: cp_model.CpModel, plan: list[int]) -> None:
     """Replace ``model``'s hints by ``plan``, a value for every variable (a solver's
     ``response_proto.solution``)."""
@@ -475,6 +518,8 @@ def run_search(
     started = time.perf_counter()
     first = _solver(settings, time_limit_s, workers=1)
     first.parameters.max_deterministic_time = quick
+    if len(model.proto.variables) < settings.params.cpsat.light_quick_below_vars:
+        lighten(first.parameters)
     status = first.solve(model)
     left = time_limit_s - (time.perf_counter() - started)
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or left <= 0.01:
