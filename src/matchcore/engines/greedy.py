@@ -74,7 +74,11 @@ def _day_room(part: Part, p: int, start: int, diaries: list[_Diary], load: int) 
     if day is None:
         return True
     v = int(part.p_vol[p])
-    diary = diaries[v]
+    return _room_on(part, v, diaries[v], day, load)
+
+
+def _room_on(part: Part, v: int, diary: _Diary, day: int, load: int) -> bool:
+    """Whether volunteer ``v`` (``diary``) can take one more task of ``load`` minutes on ``day``."""
     return bool(
         diary.day_tasks.get(day, 0) < part.day_tasks[v]
         and diary.day_minutes.get(day, 0) + load <= part.day_minutes[v]
@@ -108,6 +112,8 @@ def solve_greedy(
     # to keep them), then by priority.
     later = np.zeros(part.n_requests, dtype=bool) if first is None else ~first
     order = np.lexsort((n_cand, later, -part.priority, ~keep, ~part.pinned))
+    # Every request's pairs, preferred then nearest first, sorted once for all.
+    nearest = np.lexsort((part.dist_m, ~part.preferred, part.p_req))
     for k, r in enumerate(order.tolist()):
         if k % 64 == 0 and deadline is not None and not part.pinned[r] and deadline.expired():
             break
@@ -123,14 +129,19 @@ def solve_greedy(
         if part.fair:  # the least loaded first, for the fairness level
             held = np.array([diaries[v].tasks for v in part.p_vol[pairs].tolist()], np.int64)
             pairs = pairs[np.lexsort((part.dist_m[pairs], held, ~part.preferred[pairs]))]
+        elif not part.pinned[r]:
+            pairs = nearest[part.pair_ptr[r] : part.pair_ptr[r + 1]]
         else:
             pairs = pairs[np.lexsort((part.dist_m[pairs], ~part.preferred[pairs]))]
-        vols = part.p_vol[pairs]
-        room = (tasks[vols] < part.max_tasks[vols]) & (
-            minutes[vols] + load[pairs] <= part.max_minutes[vols]
-        )
-        pairs = pairs[room].astype(np.int64)
-        team = _team(part, r, pairs, diaries, params.greedy.team_start_tries)
+        if part.timed[r] and part.need[r] == 1:
+            team = _single(part, r, pairs, diaries, tasks, minutes, load)
+        else:
+            vols = part.p_vol[pairs]
+            room = (tasks[vols] < part.max_tasks[vols]) & (
+                minutes[vols] + load[pairs] <= part.max_minutes[vols]
+            )
+            pairs = pairs[room].astype(np.int64)
+            team = _team(part, r, pairs, diaries, params.greedy.team_start_tries)
         if team is None:
             continue
         s, members = team
@@ -218,17 +229,64 @@ def _team(
     return None
 
 
+def _single(
+    part: Part,
+    r: int,
+    pairs: NDArray[np.int64],
+    diaries: list[_Diary],
+    tasks: NDArray[np.int64],
+    minutes: NDArray[np.int64],
+    load: NDArray[np.int64],
+) -> tuple[int, list[int]] | None:
+    """A timed one-volunteer request: the first of ``pairs`` whose volunteer has
+    room and time, at its earliest start, or None (as :func:`_team` on the pairs
+    with room). The hot path of large parts: most requests find a volunteer
+    among their first few pairs, so the pairs are fetched a few at a time."""
+    dur, pin = int(part.duration[r]), int(part.pin_start[r])
+    lo, step = 0, 8
+    while lo < pairs.size:
+        some = pairs[lo : lo + step]
+        lo, step = lo + step, 2 * step
+        vols = part.p_vol[some]
+        room = (tasks[vols] < part.max_tasks[vols]) & (
+            minutes[vols] + load[some] <= part.max_minutes[vols]
+        )
+        some = some[room]
+        for p, v, t, a, b in zip(
+            some.tolist(),
+            part.p_vol[some].tolist(),
+            part.travel[some].tolist(),
+            part.start_ptr[some].tolist(),
+            part.start_ptr[some + 1].tolist(),
+            strict=True,
+        ):
+            s = _earliest(part, v, diaries[v], t, range(a, b), dur, pin)
+            if s is not None:
+                return s, [p]
+    return None
+
+
 def _earliest_for_pair(part: Part, p: int, dur: int, diaries: list[_Diary], pin: int) -> int | None:
-    t = int(part.travel[p])
-    diary: _Diary = diaries[int(part.p_vol[p])]
+    rows = range(int(part.start_ptr[p]), int(part.start_ptr[p + 1]))
+    v = int(part.p_vol[p])
+    return _earliest(part, v, diaries[v], int(part.travel[p]), rows, dur, pin)
+
+
+def _earliest(
+    part: Part, v: int, diary: _Diary, t: int, rows: range, dur: int, pin: int
+) -> int | None:
+    """The earliest start of a pair of volunteer ``v`` (``diary``; travel ``t``,
+    CSR ``rows``), or None."""
     load = dur + 2 * t
-    for lo, hi in part.intervals(p):
+    daily = has_daily(part)
+    for row in rows:
+        lo, hi = int(part.start_lo[row]), int(part.start_hi[row])
         if pin != NO_START:
             if not lo <= pin <= hi:
                 continue
             lo = hi = pin
-        if not _day_room(part, p, lo, diaries, load):  # a row lies in one day
-            continue
+        if daily and not _room_on(part, v, diary, _day(part, lo) or 0, load):
+            continue  # a row lies in one day
         s = diary.earliest(lo, hi, t, dur + t)
         if s is not None:
             return s

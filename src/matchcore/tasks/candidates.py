@@ -695,8 +695,7 @@ def _fit_rows(arr: TaskArrays, req: I64, vol: I64, travel: I64) -> tuple[BOOL, I
         fits_limits = fits_limits & (arr.daily.tasks[vol] >= 1) & (arr.daily.minutes[vol] >= load)
     # Timed: one row per (pair, availability window), clipped to the window.
     t_idx = np.nonzero(arr.timed[req] & fits_limits)[0]
-    rows = np.repeat(t_idx, n_windows[t_idx])
-    win = csr_rows(arr.av_ptr, vol[t_idx])
+    rows, win = _window_rows(arr, t_idx, req, vol, travel)
     rr, tt = req[rows], travel[rows]
     lo = np.maximum(arr.r_lo[rr], arr.av_lo[win] + tt)
     hi = np.minimum(arr.r_hi[rr], arr.av_hi[win] - dur[rr] - tt)
@@ -706,6 +705,34 @@ def _fit_rows(arr: TaskArrays, req: I64, vol: I64, travel: I64) -> tuple[BOOL, I
         rows, lo, hi, win = _clip_to_credentials(arr, req, vol, travel, rows, lo, hi, win)
     keep[rows] = True
     return keep, rows, lo.astype(np.int64), hi.astype(np.int64), win
+
+
+def _window_rows(arr: TaskArrays, t_idx: I64, req: I64, vol: I64, travel: I64) -> tuple[I64, I64]:
+    """The (pair, window) rows of the timed pairs ``t_idx`` that may fit, in pair
+    then window order: only each pair's run of windows that end late enough and
+    begin early enough for its request (a volunteer's windows are merged, so
+    sorted by both ends), not all of them; the others can never fit."""
+    v, r, t = vol[t_idx], req[t_idx], travel[t_idx]
+    late = arr.r_lo[r] + arr.duration[r] + t  # a fitting window ends at or after this
+    early = arr.r_hi[r] - t  # and begins at or before this
+    if t_idx.size == 0:
+        return t_idx, t_idx
+    floor = int(min(late.min(), early.min())) - 1
+    ceil = int(max(late.max(), early.max())) + 1
+    span = ceil - floor + 1
+    if span * (arr.n_v + 1) >= 2**62:  # keys would overflow: every window
+        return np.repeat(t_idx, np.diff(arr.av_ptr)[v]), csr_rows(arr.av_ptr, v)
+    # Keys volunteer * span + minute, minutes clipped to [floor, ceil] (no test
+    # against a query inside it changes): sorted, as each volunteer's are.
+    owner = np.repeat(np.arange(arr.n_v, dtype=np.int64), np.diff(arr.av_ptr)) * span
+    ends = owner + np.clip(arr.av_hi, floor, ceil) - floor
+    begins = owner + np.clip(arr.av_lo, floor, ceil) - floor
+    first = np.searchsorted(ends, v * span + late - floor, side="left")
+    stop = np.searchsorted(begins, v * span + early - floor, side="right")
+    count = np.maximum(stop - first, 0)
+    rows = np.repeat(t_idx, count)
+    win = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(rows.size)
+    return rows, win.astype(np.int64)
 
 
 def _clip_to_credentials(

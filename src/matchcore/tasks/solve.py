@@ -296,11 +296,13 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
     params = settings.params
     greedy = None
     if colgen.applies(part, params):  # large and timed: columns (their own greedy plan)
-        return colgen.solve_colgen(part, settings)
+        if _columns_may_fit(part, params, settings.deadline.remaining()):
+            return colgen.solve_colgen(part, settings)
+        return _searched(part, settings, solve_greedy(part, params, settings.deadline))
     if part.n_pairs >= params.schedule.hint_from_pairs:
         greedy = _keeps_pins(part, solve_greedy(part, params, settings.deadline))
     if greedy is not None and use_lns(part, params):  # too large for the exact model: LNS
-        return solve_lns(part, settings, greedy)
+        return _searched(part, settings, greedy)
     deadline = settings.deadline
     if part.pinned.any():  # keep time for the last resort, a plan of the pins alone
         deadline = deadline.share(1.0 - params.schedule.pins_only_share)
@@ -311,6 +313,33 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
         if fallback is not None:
             return fallback
         return solve_pins_only(part, settings)
+
+
+def _columns_may_fit(part: Part, params: SolveParams, time_s: float) -> bool:
+    """False when column generation would surely leave ``part`` to the LNS alone:
+    even on its coarsest grid the pricing programme has more events than
+    ``ColGenParams.min_rounds`` rounds take in ``time_s``. (Every start row has
+    at least ``width // grid + 1`` events on any grid origin.) Decided from the
+    part's arrays, before :func:`~matchcore.engines.colgen.solve_colgen` builds
+    its slots: on timed L's largest part that took 10-28 s only to give up."""
+    cp = params.colgen
+    rows = np.repeat(np.arange(part.n_pairs), np.diff(part.start_ptr))
+    length = part.duration[part.p_req[rows]] + 2 * part.travel[rows]
+    grid = max(1, min(cp.max_grid_minutes, int(length.min(initial=cp.max_grid_minutes))))
+    events = int(((part.start_hi - part.start_lo) // grid + 1).sum())
+    return time_s >= cp.min_rounds * events * cp.seconds_per_event
+
+
+def _searched(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
+    """``start`` improved by the LNS, or ``start`` itself when the search's set-up
+    (linear in the part's pairs, ``LnsParams.setup_seconds_per_pair``) and one
+    neighbourhood would not fit the time left: a start cut short by the deadline
+    must not be followed by a set-up that overruns it."""
+    lp = settings.params.lns
+    need_s = part.n_pairs * lp.setup_seconds_per_pair + lp.min_sub_limit + lp.reserve_s
+    if settings.deadline.remaining() < need_s:
+        return start
+    return solve_lns(part, settings, start)
 
 
 def _with_deadline(settings: CpSatSettings, deadline: Deadline) -> CpSatSettings:
