@@ -6,7 +6,8 @@ counts) on the full candidate graph. Which part of that gap is the plan's,
 which the bound's? This tool answers it on instances of the same kind small
 enough to solve exactly:
 
-- matchcore's own path for L, forced: the graph pruned to each request's
+- matchcore's own path for L, forced (and again with
+  ``PricingParams.budget_minutes``): the graph pruned to each request's
   nearest pairs (``CandidateParams.keep_nearest``), one pricing flow of
   priority alone, its repaired plan against the two greedy plans
   (:func:`matchcore.tasks.pricing.solve_pruned` with L's mode), and its bound;
@@ -62,14 +63,18 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 
-def l_like_params(keep_nearest: int = 50) -> SolveParams:
+def l_like_params(keep_nearest: int = 50, budget_minutes: bool = False) -> SolveParams:
     """matchcore's parameters forced onto the path it takes on the L family: a pruned
     graph, one pricing flow of priority alone (a flow in metres never fits), the plan
     the best of its repaired flow and the two greedy plans."""
     return dataclasses.replace(
         DEFAULT_PARAMS,
         candidates=CandidateParams(prune_above_pairs=1, keep_nearest=keep_nearest),
-        pricing=PricingParams(flow_seconds_per_arc=1.0, coarse_flow_factors=(1.0, 1e-9)),
+        pricing=PricingParams(
+            flow_seconds_per_arc=1.0,
+            coarse_flow_factors=(1.0, 1e-9),
+            budget_minutes=budget_minutes,
+        ),
     )
 
 
@@ -196,10 +201,13 @@ def flow_relaxation_lp(part: Part, task_cap: I64) -> float:
     return -float(res.fun)
 
 
-def matchcore_l_path(problem: Problem, time_limit_s: float) -> dict[str, Any]:
-    """matchcore's plan and bound by the path it takes on L (see :func:`l_like_params`),
-    and the plans it chose from (greedy plans from its log)."""
-    params = l_like_params()
+def matchcore_l_path(
+    problem: Problem, time_limit_s: float, budget_minutes: bool = False
+) -> dict[str, Any]:
+    """matchcore's plan and bound by the path it takes on L (see :func:`l_like_params`;
+    ``budget_minutes``: ``PricingParams.budget_minutes``), and the plans it chose from
+    (greedy plans from its log)."""
+    params = l_like_params(budget_minutes=budget_minutes)
     arrays = task_arrays(problem, params)
     cand = build_candidates(problem, arrays, params)
     arrays = check_pins(problem, cand, arrays)
@@ -285,6 +293,9 @@ def case_problem(case: str, cache: Path) -> Problem:
 def split(problem: Problem, time_limit_s: float, mip_limit_s: float) -> dict[str, Any]:
     """matchcore's L path and the exact optimum on one problem (see the module)."""
     mc = matchcore_l_path(problem, time_limit_s)
+    aware = matchcore_l_path(problem, time_limit_s, budget_minutes=True)
+    aware.pop("task_cap")
+    aware.pop("scale")
     params = full_params()
     arrays = task_arrays(problem, params)
     cand = build_candidates(problem, arrays, params)
@@ -303,6 +314,7 @@ def split(problem: Problem, time_limit_s: float, mip_limit_s: float) -> dict[str
         "pairs_full": int(cand.n_pairs),
         "scale": scale,
         "matchcore": mc,
+        "matchcore_budget_minutes": aware,
         "flow_relaxation_lp": flow_relaxation_lp(part, np.minimum(cap, part.max_tasks)),
         "exact": exact,
     }
@@ -312,6 +324,7 @@ def split(problem: Problem, time_limit_s: float, mip_limit_s: float) -> dict[str
         out["gap_pct"] = 100.0 * (bound - mc["plan"]) / bound
         out["plan_gap_pct"] = 100.0 * (opt - mc["plan"]) / bound
         out["bound_gap_pct"] = 100.0 * (bound - opt) / bound
+        out["budget_minutes_plan_gap_pct"] = 100.0 * (opt - aware["plan"]) / bound
     return out
 
 
