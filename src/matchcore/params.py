@@ -74,7 +74,7 @@ class PricingParams:
     level below priority. Priority alone has many optimal flows; this one picks among
     them the flow that leans least on budgets, so that repair drops far fewer tasks
     (budgets-capped instances solved exactly: the plan's gap to the optimum went from
-    1.4-3.8% to 0.5-0.7%; on the L family 278,768 priority against 272,107). The bound
+    1.4-4.2% to 0.15-0.64%; on the L family 278,768 priority against 272,107). The bound
     on priority is the same. Off by default: on the L family that flow took 451 s
     against the 300 s limit (load 5.4; priority alone: about 50-100 s), and a flow
     cannot be stopped (benchmarks/README.md, 2026-11-30 evening, w5-big)."""
