@@ -68,6 +68,16 @@ class PricingParams:
     When a round in metres does not fit the deadline, the first of these that fits is
     taken: the bound stays proven, the plan's continuity and travel only approximate;
     the time then left buys a plan from the finest costs that fit."""
+    budget_minutes: bool = False
+    """In the flow of priority alone, let each pair arc cost the minutes it takes from a
+    minute budget (task plus travel both ways; nothing for a volunteer without one), a
+    level below priority. Priority alone has many optimal flows; this one picks among
+    them the flow that leans least on budgets, so that repair drops far fewer tasks
+    (budgets-capped instances solved exactly: the plan's gap to the optimum went from
+    1.4-4.2% to 0.15-0.64%; on the L family 278,768 priority against 272,107). The bound
+    on priority is the same. Off by default: on the L family that flow took 451 s
+    against the 300 s limit (load 5.4; priority alone: about 50-100 s), and a flow
+    cannot be stopped (benchmarks/README.md, 2026-11-30 evening, w5-big)."""
     round_margin: float = 1.3
     """A further round starts only when this many times the last round's measured time
     (flow, potentials and pricing) is left before the deadline; the first round only

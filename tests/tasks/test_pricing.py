@@ -12,10 +12,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from strategies import small_problems
+from oracle import solve_oracle
+from strategies import small_problems, tiny_problems
 
 from matchcore import Problem, Solution, check, solve
 from matchcore.engines.flow import repair, solve_flow
@@ -23,7 +24,7 @@ from matchcore.engines.greedy import solve_greedy
 from matchcore.params import DEFAULT_PARAMS, CandidateParams, Deadline, PricingParams, SolveParams
 from matchcore.synth.generate import generate
 from matchcore.tasks import pricing
-from matchcore.tasks.arrays import TaskArrays
+from matchcore.tasks.arrays import NO_LIMIT_HI, TaskArrays
 from matchcore.tasks.assemble import assemble
 from matchcore.tasks.candidates import Candidates
 from matchcore.tasks.parts import whole_part
@@ -451,3 +452,99 @@ def test_greedy_tries_the_requests_given_first_first_within_their_priority() -> 
         first[r] = True
         chosen = solve_greedy(part, first=first).chosen
         assert chosen[part.pair_ptr[r] : part.pair_ptr[r + 1]].sum() == 1  # tried first: served
+
+
+# -- the budget level of the flow of priority alone (PricingParams.budget_minutes) ----------
+
+
+def _priority_mode(
+    problem: Problem, k: int, budget_minutes: bool, rounds: int = 20
+) -> pricing.Priced:
+    """``solve_pruned`` forced onto priority alone (a round in metres is estimated at
+    1 s, 0.4 s are left: see ``test_coarse_costs_prove_the_same_relaxation_bound``)."""
+    cand, arrays = _cut(problem, k)
+    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    pp = PricingParams(
+        flow_seconds_per_arc=per_arc, max_rounds=rounds, budget_minutes=budget_minutes
+    )
+    return pricing.solve_pruned(cand, arrays, _pruned(k, pp), _Left(0.4))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(), st.integers(1, 2), st.integers(1, 2))
+def test_the_budget_level_keeps_every_bound_valid(problem: Problem, k: int, rounds: int) -> None:
+    """Against the brute-force optimum, with one round (bound from reduced costs) or more."""
+    problem = _untimed(problem, singles=False)  # teams and minute budgets
+    assume(not problem.assignments)
+    oracle = solve_oracle(problem)
+    assert oracle is not None
+    priced = _priority_mode(problem, k, True, rounds)
+    solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+    assert check(problem, solution).ok
+    assert solution.bound >= oracle.objective.served_priority - 1e-9
+    assert solution.objective.served_priority <= oracle.objective.served_priority + 1e-9
+
+
+@SETTINGS
+@given(small_problems(), st.integers(1, 2))
+def test_the_budget_level_proves_the_same_relaxation_bound(problem: Problem, k: int) -> None:
+    problem = _untimed(problem, singles=False)
+    _, base_bound = _flow_solution(problem)
+    cand, _ = _cut(problem, k)
+    if not cand.is_pruned:
+        return
+    aware, blind = (_priority_mode(problem, k, on) for on in (True, False))
+    assert aware.report.proven and blind.report.proven
+    assert aware.results[0].bound == blind.results[0].bound == base_bound
+    part = aware.parts[0]  # never below the plain greedy plan, which stays the floor
+    greedy = solve_greedy(part, DEFAULT_PARAMS).chosen
+    assert pricing._plan_key(part, aware.results[0].chosen) >= pricing._plan_key(part, greedy)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_budget_level_spares_budgets_at_the_same_priority(seed: int) -> None:
+    problem = generate(
+        40, 160, region="west-flanders", timed=False, seed=seed, multi_volunteer_share=0.03,
+        task_limit_share=1.0, minute_limit_share=0.3,
+    )  # fmt: skip
+    cand, arrays = _cut(problem, 3)
+    headroom = PricingParams().cost_headroom
+    aware, a_flows = pricing._solved_network(cand, arrays, headroom, "priority", True)
+    blind, b_flows = pricing._solved_network(cand, arrays, headroom, "priority", False)
+    assert aware.budget_minutes and not blind.budget_minutes
+    assert aware.relaxed_units(a_flows) == blind.relaxed_units(b_flows)
+    # The blind flow is one of the priority optima: priced with the budget level's
+    # own arc costs it takes at least as many budget minutes as the aware one.
+    arcs = slice(aware.first_pair, aware.first_pair + aware.n_pairs)
+    np.testing.assert_array_equal(aware.pairs, blind.pairs)
+    aware_min = int((aware.cost[arcs] * a_flows[arcs]).sum())
+    blind_min = int((aware.cost[arcs] * b_flows[arcs]).sum())
+    assert aware_min <= blind_min
+    # Each budgeted pair costs its load capped at the budget; others nothing.
+    budgeted = arrays.max_minutes[cand.vol[aware.pairs]] < NO_LIMIT_HI
+    load = arrays.duration[cand.req[aware.pairs]] + 2 * cand.travel_min[aware.pairs]
+    expected = np.where(budgeted, np.minimum(load, arrays.max_minutes[cand.vol[aware.pairs]]), 0)
+    np.testing.assert_array_equal(aware.cost[arcs], expected)
+
+
+def test_the_budget_level_repairs_less_on_a_capped_batch() -> None:
+    """Measured, not a theorem: on these budgets-capped instances the budget-aware flow's
+    repaired plan serves more priority than the blind one's (the reason for the level)."""
+    gains = []
+    for seed in (1, 2, 3):
+        problem = generate(
+            40, 160, region="west-flanders", timed=False, seed=seed,
+            multi_volunteer_share=0.03, task_limit_share=1.0, minute_limit_share=0.3,
+        )  # fmt: skip
+        cand, arrays = _cut(problem, 20)
+        part = whole_part(cand, arrays)
+        keys = []
+        for on in (True, False):
+            net, flows = pricing._solved_network(
+                cand, arrays, PricingParams().cost_headroom, "priority", on
+            )
+            chosen = net.chosen(flows, cand.n_pairs)
+            repair(part, chosen)
+            keys.append(pricing._plan_key(part, chosen)[0])
+        gains.append(keys[0] - keys[1])
+    assert sum(gains) > 0

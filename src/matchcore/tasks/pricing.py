@@ -150,7 +150,7 @@ def solve_pruned(
     while True:
         rounds += 1
         round_tick = tick = time.perf_counter()
-        net, flows = _solved_network(cand, arrays, pp.cost_headroom, mode)
+        net, flows = _solved_network(cand, arrays, pp.cost_headroom, mode, pp.budget_minutes)
         _lap(phases, "flow", tick)
         first_flow_s = phases["flow"] if rounds == 1 else first_flow_s
         tick = time.perf_counter()
@@ -193,6 +193,7 @@ def solve_pruned(
 
     tick = time.perf_counter()
     chosen = net.chosen(flows, cand.n_pairs)
+    budget_aware = net.budget_minutes
     del net, flows, pot  # before the part's copies of the pair arrays
     # One part for the whole graph: its parts share nothing the plan could
     # break, and repair works request by request anyway.
@@ -205,7 +206,10 @@ def solve_pruned(
     if mode != FLOW_MODES[0]:
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
-        chosen = _greedy_if_better(part, params, deadline, chosen, flow_served)
+        # A flow that spared the budgets needs repair far less: the plain greedy plan
+        # stays as the floor, the flow-first one (another greedy pass) is left out.
+        firsts = (None,) if budget_aware else (None, flow_served)
+        chosen = _greedy_if_better(part, params, deadline, chosen, firsts)
         _lap(phases, "plan", tick)
     # Without potentials no proof at all: the whole priority of every request.
     total = int(part.priority.sum())
@@ -278,18 +282,23 @@ def _finer_plan(
 
 
 def _greedy_if_better(
-    part: Part, params: SolveParams, deadline: Deadline, chosen: BOOL, flow_served: BOOL
+    part: Part,
+    params: SolveParams,
+    deadline: Deadline,
+    chosen: BOOL,
+    firsts: tuple[BOOL | None, ...],
 ) -> BOOL:
-    """The best on the objective's levels of ``chosen`` and two greedy plans: the
-    plain one, and one that tries the requests the flow served first within their
-    priority (``flow_served``: the relaxation's choice of whom to serve).
+    """The best on the objective's levels of ``chosen`` and greedy plans: per entry of
+    ``firsts``, the plain one (``None``) or one that tries the given requests first
+    within their priority (e.g. those the relaxed flow served: the relaxation's choice
+    of whom to serve).
 
     A flow on coarse costs picks volunteers regardless of travel, so more of them
     run over their minute budgets and repair loses requests; the greedy plans,
     nearest first, can then serve as much priority with far less travel.
     """
     best, best_key = chosen, _plan_key(part, chosen)
-    for first in (None, flow_served):
+    for first in firsts:
         if deadline.expired():
             break
         greedy = solve_greedy(part, params, deadline, first).chosen
@@ -457,6 +466,7 @@ class PricingNetwork:
         reach_km: float,
         headroom: int = DEFAULT_PARAMS.pricing.cost_headroom[0],
         mode: str = FLOW_MODES[0],
+        budget_minutes: bool = False,
     ) -> None:
         self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
@@ -476,6 +486,14 @@ class PricingNetwork:
             if cand.task_cap.size
             else np.full(vols.size, total, dtype=np.int64)
         )
+        minutes = np.zeros(pairs.size, dtype=np.int64)
+        if budget_minutes and mode == "priority":
+            budget = _budget_level(cand, arrays, pairs, cap, vols, int(units.max(initial=1)),
+                                   self.n_nodes, headroom)  # fmt: skip
+            if budget is not None:
+                minutes, d_max = budget
+                self.w = w = _Weights(w.lcm, d_max + 1, 0, _NO_TRAVEL, False, d_max)
+        self.budget_minutes = bool(minutes.any())
         n_pairs = self.n_pairs = int(pairs.size)
         self.first_pair = 1 + reqs.size
         self.tail = np.concatenate(([0], np.zeros(reqs.size, np.int64), 2 + p_req, 2 + n_r + vols))
@@ -485,7 +503,7 @@ class PricingNetwork:
             (
                 [0],
                 -units * w.w_prio,
-                metres // w.unit - pref * w.w_pref,
+                metres // w.unit - pref * w.w_pref + minutes,
                 np.zeros(vols.size, np.int64),
             )
         ).astype(np.int64)
@@ -512,14 +530,55 @@ class PricingNetwork:
         return int((self.units * flows).sum())
 
 
+def _budget_level(
+    cand: Candidates,
+    arrays: TaskArrays,
+    pairs: I64,
+    cap: I64,
+    vols: I64,
+    units_max: int,
+    n_nodes: int,
+    headroom: int,
+) -> tuple[I64, int] | None:
+    """The minutes each pair arc takes from a minute budget (``PricingParams.budget_minutes``)
+    and the most any flow of the full graph's relaxation can take, or None when there is
+    no budget or the level does not fit in int64 beside priority.
+
+    A pair's cost is its load (task plus travel both ways) capped at its volunteer's
+    budget, so a volunteer's arcs cost at most ``cap * max_minutes`` in any flow (``cap``
+    its task capacity in the network). Pruned pairs are priced at cost 0, below their
+    true cost: their reduced costs are then lower, which only loosens the bound.
+    """
+    budgeted = arrays.max_minutes < NO_LIMIT_HI
+    if not budgeted[vols].any():
+        return None
+    p_vol = cand.vol[pairs]
+    load = arrays.duration[cand.req[pairs]] + 2 * cand.travel_min[pairs]
+    minutes = np.where(budgeted[p_vol], np.minimum(load, arrays.max_minutes[p_vol]), 0)
+    minutes = minutes.astype(np.int64)
+    # every budgeted volunteer of the full graph, not only those with arcs here
+    caps = cand.task_cap if cand.task_cap.size else np.full(arrays.n_v, int(cap.max()))
+    d_max = sum(int(x) for x in (caps * np.where(budgeted, arrays.max_minutes, 0)).tolist())
+    limit = (2**63 - 1) // (2 * (n_nodes + 3)) // headroom
+    if units_max * (d_max + 1) > limit:
+        return None
+    return minutes, d_max
+
+
 def _solved_network(
-    cand: Candidates, arrays: TaskArrays, headrooms: tuple[int, ...], mode: str = FLOW_MODES[0]
+    cand: Candidates,
+    arrays: TaskArrays,
+    headrooms: tuple[int, ...],
+    mode: str = FLOW_MODES[0],
+    budget_minutes: bool = False,
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
     reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
-        net = PricingNetwork(cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode)
+        net = PricingNetwork(
+            cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes
+        )
         flows = net.solve()
         if flows is not None:
             return net, flows
