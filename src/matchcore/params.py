@@ -243,6 +243,16 @@ class ColGenParams:
     min_rounds: int = 3
     """Column generation starts only when the part's time covers this many
     rounds' worth of pricing events; else the LNS alone searches."""
+    dive_share: float = 0.6
+    """Share of the time left after rounding for the price-and-dive
+    (:func:`matchcore.engines.colgen.dive`); 0 switches it off. The integer
+    master and the LNS share the rest."""
+    dive_fix: float = 0.9
+    """The dive fixes every column the LP takes at least this much of..."""
+    dive_step: float = 0.25
+    """...and this share of the fractional ones, largest first, per step."""
+    dive_pricing: bool = True
+    """Whether each dive step prices new columns for what is still open."""
 
 
 @dataclass(frozen=True)

@@ -560,7 +560,11 @@ class Master:
     primal: F64 = field(default_factory=lambda: np.zeros(0))
     dual: F64 = field(default_factory=lambda: np.zeros(0))
 
-    def solve(self, pool: Pool, time_limit_s: float, method: str) -> Duals | None:
+    def solve(
+        self, pool: Pool, time_limit_s: float, method: str, lower: F64 | None = None
+    ) -> Duals | None:
+        """The LP over ``pool``'s columns, each at least ``lower`` (per column;
+        default 0: the dive fixes columns at 1); None when the solver fails."""
         part, slots, limits = self.part, self.slots, self.limits
         n_c, n_r, n_w = len(pool), part.n_requests, slots.n_windows
         col, slot = pool.entries()
@@ -611,10 +615,13 @@ class Master:
         rhs = np.concatenate((np.ones(singles.size + n_w), k_cap, m_cap, np.zeros(n_t)))
         row_scale = 1.0 / np.maximum(rhs, 1.0)
         upper = np.concatenate((np.ones(n_t), np.full(n_c, np.inf)))
+        low = np.zeros(n_t + n_c)
+        if lower is not None:
+            low[n_t : n_t + lower.size] = lower[:n_c]
         solved = (
-            self._pdlp(cost, matrix, rhs, row_scale, n_ub, upper, time_limit_s)
+            self._pdlp(cost, matrix, rhs, row_scale, n_ub, (low, upper), time_limit_s)
             if method == "pdlp"
-            else self._highs(cost, matrix, rhs, row_scale, n_ub, upper, time_limit_s)
+            else self._highs(cost, matrix, rhs, row_scale, n_ub, (low, upper), time_limit_s)
         )
         if solved is None:
             return None
@@ -640,9 +647,10 @@ class Master:
         rhs: F64,
         row_scale: F64,
         n_ub: int,
-        upper: F64,
+        box: tuple[F64, F64],
         time_limit_s: float,
     ) -> tuple[F64, F64, float] | None:
+        lower, upper = box
         scaled = csr_matrix(diags(row_scale) @ matrix)
         res = linprog(
             cost,
@@ -650,7 +658,7 @@ class Master:
             b_ub=rhs[:n_ub] * row_scale[:n_ub],
             A_eq=scaled[n_ub:] if rhs.size > n_ub else None,
             b_eq=rhs[n_ub:] if rhs.size > n_ub else None,
-            bounds=np.column_stack((np.zeros(upper.size), upper)),
+            bounds=np.column_stack((lower, upper)),
             method="highs",
             options={"time_limit": max(time_limit_s, 0.05), "presolve": True},
         )
@@ -671,7 +679,7 @@ class Master:
         rhs: F64,
         row_scale: F64,
         n_ub: int,
-        upper: F64,
+        box: tuple[F64, F64],
         time_limit_s: float,
     ) -> tuple[F64, F64, float] | None:
         from ortools.pdlp import solvers_pb2
@@ -686,7 +694,8 @@ class Master:
         lower[n_ub:] = rhs[n_ub:] * row_scale[n_ub:]
         qp.constraint_lower_bounds = lower
         qp.constraint_upper_bounds = rhs * row_scale
-        qp.variable_lower_bounds = np.zeros(n_x)
+        lower_x, upper = box
+        qp.variable_lower_bounds = lower_x
         qp.variable_upper_bounds = upper
         params = solvers_pb2.PrimalDualHybridGradientParams()
         params.termination_criteria.time_sec_limit = max(time_limit_s, 0.01)
@@ -704,7 +713,8 @@ class Master:
         x = np.asarray(result.primal_solution, dtype=np.float64)
         raw = np.asarray(result.dual_solution, dtype=np.float64)
         self.primal, self.dual = x, raw
-        return np.clip(x, 0.0, upper), -raw, float(cost @ np.clip(x, 0.0, upper))
+        x = np.clip(x, lower_x, upper)
+        return x, -raw, float(cost @ x)
 
 
 def _rows_of(group: I64, coef: F64, rows: I64, n_cols: int, cols: I64 | None = None) -> csr_matrix:
@@ -816,6 +826,7 @@ class _State:
     rounds: int = 0
     lp_value: float = math.inf
     duals: Duals | None = None
+    master: Master | None = None  # the rounds' (the dive goes on warm from it)
 
 
 def solve_colgen(
@@ -895,6 +906,13 @@ def solve_colgen(
         if plan is None or _key(part, greedy) > _key(part, plan):
             plan = greedy
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
+    if cp.dive_share > 0 and deadline.remaining() > cp.master_min_s:
+        picked = dive(part, slots, pool, pricer, state, deadline.share(cp.dive_share), cp)
+        if picked:
+            dived = filled(part, _plan_of(part, slots, pool, picked), settings)
+            if _key(part, dived) > _key(part, plan):
+                plan = dived
+        log.info("colgen: dive plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
     # The master starts from the best plan itself (filled, so more than the
     # columns the rounding picked): CP-SAT can only improve on it.
     hint = plan_columns(part, slots, pool, plan)
@@ -948,7 +966,7 @@ def _generate(
     The first round prices at ``pi = priority / need`` (no master yet).
     """
     n_v = part.n_volunteers
-    master = Master(part, slots, limits)
+    master = state.master = Master(part, slots, limits)
     pi = part.priority / part.need
     duals = Duals(pi, np.zeros(slots.n_windows), np.zeros(n_v), np.zeros(n_v), math.inf)
     while True:
@@ -1093,6 +1111,122 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
             np.array([s for _, _, ss in parts for s in ss], dtype=np.int64),
         )
     return picked
+
+
+# -- the dive ------------------------------------------------------------------------------
+
+
+def dive(
+    part: Part,
+    slots: Slots,
+    pool: Pool,
+    pricer: Pricer,
+    state: _State,
+    deadline: Deadline,
+    cp: ColGenParams,
+) -> list[int]:
+    """Price-and-dive from the rounds' last master: columns picked, a consistent set.
+
+    Each step fixes (lower bound 1 in the master) the columns the LP takes
+    whole (at least ``cp.dive_fix``) and the ``cp.dive_step`` largest share
+    of the fractional ones, as :func:`round_columns` picks them (so the fixed
+    set is always a partial plan: windows, requests and limits respected;
+    teams not whole in it, or without a common start, are taken out of
+    their columns), then prices new columns for what is still open (the
+    requests and windows the fixed columns hold are left out of pricing)
+    and solves the master again, warm. It stops when the LP uses nothing
+    fractional beyond the fixed set or ``deadline`` comes; the last LP is
+    rounded with the fixed columns first. The bound is not touched (a master
+    with fixed columns bounds nothing).
+    """
+    master, duals = state.master, state.duals
+    if master is None or duals is None:
+        return []
+    fixed: list[int] = []
+    steps = 0
+    while True:
+        weight = np.zeros(len(pool))
+        weight[: duals.primal.size] = duals.primal[: len(pool)]
+        weight[fixed] = 0.0
+        frac = np.flatnonzero((weight > 1e-3) & (weight < cp.dive_fix))
+        whole = np.flatnonzero(weight >= cp.dive_fix)
+        if frac.size == 0 or deadline.remaining() < cp.min_round_s:
+            break
+        top = frac[np.argsort(-weight[frac], kind="stable")]
+        take = np.concatenate((whole, top[: max(1, math.ceil(cp.dive_step * top.size))]))
+        pick = np.zeros(len(pool))
+        pick[take] = weight[take]
+        pick[fixed] = 2.0
+        fixed = _whole_teams(part, slots, pool, round_columns(part, slots, pool, pick))
+        steps += 1
+        if deadline.remaining() < cp.min_round_s:
+            break
+        tick = time.perf_counter()
+        value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
+        value[_held(part, slots, pool, fixed)] = -1.0
+        if cp.dive_pricing:
+            best = pricer.best(value)
+            _add_columns(part, slots, pool, pricer, value, best, duals.sigma, cp)
+        priced = time.perf_counter() - tick
+        if deadline.remaining() < cp.min_round_s:
+            break
+        lower = np.zeros(len(pool))
+        lower[fixed] = 1.0
+        solved = master.solve(pool, min(deadline.remaining(), cp.lp_round_s), cp.lp_method, lower)
+        if solved is None:
+            break
+        duals = solved
+        log.debug(
+            "colgen dive %d: %d fixed, LP %.1f, %d columns; pricing %.2fs, all %.2fs",
+            steps,
+            len(fixed),
+            duals.lp_value,
+            len(pool),
+            priced,
+            time.perf_counter() - tick,
+        )
+    weight = np.zeros(len(pool))
+    weight[: duals.primal.size] = duals.primal[: len(pool)]
+    weight[fixed] = 2.0
+    log.info("colgen: dive of %d steps, %d columns fixed", steps, len(fixed))
+    return round_columns(part, slots, pool, weight)
+
+
+def _held(part: Part, slots: Slots, pool: Pool, cols: list[int]) -> BOOL:
+    """Slots the columns ``cols`` rule out: of their windows, or of requests they
+    serve whole."""
+    at = csr_rows(pool.ptr, np.asarray(cols, dtype=np.int64))
+    members = np.bincount(slots.req[pool.slot[at]], minlength=part.n_requests)
+    used = np.zeros(slots.n_windows, dtype=bool)
+    used[pool.window[cols]] = True
+    return np.asarray(used[slots.window] | (members >= part.need)[slots.req], dtype=np.bool_)
+
+
+def _whole_teams(part: Part, slots: Slots, pool: Pool, picked: list[int]) -> list[int]:
+    """``picked`` without the team tasks that :func:`_plan_of` would drop (a team
+    not whole among them, or without a common start): such columns are
+    replaced by what is left of them (added to ``pool``; empty ones go)."""
+    if not picked:
+        return picked
+    at = csr_rows(pool.ptr, np.asarray(picked, dtype=np.int64))
+    req = slots.req[pool.slot[at]]
+    teams = part.need[req] > 1
+    served = np.zeros(part.n_requests, dtype=bool)
+    served[part.p_req[_plan_of(part, slots, pool, picked).chosen]] = True
+    drop = teams & ~served[req]
+    if not drop.any():
+        return picked
+    col = np.repeat(np.arange(len(picked)), pool.ptr[np.asarray(picked) + 1] - pool.ptr[picked])
+    bad = np.unique(col[drop])
+    keep_cols = np.setdiff1d(np.arange(len(picked)), bad)
+    out = [picked[i] for i in keep_cols.tolist()]
+    rest = np.isin(col, bad) & ~drop
+    if rest.any():
+        new_col = np.unique(col[rest], return_inverse=True)[1].astype(np.int64)
+        windows = pool.window[np.asarray(picked)[np.unique(col[rest])]]
+        first = pool.extend(windows, new_col, pool.slot[at][rest], pool.start[at][rest])
+        out.extend(range(first, first + windows.size))
+    return sorted(out)
 
 
 # -- the integer master -----------------------------------------------------------------------
