@@ -580,3 +580,23 @@ def test_the_dive_picks_a_plan_that_checks(pricing: bool) -> None:
     report = check(problem, assemble(problem, cand, arrays, [part], [plan]))
     assert report.ok, report.violations
     assert plan_key(part, plan.chosen)[0] > 0
+
+
+def test_the_rounds_stop_once_the_bound_is_near_the_lp_value() -> None:
+    """With the bound within ``converged_gap`` of the LP value the rounds stop and
+    leave the time to the plan; with no such slack they go on."""
+    part = _part(_dense(20, 60, 8, teams=0.2))
+    slots = colgen.slots_of(part)
+
+    def rounds(gap: float) -> int:
+        cp = dataclasses.replace(EVERYWHERE.colgen, converged_gap=gap, lp_method="highs")
+        state = colgen._State(bound=int(part.priority.sum()))
+        pool, limits = colgen.Pool(slots), colgen.Limits.of(part)
+        colgen._generate(
+            part, slots, pool, colgen.Pricer(slots, 5), limits, state, Deadline.after(20), cp
+        )
+        assert state.duals is not None
+        return int(state.rounds)
+
+    assert rounds(10.0) == 1
+    assert rounds(0.0) > 1

@@ -907,7 +907,9 @@ def solve_colgen(
             plan = greedy
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
     if cp.dive_share > 0 and deadline.remaining() > cp.master_min_s:
-        picked = dive(part, slots, pool, pricer, state, deadline.share(cp.dive_share), cp)
+        # The dive's plan is filled too: leave the time of one more fill.
+        until = deadline.cap((deadline.remaining() - 1.2 * fill_s) * cp.dive_share)
+        picked = dive(part, slots, pool, pricer, state, until, cp)
         if picked:
             dived = filled(part, _plan_of(part, slots, pool, picked), settings)
             if _key(part, dived) > _key(part, plan):
@@ -996,6 +998,8 @@ def _generate(
             return
         duals = solved
         state.duals, state.lp_value = solved, solved.lp_value
+        if state.bound - state.lp_value <= cp.converged_gap * state.lp_value:
+            return  # the bound is near enough: the time left is the plan's (the dive)
 
 
 def _add_columns(
