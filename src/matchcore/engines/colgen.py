@@ -1148,6 +1148,7 @@ def dive(
         return []
     fixed: list[int] = []
     steps = 0
+    step_s = 0.0  # the last step's pricing and master: the next one must fit
     while True:
         weight = np.zeros(len(pool))
         weight[: duals.primal.size] = duals.primal[: len(pool)]
@@ -1163,7 +1164,7 @@ def dive(
         pick[fixed] = 2.0
         fixed = _whole_teams(part, slots, pool, round_columns(part, slots, pool, pick))
         steps += 1
-        if deadline.remaining() < cp.min_round_s:
+        if deadline.remaining() < max(cp.min_round_s, step_s):
             break
         tick = time.perf_counter()
         value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
@@ -1180,6 +1181,7 @@ def dive(
         if solved is None:
             break
         duals = solved
+        step_s = time.perf_counter() - tick
         log.debug(
             "colgen dive %d: %d fixed, LP %.1f, %d columns; pricing %.2fs, all %.2fs",
             steps,
