@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
@@ -600,3 +601,36 @@ def test_the_rounds_stop_once_the_bound_is_near_the_lp_value() -> None:
 
     assert rounds(10.0) == 1
     assert rounds(0.0) > 1
+
+
+def test_the_plan_is_never_below_greedy_when_the_rounds_take_all_the_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rounds that leave a poor LP and no time (a loaded machine): the greedy plan
+    was made after them only when time was left; now it is made first."""
+    part = _part(_dense(20, 60, 9))
+    outer = Deadline.after(3.0)
+
+    def slow_rounds(
+        part: Part,
+        slots: colgen.Slots,
+        pool: colgen.Pool,
+        pricer: colgen.Pricer,
+        limits: colgen.Limits,
+        state: colgen._State,
+        deadline: Deadline,
+        cp: ColGenParams,
+    ) -> None:
+        one = np.zeros(len(pool))
+        one[0] = 1.0  # an LP that takes one column
+        n_v = part.n_volunteers
+        z = np.zeros(n_v)
+        state.duals = colgen.Duals(part.priority * 1.0, np.zeros(slots.n_windows), z, z, 1.0, one)
+        time.sleep(outer.remaining())
+
+    monkeypatch.setattr(colgen, "_generate", slow_rounds)
+    greedy = solve_greedy(part, EVERYWHERE)
+    result = colgen.solve_colgen(part, CpSatSettings(outer, 1, 0, EVERYWHERE))
+    assert plan_key(part, result.chosen, start=result.start) >= plan_key(
+        part, greedy.chosen, start=greedy.start
+    )
