@@ -248,6 +248,9 @@ class ColGenParams:
     value: further rounds move the bound little (the scarce M part: 7,618 ->
     7,609 in rounds 9-11, LP 7,486 -> 7,491), while the dive's time gains the
     plan more (2026-11-30)."""
+    fill_reserve: float = 2.0
+    """The last, finer pricing leaves this many greedy passes' time (measured on
+    the part at the start) to the rounding and its greedy fill."""
     dive_share: float = 0.85
     """Share of the time left after rounding (less one more greedy fill) for
     the price-and-dive (:func:`matchcore.engines.colgen.dive`); 0 switches it

@@ -634,3 +634,25 @@ def test_the_plan_is_never_below_greedy_when_the_rounds_take_all_the_time(
     assert plan_key(part, result.chosen, start=result.start) >= plan_key(
         part, greedy.chosen, start=greedy.start
     )
+
+
+@pytest.mark.parametrize("reserve", [0.0, 1e9])
+def test_the_last_pricing_leaves_the_fill_its_time(
+    monkeypatch: pytest.MonkeyPatch, reserve: float
+) -> None:
+    """The finer last pricing runs only when the time of ``fill_reserve`` greedy
+    passes is left beside it."""
+    part = _part(_dense(20, 60, 10))
+    calls: list[float] = []
+    real = colgen.refined_bound
+
+    def counted(*args: object, **kwargs: object) -> int:
+        calls.append(1.0)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(colgen, "refined_bound", counted)
+    cp = dataclasses.replace(EVERYWHERE.colgen, grid_minutes=5, fill_reserve=reserve)
+    params = dataclasses.replace(EVERYWHERE, colgen=cp)
+    result = colgen.solve_colgen(part, CpSatSettings(Deadline.after(6), 1, 0, params))
+    assert result.bound >= plan_key(part, result.chosen)[0]
+    assert len(calls) == (1 if reserve == 0.0 else 0)
