@@ -243,14 +243,17 @@ class ColGenParams:
     min_rounds: int = 3
     """Column generation starts only when the part's time covers this many
     rounds' worth of pricing events; else the LNS alone searches."""
-    converged_gap: float = 0.02
-    """The rounds stop once the bound is within this share of the master's LP
-    value: further rounds move the bound little (the scarce M part: 7,618 ->
-    7,609 in rounds 9-11, LP 7,486 -> 7,491), while the dive's time gains the
-    plan more (2026-11-30)."""
-    fill_reserve: float = 2.0
+    bound_stall: float = 0.001
+    """The rounds stop once a round lowers the bound by at most this share of
+    it: then the dive's time gains the plan more than more rounds gain the
+    bound (the scarce M part: 7,618 -> 7,614 -> 7,609 in rounds 9-11). A
+    bound within 2% of the LP value was tried instead and stopped the smaller
+    scarce part at round 6 (bound 4,099; 4,066 after 9 rounds) (2026-11-30)."""
+    fill_reserve: float = 0.0
     """The last, finer pricing leaves this many greedy passes' time (measured on
-    the part at the start) to the rounding and its greedy fill."""
+    the part at the start) to the rounding and its greedy fill. Off: with 1-2 the
+    pipeline at load 4-5 skipped the scarce M part's last pricing (bound 7,591-7,657
+    against ~7,570 with it) for a plan no larger (2026-11-30)."""
     dive_share: float = 0.85
     """Share of the time left after rounding (less one more greedy fill) for
     the price-and-dive (:func:`matchcore.engines.colgen.dive`); 0 switches it

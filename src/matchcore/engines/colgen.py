@@ -972,6 +972,7 @@ def _generate(
     pi = part.priority / part.need
     duals = Duals(pi, np.zeros(slots.n_windows), np.zeros(n_v), np.zeros(n_v), math.inf)
     while True:
+        last = state.bound
         tick = time.perf_counter()
         value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
         best = pricer.best(value)
@@ -998,8 +999,11 @@ def _generate(
             return
         duals = solved
         state.duals, state.lp_value = solved, solved.lp_value
-        if state.bound - state.lp_value <= cp.converged_gap * state.lp_value:
-            return  # the bound is near enough: the time left is the plan's (the dive)
+        # A bound that has stalled leaves the time to the plan (the dive); one
+        # that is still the total has not started to fall (the first rounds).
+        stalled = last - state.bound <= cp.bound_stall * state.bound
+        if stalled and state.rounds > 1 and state.bound < int(part.priority.sum()):
+            return
 
 
 def _add_columns(
