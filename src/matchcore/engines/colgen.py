@@ -72,7 +72,8 @@ always a real schedule.
 
 Plans
 -----
-From the last master's (approximate) primal: columns taken greedily by LP
+The greedy plan first (it seeds the pool: never below it). From the last
+master's (approximate) primal: columns taken greedily by LP
 value where they do not clash, or what is left of them without the requests
 already served (:func:`round_columns`), teams given one
 common start inside every member's slack (else dropped), and the requests
@@ -83,7 +84,10 @@ plan's, hinted with the best plan (all of it, :func:`plan_columns`), with
 the lexicographic objective of
 :mod:`matchcore.engines.objective`: priority, then continuity, then
 distance; the part has no kept level, see :func:`applies`), filled the same
-way, and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
+way, after a price-and-dive (:func:`dive`: fix the columns the LP takes
+whole and the largest share of the fractional ones, price what is open,
+solve again, until nothing is fractional; its last LP rounded and filled),
+and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
 the best plan for the rest of the time. The result is never worse than the
 start plan (the greedy one), lexicographically.
 
@@ -92,7 +96,9 @@ Time
 Of the part's deadline, ``ColGenParams.generation_share`` goes to the rounds
 (master LP and pricing on the finest grid that fits, :func:`round_grid`; one
 LP at most ``lp_round_s``), one last pricing on a finer grid for the bound
-(:func:`refined_bound`), then rounding,
+(:func:`refined_bound`), then rounding; the rounds stop early once a
+round lowers the bound by at most ``bound_stall`` of it. ``dive_share`` of
+what is left (less one more fill) to the dive,
 ``master_share`` of what is left to the integer master (skipped with less
 than ``master_min_s`` left: its model is built in Python), the rest to the
 LNS. Every step checks the one deadline.
