@@ -277,6 +277,28 @@ class ColGenParams:
     round_margin: float = 1.3
     """A new round's pricing starts only when this many times the last one's
     measured time is left in the generation share (a pricing cannot stop)."""
+    bound_stall: float = 0.001
+    """The rounds stop once a round lowers the bound by at most this share of
+    it: then the dive's time gains the plan more than more rounds gain the
+    bound (the scarce M part: 7,618 -> 7,614 -> 7,609 in rounds 9-11). A
+    bound within 2% of the LP value was tried instead and stopped the smaller
+    scarce part at round 6 (bound 4,099; 4,066 after 9 rounds) (2026-11-30)."""
+    fill_reserve: float = 0.0
+    """The last, finer pricing leaves this many greedy passes' time (measured on
+    the part at the start) to the rounding and its greedy fill. Off: with 1-2 the
+    pipeline at load 4-5 skipped the scarce M part's last pricing (bound 7,591-7,657
+    against ~7,570 with it) for a plan no larger (2026-11-30)."""
+    dive_share: float = 0.85
+    """Share of the time left after rounding (less one more greedy fill) for
+    the price-and-dive (:func:`matchcore.engines.colgen.dive`); 0 switches it
+    off. The integer master and the LNS share the rest."""
+    dive_fix: float = 0.9
+    """The dive fixes every column the LP takes at least this much of..."""
+    dive_step: float = 0.1
+    """...and this share of the fractional ones, largest first, per step
+    (the scarce M part, 45 s: plan 7,303 with 0.25, 7,328-7,335 with 0.1)."""
+    dive_pricing: bool = True
+    """Whether each dive step prices new columns for what is still open."""
 
 
 @dataclass(frozen=True)

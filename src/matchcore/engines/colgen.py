@@ -72,7 +72,8 @@ always a real schedule.
 
 Plans
 -----
-From the last master's (approximate) primal: columns taken greedily by LP
+The greedy plan first (it seeds the pool: never below it). From the last
+master's (approximate) primal: columns taken greedily by LP
 value where they do not clash, or what is left of them without the requests
 already served (:func:`round_columns`), teams given one
 common start inside every member's slack (else dropped), and the requests
@@ -83,7 +84,10 @@ plan's, hinted with the best plan (all of it, :func:`plan_columns`), with
 the lexicographic objective of
 :mod:`matchcore.engines.objective`: priority, then continuity, then
 distance; the part has no kept level, see :func:`applies`), filled the same
-way, and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
+way, after a price-and-dive (:func:`dive`: fix the columns the LP takes
+whole and the largest share of the fractional ones, price what is open,
+solve again, until nothing is fractional; its last LP rounded and filled),
+and the large-neighbourhood search (:mod:`matchcore.engines.lns`) from
 the best plan for the rest of the time. The result is never worse than the
 start plan (the greedy one), lexicographically.
 
@@ -95,7 +99,9 @@ fit that share, :func:`round_grid`; none when even the coarsest does not; one
 LP at most ``lp_round_s``; a pricing, which cannot stop, only with
 ``round_margin`` times the last one's time left), one last pricing on a finer
 grid for the bound (:func:`refined_bound`, over the windows of positive slots
-only, after the rounds' tables are freed), then rounding,
+only, after the rounds' tables are freed), then rounding; the rounds stop early once a
+round lowers the bound by at most ``bound_stall`` of it. ``dive_share`` of
+what is left (less one more fill) to the dive,
 ``master_share`` of what is left to the integer master (skipped with less
 than ``master_min_s`` left: its model is built in Python), the rest to the
 LNS. Every step checks the one deadline.
@@ -244,11 +250,21 @@ class Pricer:
         # Where the block's end leads in the flat table: (tau + length) * n_w + window.
         n_w = slots.n_windows
         self._next = (self._tau + self.g_len[self._item]) * n_w + slots.window[self._item]
-        self._b1: F64 = np.zeros((1, n_w))
-        self._b2: F64 = np.zeros((1, n_w))
-        self._f1: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
-        self._arg1: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
-        self._arg2: NDArray[np.int32] = np.full((1, n_w), -1, dtype=np.int32)
+        self._b1: F64
+        self._b2: F64
+        self._f1: NDArray[np.int32]
+        self._arg1: NDArray[np.int32]
+        self._arg2: NDArray[np.int32]
+        self.release()
+
+    def release(self) -> None:
+        """Free the last programme's tables (the next :meth:`best` builds new ones;
+        :meth:`columns` and :meth:`first_values` read the last)."""
+        n_w = self.slots.n_windows
+        self._b1, self._b2 = np.zeros((1, n_w)), np.zeros((1, n_w))
+        self._f1 = np.full((1, n_w), -1, dtype=np.int32)
+        self._arg1 = np.full((1, n_w), -1, dtype=np.int32)
+        self._arg2 = np.full((1, n_w), -1, dtype=np.int32)
 
     def best(self, value: F64) -> F64:
         """Per window: the programme's best column value (at least 0).
@@ -562,7 +578,11 @@ class Master:
     primal: F64 = field(default_factory=lambda: np.zeros(0))
     dual: F64 = field(default_factory=lambda: np.zeros(0))
 
-    def solve(self, pool: Pool, time_limit_s: float, method: str) -> Duals | None:
+    def solve(
+        self, pool: Pool, time_limit_s: float, method: str, lower: F64 | None = None
+    ) -> Duals | None:
+        """The LP over ``pool``'s columns, each at least ``lower`` (per column;
+        default 0: the dive fixes columns at 1); None when the solver fails."""
         part, slots, limits = self.part, self.slots, self.limits
         n_c, n_r, n_w = len(pool), part.n_requests, slots.n_windows
         col, slot = pool.entries()
@@ -613,10 +633,13 @@ class Master:
         rhs = np.concatenate((np.ones(singles.size + n_w), k_cap, m_cap, np.zeros(n_t)))
         row_scale = 1.0 / np.maximum(rhs, 1.0)
         upper = np.concatenate((np.ones(n_t), np.full(n_c, np.inf)))
+        low = np.zeros(n_t + n_c)
+        if lower is not None:
+            low[n_t : n_t + lower.size] = lower[:n_c]
         solved = (
-            self._pdlp(cost, matrix, rhs, row_scale, n_ub, upper, time_limit_s)
+            self._pdlp(cost, matrix, rhs, row_scale, n_ub, (low, upper), time_limit_s)
             if method == "pdlp"
-            else self._highs(cost, matrix, rhs, row_scale, n_ub, upper, time_limit_s)
+            else self._highs(cost, matrix, rhs, row_scale, n_ub, (low, upper), time_limit_s)
         )
         if solved is None:
             return None
@@ -642,9 +665,10 @@ class Master:
         rhs: F64,
         row_scale: F64,
         n_ub: int,
-        upper: F64,
+        box: tuple[F64, F64],
         time_limit_s: float,
     ) -> tuple[F64, F64, float] | None:
+        lower, upper = box
         scaled = csr_matrix(diags(row_scale) @ matrix)
         res = linprog(
             cost,
@@ -652,7 +676,7 @@ class Master:
             b_ub=rhs[:n_ub] * row_scale[:n_ub],
             A_eq=scaled[n_ub:] if rhs.size > n_ub else None,
             b_eq=rhs[n_ub:] if rhs.size > n_ub else None,
-            bounds=np.column_stack((np.zeros(upper.size), upper)),
+            bounds=np.column_stack((lower, upper)),
             method="highs",
             options={"time_limit": max(time_limit_s, 0.05), "presolve": True},
         )
@@ -673,7 +697,7 @@ class Master:
         rhs: F64,
         row_scale: F64,
         n_ub: int,
-        upper: F64,
+        box: tuple[F64, F64],
         time_limit_s: float,
     ) -> tuple[F64, F64, float] | None:
         from ortools.pdlp import solvers_pb2
@@ -688,7 +712,8 @@ class Master:
         lower[n_ub:] = rhs[n_ub:] * row_scale[n_ub:]
         qp.constraint_lower_bounds = lower
         qp.constraint_upper_bounds = rhs * row_scale
-        qp.variable_lower_bounds = np.zeros(n_x)
+        lower_x, upper = box
+        qp.variable_lower_bounds = lower_x
         qp.variable_upper_bounds = upper
         params = solvers_pb2.PrimalDualHybridGradientParams()
         params.termination_criteria.time_sec_limit = max(time_limit_s, 0.01)
@@ -706,7 +731,8 @@ class Master:
         x = np.asarray(result.primal_solution, dtype=np.float64)
         raw = np.asarray(result.dual_solution, dtype=np.float64)
         self.primal, self.dual = x, raw
-        return np.clip(x, 0.0, upper), -raw, float(cost @ np.clip(x, 0.0, upper))
+        x = np.clip(x, lower_x, upper)
+        return x, -raw, float(cost @ x)
 
 
 def _rows_of(group: I64, coef: F64, rows: I64, n_cols: int, cols: I64 | None = None) -> csr_matrix:
@@ -896,6 +922,7 @@ class _State:
     rounds: int = 0
     lp_value: float = math.inf
     duals: Duals | None = None
+    master: Master | None = None  # the rounds' (the dive goes on warm from it)
 
 
 def solve_colgen(
@@ -911,10 +938,10 @@ def solve_colgen(
         Deadline, workers, seed and params.
     start
         A feasible plan, e.g. the greedy one (seeds the pool and the search); or
-        None: then the greedy plan is made here, first when column generation
-        cannot start, else last, when the time left covers it (on a loaded
-        machine the greedy pass over a large part takes seconds that the
-        rounds need; the greedy fill of the rounded plan costs as much).
+        None: then the greedy plan is made here, first. (It was made last, when
+        the time left covered it; on the loaded machine of 2026-11-30 the ample
+        M parts got 26 s in the pipeline, two or three rounds, a rounded plan
+        15% below greedy and no time left for the greedy pass.)
 
     Returns
     -------
@@ -931,28 +958,32 @@ def solve_colgen(
     if part.n_pairs == 0:
         none = np.zeros(0, dtype=bool), np.full(part.n_requests, NO_START, dtype=np.int64)
         return PartResult(*none, True, 0, "colgen")
+    greedy_s = 0.0  # a greedy pass's time: the fill of a rounded plan costs as much
+    if start is None:  # first: under load the rounds may not pay (never below greedy)
+        start = solve_greedy(part, settings.params, deadline)
+        greedy_s = time.perf_counter() - started
     slots = slots_of(part)
     # The programme's set-up and a few rounds must fit the generation share (and
     # memory), else the LNS alone does better.
     grid = rounds_grid(slots, cp, deadline.remaining() * cp.generation_share)
     if grid is None:
-        if start is None:
-            start = solve_greedy(part, settings.params, deadline)
         return solve_lns(part, settings, start)
     pool = Pool(slots)
-    if start is not None:
-        add_plan(part, slots, pool, start)
+    add_plan(part, slots, pool, start)
     state = _State(bound=total)
     pricer = Pricer(slots, grid)
     limits = Limits.of(part)
     gen_deadline = deadline.share(cp.generation_share)
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
     grid = pricer.grid
-    del pricer  # its tables, before the last pricing builds its own
+    pricer.release()  # its tables, before the last pricing builds its own
     if state.duals is not None and cp.final_grid_minutes < grid:
-        left = deadline.remaining() * (1.0 - cp.master_share)
-        refined = refined_bound(part, slots, state.duals, cp, left, below=grid)
-        state.bound = min(state.bound, refined)
+        # Not at the cost of the rounding's fill (the scarce M part at load 7:
+        # an 8 s last pricing, then a rounded plan 7,004 left unfilled, LP 7,450).
+        left = (deadline.remaining() - cp.fill_reserve * greedy_s) * (1.0 - cp.master_share)
+        if left > 0:
+            refined = refined_bound(part, slots, state.duals, cp, left, below=grid)
+            state.bound = min(state.bound, refined)
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
         state.rounds,
@@ -969,13 +1000,18 @@ def solve_colgen(
         tick = time.perf_counter()
         rounded = filled(part, _plan_of(part, slots, pool, picked), settings)
         fill_s = time.perf_counter() - tick
-        if plan is None or _key(part, rounded) > _key(part, plan):
+        if _key(part, rounded) > _key(part, plan):
             plan = rounded
-    if plan is None or (start is None and deadline.remaining() > 1.5 * fill_s):
-        greedy = solve_greedy(part, settings.params, deadline)
-        if plan is None or _key(part, greedy) > _key(part, plan):
-            plan = greedy
     log.info("colgen: rounded plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
+    if cp.dive_share > 0 and deadline.remaining() > cp.master_min_s:
+        # The dive's plan is filled too: leave the time of one more fill.
+        until = deadline.cap((deadline.remaining() - 1.2 * fill_s) * cp.dive_share)
+        picked = dive(part, slots, pool, pricer, state, until, cp)
+        if picked:
+            dived = filled(part, _plan_of(part, slots, pool, picked), settings)
+            if _key(part, dived) > _key(part, plan):
+                plan = dived
+        log.info("colgen: dive plan %d (%.2fs)", _key(part, plan)[0], time.perf_counter() - started)
     # The master starts from the best plan itself (filled, so more than the
     # columns the rounding picked): CP-SAT can only improve on it.
     hint = plan_columns(part, slots, pool, plan)
@@ -1029,10 +1065,11 @@ def _generate(
     The first round prices at ``pi = priority / need`` (no master yet).
     """
     n_v = part.n_volunteers
-    master = Master(part, slots, limits)
+    master = state.master = Master(part, slots, limits)
     pi = part.priority / part.need
     duals = Duals(pi, np.zeros(slots.n_windows), np.zeros(n_v), np.zeros(n_v), math.inf)
     while True:
+        last = state.bound
         tick = time.perf_counter()
         value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
         best = pricer.best(value)
@@ -1064,6 +1101,11 @@ def _generate(
             # A pricing cannot stop: one that would not fit is not started (the
             # last duals are still priced, finer, by refined_bound when it fits).
             log.debug("colgen: no time for another pricing (%.2fs)", round_s)
+            return
+        # A bound that has stalled leaves the time to the plan (the dive); one
+        # that is still the total has not started to fall (the first rounds).
+        stalled = last - state.bound <= cp.bound_stall * state.bound
+        if stalled and state.rounds > 1 and state.bound < int(part.priority.sum()):
             return
 
 
@@ -1180,6 +1222,124 @@ def round_columns(part: Part, slots: Slots, pool: Pool, primal: F64) -> list[int
             np.array([s for _, _, ss in parts for s in ss], dtype=np.int64),
         )
     return picked
+
+
+# -- the dive ------------------------------------------------------------------------------
+
+
+def dive(
+    part: Part,
+    slots: Slots,
+    pool: Pool,
+    pricer: Pricer,
+    state: _State,
+    deadline: Deadline,
+    cp: ColGenParams,
+) -> list[int]:
+    """Price-and-dive from the rounds' last master: columns picked, a consistent set.
+
+    Each step fixes (lower bound 1 in the master) the columns the LP takes
+    whole (at least ``cp.dive_fix``) and the ``cp.dive_step`` largest share
+    of the fractional ones, as :func:`round_columns` picks them (so the fixed
+    set is always a partial plan: windows, requests and limits respected;
+    teams not whole in it, or without a common start, are taken out of
+    their columns), then prices new columns for what is still open (the
+    requests and windows the fixed columns hold are left out of pricing)
+    and solves the master again, warm. It stops when the LP uses nothing
+    fractional beyond the fixed set or ``deadline`` comes; the last LP is
+    rounded with the fixed columns first. The bound is not touched (a master
+    with fixed columns bounds nothing).
+    """
+    master, duals = state.master, state.duals
+    if master is None or duals is None:
+        return []
+    fixed: list[int] = []
+    steps = 0
+    step_s = 0.0  # the last step's pricing and master: the next one must fit
+    while True:
+        weight = np.zeros(len(pool))
+        weight[: duals.primal.size] = duals.primal[: len(pool)]
+        weight[fixed] = 0.0
+        frac = np.flatnonzero((weight > 1e-3) & (weight < cp.dive_fix))
+        whole = np.flatnonzero(weight >= cp.dive_fix)
+        if frac.size == 0 or deadline.remaining() < cp.min_round_s:
+            break
+        top = frac[np.argsort(-weight[frac], kind="stable")]
+        take = np.concatenate((whole, top[: max(1, math.ceil(cp.dive_step * top.size))]))
+        pick = np.zeros(len(pool))
+        pick[take] = weight[take]
+        pick[fixed] = 2.0
+        fixed = _whole_teams(part, slots, pool, round_columns(part, slots, pool, pick))
+        steps += 1
+        if deadline.remaining() < max(cp.min_round_s, step_s):
+            break
+        tick = time.perf_counter()
+        value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
+        value[_held(part, slots, pool, fixed)] = -1.0
+        if cp.dive_pricing:
+            best = pricer.best(value)
+            _add_columns(part, slots, pool, pricer, value, best, duals.sigma, cp)
+        priced = time.perf_counter() - tick
+        if deadline.remaining() < cp.min_round_s:
+            break
+        lower = np.zeros(len(pool))
+        lower[fixed] = 1.0
+        solved = master.solve(pool, min(deadline.remaining(), cp.lp_round_s), cp.lp_method, lower)
+        if solved is None:
+            break
+        duals = solved
+        step_s = time.perf_counter() - tick
+        log.debug(
+            "colgen dive %d: %d fixed, LP %.1f, %d columns; pricing %.2fs, all %.2fs",
+            steps,
+            len(fixed),
+            duals.lp_value,
+            len(pool),
+            priced,
+            time.perf_counter() - tick,
+        )
+    weight = np.zeros(len(pool))
+    weight[: duals.primal.size] = duals.primal[: len(pool)]
+    weight[fixed] = 2.0
+    log.info("colgen: dive of %d steps, %d columns fixed", steps, len(fixed))
+    return round_columns(part, slots, pool, weight)
+
+
+def _held(part: Part, slots: Slots, pool: Pool, cols: list[int]) -> BOOL:
+    """Slots the columns ``cols`` rule out: of their windows, or of requests they
+    serve whole."""
+    at = csr_rows(pool.ptr, np.asarray(cols, dtype=np.int64))
+    members = np.bincount(slots.req[pool.slot[at]], minlength=part.n_requests)
+    used = np.zeros(slots.n_windows, dtype=bool)
+    used[pool.window[cols]] = True
+    return np.asarray(used[slots.window] | (members >= part.need)[slots.req], dtype=np.bool_)
+
+
+def _whole_teams(part: Part, slots: Slots, pool: Pool, picked: list[int]) -> list[int]:
+    """``picked`` without the team tasks that :func:`_plan_of` would drop (a team
+    not whole among them, or without a common start): such columns are
+    replaced by what is left of them (added to ``pool``; empty ones go)."""
+    if not picked:
+        return picked
+    at = csr_rows(pool.ptr, np.asarray(picked, dtype=np.int64))
+    req = slots.req[pool.slot[at]]
+    teams = part.need[req] > 1
+    served = np.zeros(part.n_requests, dtype=bool)
+    served[part.p_req[_plan_of(part, slots, pool, picked).chosen]] = True
+    drop = teams & ~served[req]
+    if not drop.any():
+        return picked
+    col = np.repeat(np.arange(len(picked)), pool.ptr[np.asarray(picked) + 1] - pool.ptr[picked])
+    bad = np.unique(col[drop])
+    keep_cols = np.setdiff1d(np.arange(len(picked)), bad)
+    out = [picked[i] for i in keep_cols.tolist()]
+    rest = np.isin(col, bad) & ~drop
+    if rest.any():
+        new_col = np.unique(col[rest], return_inverse=True)[1].astype(np.int64)
+        windows = pool.window[np.asarray(picked)[np.unique(col[rest])]]
+        first = pool.extend(windows, new_col, pool.slot[at][rest], pool.start[at][rest])
+        out.extend(range(first, first + windows.size))
+    return sorted(out)
 
 
 # -- the integer master -----------------------------------------------------------------------
