@@ -352,6 +352,107 @@ def targets(records: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+# Issue 13's targets, by family (the shares of the proven bound on timed M).
+ISSUE13_TIMED_M_SHARE = {"M-timed-teams-ample": 0.99, "M-timed-teams-scarce": 0.97}
+ISSUE13_OVER_GREEDY = 1.05  # timed M: at least +5% priority over greedy
+ISSUE13_WALL_FACTOR = 1.05  # every size: wall within the limit plus 5%
+
+
+def issue13_targets(records: list[dict[str, Any]]) -> list[str]:
+    """Issue 13's targets, judged from the numbers in this results directory
+    (where they differ from issue 3's above, these are the ones that count)."""
+    out = []
+    for rec in records:
+        name, mc, gr = rec["family"], _run(rec, "matchcore"), _run(rec, "greedy")
+        if not mc or mc.get("priority") is None:
+            continue
+        bound, share = rec.get("bound"), None
+        if bound:
+            share = mc["priority"] / bound
+        vs_greedy = mc["priority"] / gr["priority"] if gr.get("priority") else None
+        if name in ISSUE13_TIMED_M_SHARE:
+            want = ISSUE13_TIMED_M_SHARE[name]
+            ok = (
+                share is not None
+                and share >= want
+                and vs_greedy is not None
+                and vs_greedy >= ISSUE13_OVER_GREEDY
+                and _in_promise(rec, mc)
+            )
+            pct = _num(None if share is None else 100 * share, "{:.2f}")
+            out.append(
+                f"- Issue 13, timed M, {name}: {_verdict(ok)}: priority "
+                f"{mc['priority']:,.0f} = {pct}% "
+                f"of the proven bound {_num(bound, '{:,.0f}')} (target ≥ {100 * want:g}%), "
+                f"{_num(vs_greedy, '{:.4f}')}x greedy (target ≥ {ISSUE13_OVER_GREEDY:g}x), "
+                f"{_wall(rec, mc)}"
+            )
+        elif name == "N-timed-teams-ample":
+            statuses = mc.get("statuses") or [mc.get("status")]
+            ok = all(s == "optimal" for s in statuses) and (mc.get("e2e_s") or 1e9) < 1.0
+            out.append(
+                f"- Issue 13, network size, {name}: {_verdict(ok)}: statuses {statuses}, "
+                f"median {_num(mc.get('e2e_s'), '{:.2f}')} s (target: optimal, median < 1 s)"
+            )
+        elif name == "L-untimed-budgets-capped":
+            ok = (
+                mc.get("gap_pct") is not None
+                and mc["gap_pct"] <= 0.1
+                and (mc.get("time_vs_flow") or 1e9) <= 1.5
+                and 0 < (mc.get("peak_mb") or 1e9) < 4096
+                and _in_promise(rec, mc)
+            )
+            out.append(
+                f"- Issue 13, untimed L with scarce volunteers, teams and budgets, {name}: "
+                f"{_verdict(ok)}: gap {_num(mc.get('gap_pct'), '{:.3f}')}% to the proven bound "
+                f"{_num(bound, '{:,.0f}')} (target ≤ 0.1%), "
+                f"{_num(mc.get('time_vs_flow'), '{:.2f}')}x the relaxed flow (target ≤ 1.5x), "
+                f"peak {_num(mc.get('peak_mb'), '{:,.0f}')} MB (target < 4 GB), {_wall(rec, mc)}"
+            )
+        elif name == "L-timed-teams-ample":
+            ok = (
+                mc.get("violations") == 0
+                and bound is not None
+                and vs_greedy is not None
+                and vs_greedy > 1.0
+                and 0 < (mc.get("peak_mb") or 1e9) < 8192
+                and _in_promise(rec, mc)
+            )
+            out.append(
+                f"- Issue 13, timed L, {name}: {_verdict(ok)}: {mc.get('status')}, priority "
+                f"{mc['priority']:,.0f}, {_num(vs_greedy, '{:.5f}')}x greedy (target > 1), "
+                f"proven bound {_num(bound, '{:,.0f}')} "
+                f"(gap {_num(mc.get('gap_pct'), '{:.2f}')}%), "
+                f"peak {_num(mc.get('peak_mb'), '{:,.0f}')} MB (target < 8 GB), {_wall(rec, mc)}"
+            )
+    late = [
+        f"{rec['family']} ({_run(rec, 'matchcore')['e2e_s']:.1f} s on {rec['time_limit_s']:g} s)"
+        for rec in records
+        if _run(rec, "matchcore").get("e2e_s") is not None
+        and rec.get("time_limit_s")
+        and not _in_promise(rec, _run(rec, "matchcore"))
+    ]
+    timed = [r for r in records if _run(r, "matchcore").get("e2e_s") is not None]
+    out.append(
+        f"- Issue 13, every size, wall within the limit plus 5%: {_verdict(not late)} on "
+        f"{len(timed)} instances" + (f"; past it on {', '.join(late)}" if late else "")
+    )
+    return out
+
+
+def _in_promise(rec: dict[str, Any], mc: dict[str, Any]) -> bool:
+    """matchcore's wall (problem to plan) within the limit plus 5%."""
+    limit = rec.get("time_limit_s")
+    return limit is None or (mc.get("e2e_s") or 0.0) <= ISSUE13_WALL_FACTOR * limit
+
+
+def _wall(rec: dict[str, Any], mc: dict[str, Any]) -> str:
+    return (
+        f"{_num(mc.get('e2e_s'), '{:.1f}')} s on a {rec.get('time_limit_s'):g} s limit "
+        f"(target ≤ {ISSUE13_WALL_FACTOR * rec.get('time_limit_s', 0):.0f} s)"
+    )
+
+
 def _verdict(ok: bool) -> str:
     return "**holds**" if ok else "**does not hold**"
 
@@ -461,7 +562,11 @@ def write_summary(out: Path) -> Path:
                 if any(r.get("kind") == "groups" for r in records)
                 else []
             ),
-            "## Targets of issues 3, 10 and 13",
+            "## Targets of issue 13",
+            "",
+            *issue13_targets(records),
+            "",
+            "## Targets of issues 3 and 10 (and issue 13's reference peers)",
             "",
             *targets(records),
             "",
