@@ -48,7 +48,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -133,6 +133,8 @@ def solve_pruned(
     first round fits, the greedy plan is returned with the trivial bound.
     """
     pp = params.pricing
+    if not (arrays.max_minutes < NO_LIMIT_HI).any():  # nothing for a budget-weighted flow
+        pp = replace(pp, budget_weight=0)
     deadline = deadline or Deadline.after(math.inf)
     phases: dict[str, float] = {}
     pruned_at_start = cand.pruned_pairs
@@ -183,8 +185,7 @@ def solve_pruned(
         spent = time.perf_counter() - round_tick
         # A plan from finer costs comes before further coarse rounds (it is worth
         # more than a tighter bound): its time is kept back.
-        finer = _finer_mode(pp, mode, first_flow_s, deadline.remaining())
-        keep_back = 0.0 if finer is None else pp.round_margin * finer[1]
+        keep_back = _plan_flows_time(pp, mode, first_flow_s, deadline.remaining())
         if rounds >= pp.max_rounds or deadline.remaining() < pp.round_margin * spent + keep_back:
             break
         keep = _most_negative(found, pp.add_per_request)
@@ -204,6 +205,12 @@ def solve_pruned(
     complete = repair(part, chosen, deadline)
     _lap(phases, "repair", tick)
     if mode != FLOW_MODES[0]:
+        if mode == "priority" and not budget_aware:
+            tick = time.perf_counter()
+            chosen, budget_aware = _budget_plan(
+                cand, arrays, part, pp, deadline, first_flow_s, chosen
+            )
+            _lap(phases, "budget plan", tick)
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
         # A flow that spared the budgets needs repair far less: the plain greedy plan
@@ -279,6 +286,60 @@ def _finer_plan(
     better = _plan_key(part, other) > _plan_key(part, chosen)
     log.info("pricing: a plan from %s costs%s", finer[0], "" if better else ", not better")
     return other if better else chosen
+
+
+def _budget_plan(
+    cand: Candidates,
+    arrays: TaskArrays,
+    part: Part,
+    pp: PricingParams,
+    deadline: Deadline,
+    priority_flow_s: float,
+    chosen: BOOL,
+) -> tuple[BOOL, bool]:
+    """The better (by the objective's levels) of ``chosen`` and the repaired plan of
+    the ``PricingParams.budget_weight`` flow, when its estimate (the measured flow of
+    priority alone times ``budget_flow_factor``, with the margin) fits the time left;
+    and whether that flow's plan was kept. The bound is not touched: that flow's costs
+    are not lexicographic, so it is never priced.
+    """
+    estimate = _budget_flow_estimate(pp, priority_flow_s)
+    if estimate is None:
+        return chosen, False
+    if deadline.remaining() < pp.round_margin * estimate:
+        log.info("pricing: no time for the budget-weighted plan flow (about %.0f s)", estimate)
+        return chosen, False
+    net, flows = _solved_network(
+        cand, arrays, pp.cost_headroom, "priority", budget_weight=pp.budget_weight
+    )
+    if not net.budget_minutes:  # no minute budget, or the weight does not fit int64
+        return chosen, False
+    other = net.chosen(flows, cand.n_pairs)
+    del net, flows
+    repair(part, other, deadline)
+    better = _plan_key(part, other) > _plan_key(part, chosen)
+    log.info("pricing: the budget-weighted plan: %s%s", _plan_key(part, other),
+             "" if better else ", not better")  # fmt: skip
+    return (other, True) if better else (chosen, False)
+
+
+def _budget_flow_estimate(pp: PricingParams, priority_flow_s: float) -> float | None:
+    """The budget-weighted plan flow's estimated time (None: that flow is off)."""
+    if pp.budget_weight <= 0 or pp.budget_minutes:
+        return None
+    return priority_flow_s * pp.budget_flow_factor
+
+
+def _plan_flows_time(pp: PricingParams, mode: str, flow_s: float, left: float) -> float:
+    """The time (with the margin) to keep back for the plan flows that would follow
+    the rounds of ``mode`` (whose flow took ``flow_s``), in the order they run: the
+    budget-weighted one after flows of priority alone, then one on finer costs."""
+    kept = 0.0
+    budget = _budget_flow_estimate(pp, flow_s) if mode == "priority" else None
+    if budget is not None and left >= pp.round_margin * budget:
+        kept = pp.round_margin * budget
+    finer = _finer_mode(pp, mode, flow_s, left - kept)
+    return kept + (0.0 if finer is None else pp.round_margin * finer[1])
 
 
 def _greedy_if_better(
@@ -467,7 +528,10 @@ class PricingNetwork:
         headroom: int = DEFAULT_PARAMS.pricing.cost_headroom[0],
         mode: str = FLOW_MODES[0],
         budget_minutes: bool = False,
+        budget_weight: int = 0,
     ) -> None:
+        # budget_weight > 0: budget minutes at that weight per priority unit, not a
+        # level below priority (PricingParams.budget_weight): a plan's flow, never priced.
         self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
         self.pairs = pairs = _undominated(cand, arrays, n_r)
@@ -487,12 +551,13 @@ class PricingNetwork:
             else np.full(vols.size, total, dtype=np.int64)
         )
         minutes = np.zeros(pairs.size, dtype=np.int64)
-        if budget_minutes and mode == "priority":
+        if (budget_minutes or budget_weight > 0) and mode == "priority":
             budget = _budget_level(cand, arrays, pairs, cap, vols, int(units.max(initial=1)),
-                                   self.n_nodes, headroom)  # fmt: skip
+                                   self.n_nodes, headroom, budget_weight)  # fmt: skip
             if budget is not None:
                 minutes, d_max = budget
-                self.w = w = _Weights(w.lcm, d_max + 1, 0, _NO_TRAVEL, False, d_max)
+                w_prio = budget_weight if budget_weight > 0 else d_max + 1
+                self.w = w = _Weights(w.lcm, w_prio, 0, _NO_TRAVEL, False, d_max)
         self.budget_minutes = bool(minutes.any())
         n_pairs = self.n_pairs = int(pairs.size)
         self.first_pair = 1 + reqs.size
@@ -539,10 +604,12 @@ def _budget_level(
     units_max: int,
     n_nodes: int,
     headroom: int,
+    weight: int = 0,
 ) -> tuple[I64, int] | None:
     """The minutes each pair arc takes from a minute budget (``PricingParams.budget_minutes``)
     and the most any flow of the full graph's relaxation can take, or None when there is
-    no budget or the level does not fit in int64 beside priority.
+    no budget or the level does not fit in int64 beside priority (at ``weight`` budget
+    minutes per priority unit when it is positive, else a level below priority).
 
     A pair's cost is its load (task plus travel both ways) capped at its volunteer's
     budget, so a volunteer's arcs cost at most ``cap * max_minutes`` in any flow (``cap``
@@ -560,7 +627,7 @@ def _budget_level(
     caps = cand.task_cap if cand.task_cap.size else np.full(arrays.n_v, int(cap.max()))
     d_max = sum(int(x) for x in (caps * np.where(budgeted, arrays.max_minutes, 0)).tolist())
     limit = (2**63 - 1) // (2 * (n_nodes + 3)) // headroom
-    if units_max * (d_max + 1) > limit:
+    if units_max * (weight if weight > 0 else d_max + 1) > limit:
         return None
     return minutes, d_max
 
@@ -571,14 +638,16 @@ def _solved_network(
     headrooms: tuple[int, ...],
     mode: str = FLOW_MODES[0],
     budget_minutes: bool = False,
+    budget_weight: int = 0,
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
     reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
         net = PricingNetwork(
-            cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes
-        )
+            cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes,
+            budget_weight,
+        )  # fmt: skip
         flows = net.solve()
         if flows is not None:
             return net, flows
