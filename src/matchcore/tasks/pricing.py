@@ -207,14 +207,13 @@ def solve_pruned(
     if mode != FLOW_MODES[0]:
         if mode == "priority" and not budget_aware:
             tick = time.perf_counter()
-            chosen, budget_aware = _budget_plan(
-                cand, arrays, part, pp, deadline, first_flow_s, chosen
-            )
+            chosen = _budget_plan(cand, arrays, part, pp, deadline, first_flow_s, chosen)
             _lap(phases, "budget plan", tick)
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
         # A flow that spared the budgets needs repair far less: the plain greedy plan
-        # stays as the floor, the flow-first one (another greedy pass) is left out.
+        # stays as the floor, the flow-first one (another greedy pass) is left out. (Not
+        # so after the budget-weighted plan: kept, every plan stays at least as good.)
         firsts = (None,) if budget_aware else (None, flow_served)
         chosen = _greedy_if_better(part, params, deadline, chosen, firsts)
         _lap(phases, "plan", tick)
@@ -296,31 +295,32 @@ def _budget_plan(
     deadline: Deadline,
     priority_flow_s: float,
     chosen: BOOL,
-) -> tuple[BOOL, bool]:
+) -> BOOL:
     """The better (by the objective's levels) of ``chosen`` and the repaired plan of
     the ``PricingParams.budget_weight`` flow, when its estimate (the measured flow of
-    priority alone times ``budget_flow_factor``, with the margin) fits the time left;
-    and whether that flow's plan was kept. The bound is not touched: that flow's costs
+    priority alone times ``budget_flow_factor``, with the margin) fits the time left.
+    The bound is not touched: that flow's costs
     are not lexicographic, so it is never priced.
     """
     estimate = _budget_flow_estimate(pp, priority_flow_s)
     if estimate is None:
-        return chosen, False
+        return chosen
     if deadline.remaining() < pp.round_margin * estimate:
         log.info("pricing: no time for the budget-weighted plan flow (about %.0f s)", estimate)
-        return chosen, False
+        return chosen
     net, flows = _solved_network(
-        cand, arrays, pp.cost_headroom, "priority", budget_weight=pp.budget_weight
-    )
+        cand, arrays, pp.cost_headroom, "priority", budget_weight=pp.budget_weight,
+        nearest=pp.budget_nearest,
+    )  # fmt: skip
     if not net.budget_minutes:  # no minute budget, or the weight does not fit int64
-        return chosen, False
+        return chosen
     other = net.chosen(flows, cand.n_pairs)
     del net, flows
     repair(part, other, deadline)
     better = _plan_key(part, other) > _plan_key(part, chosen)
     log.info("pricing: the budget-weighted plan: %s%s", _plan_key(part, other),
              "" if better else ", not better")  # fmt: skip
-    return (other, True) if better else (chosen, False)
+    return other if better else chosen
 
 
 def _budget_flow_estimate(pp: PricingParams, priority_flow_s: float) -> float | None:
@@ -500,6 +500,14 @@ def _undominated(cand: Candidates, arrays: TaskArrays, n_r: int) -> I64:
     return np.sort(np.concatenate((u[rank < need], other[~(has[r] & worse)])))
 
 
+def _nearest(cand: Candidates, arrays: TaskArrays, pairs: I64, k: int) -> I64:
+    """Of ``pairs``, each request's ``k`` nearest (at least as many as it needs), sorted."""
+    req = cand.req[pairs]
+    order = np.lexsort((cand.vol[pairs], cand.distance_km[pairs], req))
+    rank = _rank_in_runs(req[order])
+    return np.sort(pairs[order[rank < np.maximum(k, arrays.need[req[order]])]])
+
+
 def _rank_in_runs(sorted_keys: I64) -> I64:
     """Each element's position within its run of equal keys."""
     n = sorted_keys.size
@@ -529,12 +537,15 @@ class PricingNetwork:
         mode: str = FLOW_MODES[0],
         budget_minutes: bool = False,
         budget_weight: int = 0,
+        nearest: int = 0,
     ) -> None:
         # budget_weight > 0: budget minutes at that weight per priority unit, not a
         # level below priority (PricingParams.budget_weight): a plan's flow, never priced.
         self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
         self.pairs = pairs = _undominated(cand, arrays, n_r)
+        if nearest > 0:  # a plan's flow on a smaller graph (never priced)
+            self.pairs = pairs = _nearest(cand, arrays, pairs, nearest)
         p_req, p_vol = cand.req[pairs], cand.vol[pairs]
         has_r = np.bincount(p_req, minlength=n_r) > 0
         has_v = np.bincount(p_vol, minlength=n_v) > 0
@@ -639,6 +650,7 @@ def _solved_network(
     mode: str = FLOW_MODES[0],
     budget_minutes: bool = False,
     budget_weight: int = 0,
+    nearest: int = 0,
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
@@ -646,7 +658,7 @@ def _solved_network(
     for headroom in headrooms:
         net = PricingNetwork(
             cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes,
-            budget_weight,
+            budget_weight, nearest,
         )  # fmt: skip
         flows = net.solve()
         if flows is not None:
