@@ -40,7 +40,9 @@ for the full graph, the column-generation way:
    starts (see :func:`solve_pruned`); when the lexicographic costs do not fit,
    coarser ones (:data:`FLOW_MODES`) prove the same bound on priority faster,
    and the plan is then the best of a flow on finer costs (when it fits) and
-   two greedy plans.
+   two greedy plans; after flows of priority alone also of a flow weighing
+   priority against minute budgets (``PricingParams.budget_weight``, a plan
+   only), whose time the rounds keep back when its estimate fits.
 """
 
 from __future__ import annotations
