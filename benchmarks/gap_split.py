@@ -66,7 +66,8 @@ F64 = NDArray[np.float64]
 def l_like_params(keep_nearest: int = 50, budget_minutes: bool = False) -> SolveParams:
     """matchcore's parameters forced onto the path it takes on the L family: a pruned
     graph, one pricing flow of priority alone (a flow in metres never fits), the plan
-    the best of its repaired flow and the two greedy plans."""
+    the best of its repaired flow, the budget-weighted plan flow (on by default since
+    w5-big2: ``PricingParams.budget_weight``) and the two greedy plans."""
     return dataclasses.replace(
         DEFAULT_PARAMS,
         candidates=CandidateParams(prune_above_pairs=1, keep_nearest=keep_nearest),

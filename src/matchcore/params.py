@@ -78,6 +78,24 @@ class PricingParams:
     on priority is the same. Off by default: on the L family that flow took 451 s
     against the 300 s limit (load 5.4; priority alone: about 50-100 s), and a flow
     cannot be stopped (benchmarks/README.md, 2026-11-30 evening, w5-big)."""
+    budget_weight: int = 1_000
+    """A plan flow beside the bound's (0: none): priority alone with each pair arc also
+    costing the minutes it takes from a minute budget (as ``budget_minutes``), but at
+    this many budget minutes per priority unit rather than a level below priority. Not
+    lexicographic (it may serve a little less priority in the relaxation), so it makes a
+    plan only, never a bound; repaired, it is kept when it is better on the objective's
+    levels. On the L budgets family 279,007 priority against 272,107 without (proven
+    bound 280,346), inside the 300 s limit. Run when ``budget_flow_factor`` times the
+    measured priority flow, with ``round_margin``, fits the time left."""
+    budget_nearest: int = 20
+    """The ``budget_weight`` flow keeps only each request's this many nearest pairs of
+    the pricing network (0: all; at least as many as the request needs): a plan flow
+    may drop pairs, and fewer arcs solve faster."""
+    budget_flow_factor: float = 1.8
+    """Time of the ``budget_weight`` plan flow against the measured flow of priority
+    alone on the same network, with ``budget_nearest`` 20 (measured, repair of its plan
+    included: 96 s against a 61 s priority flow on the L budgets family, 1.8x on a
+    1.1M-pair region of it; benchmarks/README.md, 2026-11-30 late, w5-big2)."""
     round_margin: float = 1.3
     """A further round starts only when this many times the last round's measured time
     (flow, potentials and pricing) is left before the deadline; the first round only

@@ -40,7 +40,9 @@ for the full graph, the column-generation way:
    starts (see :func:`solve_pruned`); when the lexicographic costs do not fit,
    coarser ones (:data:`FLOW_MODES`) prove the same bound on priority faster,
    and the plan is then the best of a flow on finer costs (when it fits) and
-   two greedy plans.
+   two greedy plans; after flows of priority alone also of a flow weighing
+   priority against minute budgets (``PricingParams.budget_weight``, a plan
+   only), whose time the rounds keep back when its estimate fits.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -133,6 +135,8 @@ def solve_pruned(
     first round fits, the greedy plan is returned with the trivial bound.
     """
     pp = params.pricing
+    if not (arrays.max_minutes < NO_LIMIT_HI).any():  # nothing for a budget-weighted flow
+        pp = replace(pp, budget_weight=0)
     deadline = deadline or Deadline.after(math.inf)
     phases: dict[str, float] = {}
     pruned_at_start = cand.pruned_pairs
@@ -183,8 +187,7 @@ def solve_pruned(
         spent = time.perf_counter() - round_tick
         # A plan from finer costs comes before further coarse rounds (it is worth
         # more than a tighter bound): its time is kept back.
-        finer = _finer_mode(pp, mode, first_flow_s, deadline.remaining())
-        keep_back = 0.0 if finer is None else pp.round_margin * finer[1]
+        keep_back = _plan_flows_time(pp, mode, first_flow_s, deadline.remaining())
         if rounds >= pp.max_rounds or deadline.remaining() < pp.round_margin * spent + keep_back:
             break
         keep = _most_negative(found, pp.add_per_request)
@@ -204,10 +207,15 @@ def solve_pruned(
     complete = repair(part, chosen, deadline)
     _lap(phases, "repair", tick)
     if mode != FLOW_MODES[0]:
+        if mode == "priority" and not budget_aware:
+            tick = time.perf_counter()
+            chosen = _budget_plan(cand, arrays, part, pp, deadline, first_flow_s, chosen)
+            _lap(phases, "budget plan", tick)
         tick = time.perf_counter()
         chosen = _finer_plan(cand, arrays, part, pp, deadline, (mode, first_flow_s), chosen)
         # A flow that spared the budgets needs repair far less: the plain greedy plan
-        # stays as the floor, the flow-first one (another greedy pass) is left out.
+        # stays as the floor, the flow-first one (another greedy pass) is left out. (Not
+        # so after the budget-weighted plan: kept, every plan stays at least as good.)
         firsts = (None,) if budget_aware else (None, flow_served)
         chosen = _greedy_if_better(part, params, deadline, chosen, firsts)
         _lap(phases, "plan", tick)
@@ -279,6 +287,61 @@ def _finer_plan(
     better = _plan_key(part, other) > _plan_key(part, chosen)
     log.info("pricing: a plan from %s costs%s", finer[0], "" if better else ", not better")
     return other if better else chosen
+
+
+def _budget_plan(
+    cand: Candidates,
+    arrays: TaskArrays,
+    part: Part,
+    pp: PricingParams,
+    deadline: Deadline,
+    priority_flow_s: float,
+    chosen: BOOL,
+) -> BOOL:
+    """The better (by the objective's levels) of ``chosen`` and the repaired plan of
+    the ``PricingParams.budget_weight`` flow, when its estimate (the measured flow of
+    priority alone times ``budget_flow_factor``, with the margin) fits the time left.
+    The bound is not touched: that flow's costs
+    are not lexicographic, so it is never priced.
+    """
+    estimate = _budget_flow_estimate(pp, priority_flow_s)
+    if estimate is None:
+        return chosen
+    if deadline.remaining() < pp.round_margin * estimate:
+        log.info("pricing: no time for the budget-weighted plan flow (about %.0f s)", estimate)
+        return chosen
+    net, flows = _solved_network(
+        cand, arrays, pp.cost_headroom, "priority", budget_weight=pp.budget_weight,
+        nearest=pp.budget_nearest,
+    )  # fmt: skip
+    if not net.budget_minutes:  # no minute budget, or the weight does not fit int64
+        return chosen
+    other = net.chosen(flows, cand.n_pairs)
+    del net, flows
+    repair(part, other, deadline)
+    better = _plan_key(part, other) > _plan_key(part, chosen)
+    log.info("pricing: the budget-weighted plan: %s%s", _plan_key(part, other),
+             "" if better else ", not better")  # fmt: skip
+    return other if better else chosen
+
+
+def _budget_flow_estimate(pp: PricingParams, priority_flow_s: float) -> float | None:
+    """The budget-weighted plan flow's estimated time (None: that flow is off)."""
+    if pp.budget_weight <= 0 or pp.budget_minutes:
+        return None
+    return priority_flow_s * pp.budget_flow_factor
+
+
+def _plan_flows_time(pp: PricingParams, mode: str, flow_s: float, left: float) -> float:
+    """The time (with the margin) to keep back for the plan flows that would follow
+    the rounds of ``mode`` (whose flow took ``flow_s``), in the order they run: the
+    budget-weighted one after flows of priority alone, then one on finer costs."""
+    kept = 0.0
+    budget = _budget_flow_estimate(pp, flow_s) if mode == "priority" else None
+    if budget is not None and left >= pp.round_margin * budget:
+        kept = pp.round_margin * budget
+    finer = _finer_mode(pp, mode, flow_s, left - kept)
+    return kept + (0.0 if finer is None else pp.round_margin * finer[1])
 
 
 def _greedy_if_better(
@@ -439,6 +502,14 @@ def _undominated(cand: Candidates, arrays: TaskArrays, n_r: int) -> I64:
     return np.sort(np.concatenate((u[rank < need], other[~(has[r] & worse)])))
 
 
+def _nearest(cand: Candidates, arrays: TaskArrays, pairs: I64, k: int) -> I64:
+    """Of ``pairs``, each request's ``k`` nearest (at least as many as it needs), sorted."""
+    req = cand.req[pairs]
+    order = np.lexsort((cand.vol[pairs], cand.distance_km[pairs], req))
+    rank = _rank_in_runs(req[order])
+    return np.sort(pairs[order[rank < np.maximum(k, arrays.need[req[order]])]])
+
+
 def _rank_in_runs(sorted_keys: I64) -> I64:
     """Each element's position within its run of equal keys."""
     n = sorted_keys.size
@@ -467,10 +538,16 @@ class PricingNetwork:
         headroom: int = DEFAULT_PARAMS.pricing.cost_headroom[0],
         mode: str = FLOW_MODES[0],
         budget_minutes: bool = False,
+        budget_weight: int = 0,
+        nearest: int = 0,
     ) -> None:
+        # budget_weight > 0: budget minutes at that weight per priority unit, not a
+        # level below priority (PricingParams.budget_weight): a plan's flow, never priced.
         self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
         self.pairs = pairs = _undominated(cand, arrays, n_r)
+        if nearest > 0:  # a plan's flow on a smaller graph (never priced)
+            self.pairs = pairs = _nearest(cand, arrays, pairs, nearest)
         p_req, p_vol = cand.req[pairs], cand.vol[pairs]
         has_r = np.bincount(p_req, minlength=n_r) > 0
         has_v = np.bincount(p_vol, minlength=n_v) > 0
@@ -487,12 +564,13 @@ class PricingNetwork:
             else np.full(vols.size, total, dtype=np.int64)
         )
         minutes = np.zeros(pairs.size, dtype=np.int64)
-        if budget_minutes and mode == "priority":
+        if (budget_minutes or budget_weight > 0) and mode == "priority":
             budget = _budget_level(cand, arrays, pairs, cap, vols, int(units.max(initial=1)),
-                                   self.n_nodes, headroom)  # fmt: skip
+                                   self.n_nodes, headroom, budget_weight)  # fmt: skip
             if budget is not None:
                 minutes, d_max = budget
-                self.w = w = _Weights(w.lcm, d_max + 1, 0, _NO_TRAVEL, False, d_max)
+                w_prio = budget_weight if budget_weight > 0 else d_max + 1
+                self.w = w = _Weights(w.lcm, w_prio, 0, _NO_TRAVEL, False, d_max)
         self.budget_minutes = bool(minutes.any())
         n_pairs = self.n_pairs = int(pairs.size)
         self.first_pair = 1 + reqs.size
@@ -539,10 +617,12 @@ def _budget_level(
     units_max: int,
     n_nodes: int,
     headroom: int,
+    weight: int = 0,
 ) -> tuple[I64, int] | None:
     """The minutes each pair arc takes from a minute budget (``PricingParams.budget_minutes``)
     and the most any flow of the full graph's relaxation can take, or None when there is
-    no budget or the level does not fit in int64 beside priority.
+    no budget or the level does not fit in int64 beside priority (at ``weight`` budget
+    minutes per priority unit when it is positive, else a level below priority).
 
     A pair's cost is its load (task plus travel both ways) capped at its volunteer's
     budget, so a volunteer's arcs cost at most ``cap * max_minutes`` in any flow (``cap``
@@ -560,7 +640,7 @@ def _budget_level(
     caps = cand.task_cap if cand.task_cap.size else np.full(arrays.n_v, int(cap.max()))
     d_max = sum(int(x) for x in (caps * np.where(budgeted, arrays.max_minutes, 0)).tolist())
     limit = (2**63 - 1) // (2 * (n_nodes + 3)) // headroom
-    if units_max * (d_max + 1) > limit:
+    if units_max * (weight if weight > 0 else d_max + 1) > limit:
         return None
     return minutes, d_max
 
@@ -571,14 +651,17 @@ def _solved_network(
     headrooms: tuple[int, ...],
     mode: str = FLOW_MODES[0],
     budget_minutes: bool = False,
+    budget_weight: int = 0,
+    nearest: int = 0,
 ) -> tuple[PricingNetwork, I64]:
     """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
     reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
         net = PricingNetwork(
-            cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes
-        )
+            cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes,
+            budget_weight, nearest,
+        )  # fmt: skip
         flows = net.solve()
         if flows is not None:
             return net, flows
