@@ -441,17 +441,8 @@ def test_rounding_keeps_what_still_fits_of_a_clashing_column(seed: int) -> None:
     problem = _dense(12, 40, seed, teams=0.2)
     cand, arrays = prepare(problem)
     part = whole_part(cand, arrays)
-    slots = colgen.slots_of(part)
     rng = np.random.default_rng(seed)
-    pool = colgen.Pool(slots)
-    pricer = colgen.Pricer(slots, 5)
-    for _ in range(4):  # columns of several random prices: they overlap
-        value = rng.uniform(-0.5, 3.0, size=slots.n_slots)
-        pricer.best(value)
-        windows = np.arange(slots.n_windows)
-        col, item = pricer.columns(windows, np.full(windows.size, -1, dtype=np.int64))
-        keep, starts = colgen.exact_columns(slots, col, item)
-        pool.add_many(windows, col[keep], item[keep], starts[keep])
+    slots, pool = _random_pool(part, rng)
     n_before = len(pool)
     primal = rng.uniform(0.01, 1.0, size=n_before)
     picked = colgen.round_columns(part, slots, pool, primal)
@@ -608,7 +599,9 @@ def test_the_refined_bound_stays_within_the_tables_memory() -> None:
     assert colgen.refined_bound(part, slots, duals, none, below=30) == int(part.priority.sum())
 
 
-def _random_pool(part: Part, seed: int, prices: int = 4) -> tuple[colgen.Slots, colgen.Pool]:
+def _random_pool(
+    part: Part, seed: int | np.random.Generator, prices: int = 4
+) -> tuple[colgen.Slots, colgen.Pool]:
     """A pool of real columns at several random prices (they overlap)."""
     slots = colgen.slots_of(part)
     rng = np.random.default_rng(seed)
