@@ -20,6 +20,7 @@ from matchcore import check, solve
 from matchcore.engines import colgen
 from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.greedy import solve_greedy
+from matchcore.engines.lns import solve_lns
 from matchcore.engines.objective import plan_key
 from matchcore.params import DEFAULT_PARAMS, ColGenParams, Deadline, SolveParams
 from matchcore.problem import Problem
@@ -765,3 +766,45 @@ def test_the_last_pricing_leaves_the_fill_its_time(
     result = colgen.solve_colgen(part, CpSatSettings(Deadline.after(6), 1, 0, params))
     assert result.bound >= plan_key(part, result.chosen)[0]
     assert len(calls) == (1 if reserve == 0.0 else 0)
+
+
+def test_the_dive_does_not_start_a_pricing_longer_than_the_time_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pricing cannot stop: the dive's first step must fit the last round's
+    pricing time (``round_margin`` times it), as the rounds' steps do."""
+    problem = _dense(20, 60, 7, teams=0.2)
+    part = _part(problem)
+    slots = colgen.slots_of(part)
+    cp = dataclasses.replace(EVERYWHERE.colgen, lp_method="highs")
+    pool = colgen.Pool(slots)
+    colgen.add_plan(part, slots, pool, solve_greedy(part))
+    pricer = colgen.Pricer(slots, 5)
+    state = colgen._State(bound=int(part.priority.sum()))
+    colgen._generate(
+        part, slots, pool, pricer, colgen.Limits.of(part), state, Deadline.after(5), cp
+    )
+    assert state.round_s > 0.0
+    state.round_s = 1e6  # the last pricing took longer than any deadline here
+
+    def no_pricing(*_: object) -> np.ndarray:
+        raise AssertionError("the dive priced without the time for it")
+
+    monkeypatch.setattr(pricer, "best", no_pricing)
+    picked = colgen.dive(part, slots, pool, pricer, state, Deadline.after(10), cp)
+    windows = pool.window[picked]
+    assert np.unique(windows).size == windows.size, "still a consistent set of columns"
+
+
+def test_the_lns_is_not_set_up_when_its_set_up_cannot_fit() -> None:
+    """The LNS's set-up cannot stop: with no time for it the start plan is the answer
+    (column generation's own calls included)."""
+    part = _part(_dense(10, 30, 4))
+    start = solve_greedy(part)
+    slow = dataclasses.replace(
+        EVERYWHERE, lns=dataclasses.replace(EVERYWHERE.lns, setup_seconds_per_pair=1e6)
+    )
+    result = solve_lns(part, CpSatSettings(Deadline.after(5), 1, 0, slow), start)
+    assert result is start
+    roomy = solve_lns(part, CpSatSettings(Deadline.after(2), 1, 0, EVERYWHERE), start)
+    assert roomy.engine == "lns"

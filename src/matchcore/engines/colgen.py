@@ -818,6 +818,20 @@ def programme(slots: Slots, grid: int) -> Programme:
     return Programme(g, events, (horizon + 1) * slots.n_windows)
 
 
+def may_fit(part: Part, cp: ColGenParams, time_s: float) -> bool:
+    """False when column generation would surely leave ``part`` to the LNS alone:
+    even on the coarsest grid the programme has more events than
+    ``cp.min_rounds`` pricings take in the generation share of ``time_s`` (every
+    start row has at least ``width // grid + 1`` events on any grid origin).
+    From the part's arrays, before :func:`slots_of` builds the slots (seconds on
+    a national part)."""
+    rows = np.repeat(np.arange(part.n_pairs), np.diff(part.start_ptr))
+    length = part.duration[part.p_req[rows]] + 2 * part.travel[rows]
+    grid = max(1, min(cp.max_grid_minutes, int(length.min(initial=cp.max_grid_minutes))))
+    events = int(((part.start_hi - part.start_lo) // grid + 1).sum())
+    return time_s * cp.generation_share >= cp.min_rounds * events * cp.seconds_per_event
+
+
 def round_grid(slots: Slots, cp: ColGenParams, time_s: float) -> int:
     """The rounds' grid: the finest (in steps of ``cp.grid_minutes``, at most
     ``cp.max_grid_minutes``) on which the programme has at most
@@ -923,6 +937,7 @@ class _State:
     lp_value: float = math.inf
     duals: Duals | None = None
     master: Master | None = None  # the rounds' (the dive goes on warm from it)
+    round_s: float = 0.0  # the last round's pricing: the dive's first step must fit it
 
 
 def solve_colgen(
@@ -962,6 +977,8 @@ def solve_colgen(
     if start is None:  # first: under load the rounds may not pay (never below greedy)
         start = solve_greedy(part, settings.params, deadline)
         greedy_s = time.perf_counter() - started
+    if not may_fit(part, cp, deadline.remaining()):  # the greedy pass took the time
+        return solve_lns(part, settings, start)
     slots = slots_of(part)
     # The programme's set-up and a few rounds must fit the generation share (and
     # memory), else the LNS alone does better.
@@ -1077,7 +1094,7 @@ def _generate(
         state.bound = min(state.bound, lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu))
         added = _add_columns(part, slots, pool, pricer, value, best, duals.sigma, cp)
         state.rounds += 1
-        round_s = time.perf_counter() - tick
+        round_s = state.round_s = time.perf_counter() - tick
         log.debug(
             "colgen round %d: LP %.1f, bound %d, +%d columns (%d); pricing %.2fs, all %.2fs",
             state.rounds,
@@ -1255,7 +1272,7 @@ def dive(
         return []
     fixed: list[int] = []
     steps = 0
-    step_s = 0.0  # the last step's pricing and master: the next one must fit
+    step_s = state.round_s  # the last pricing (and master): the next one must fit
     while True:
         weight = np.zeros(len(pool))
         weight[: duals.primal.size] = duals.primal[: len(pool)]
@@ -1269,10 +1286,13 @@ def dive(
         pick = np.zeros(len(pool))
         pick[take] = weight[take]
         pick[fixed] = 2.0
+        before = len(fixed)
         fixed = _whole_teams(part, slots, pool, round_columns(part, slots, pool, pick))
         steps += 1
-        if deadline.remaining() < max(cp.min_round_s, step_s):
+        if len(fixed) <= before:  # nothing new fits: another step would price the same
             break
+        if deadline.remaining() < max(cp.min_round_s, cp.round_margin * step_s):
+            break  # a pricing cannot stop
         tick = time.perf_counter()
         value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
         value[_held(part, slots, pool, fixed)] = -1.0

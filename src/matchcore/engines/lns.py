@@ -95,6 +95,16 @@ def use_lns(part: Part, params: SolveParams = DEFAULT_PARAMS) -> bool:
     return timed_pairs >= lp.from_timed_pairs or part.n_pairs >= lp.from_pairs
 
 
+def setup_fits(part: Part, settings: CpSatSettings) -> bool:
+    """Whether the search's set-up (linear in the part's pairs,
+    ``LnsParams.setup_seconds_per_pair``) and one neighbourhood fit the time left:
+    after a start plan cut short by the deadline, a set-up that cannot stop
+    must not overrun it."""
+    lp = settings.params.lns
+    need_s = part.n_pairs * lp.setup_seconds_per_pair + lp.min_sub_limit + lp.reserve_s
+    return settings.deadline.remaining() >= need_s
+
+
 def solve_lns(
     part: Part, settings: CpSatSettings, start: PartResult, *, bound: int | None = None
 ) -> PartResult:
@@ -116,13 +126,16 @@ def solve_lns(
     -------
     PartResult
         The best plan found (never worse than ``start``), engine ``"lns"``, with
-        a proven bound on served priority. ``optimal`` only when one
+        a proven bound on served priority; ``start`` itself when the search's
+        set-up cannot fit the time left (:func:`setup_fits`). ``optimal`` only when one
         neighbourhood held the whole part and CP-SAT proved it optimal (then
         the bound is the served priority).
     """
     lp = settings.params.lns
     if part.n_pairs == 0:  # nothing to search: the empty plan is the optimum
         return PartResult(start.chosen.copy(), start.start.copy(), True, 0, "lns")
+    if not setup_fits(part, settings):
+        return start  # its set-up cannot stop: it would overrun the deadline
     started = time.perf_counter()
     deadline = started + settings.deadline.remaining() - lp.reserve_s
     if bound is None:

@@ -41,7 +41,7 @@ from matchcore.engines.cpsat import (
 )
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
-from matchcore.engines.lns import solve_lns, use_lns
+from matchcore.engines.lns import setup_fits, solve_lns, use_lns
 from matchcore.errors import ProblemError
 from matchcore.explain import funnel_of, reason_for, role_reason
 from matchcore.groups.model import GroupChoice, solve_with_groups
@@ -316,28 +316,15 @@ def solve_part(part: Part, settings: CpSatSettings) -> PartResult:
 
 
 def _columns_may_fit(part: Part, params: SolveParams, time_s: float) -> bool:
-    """False when column generation would surely leave ``part`` to the LNS alone:
-    even on its coarsest grid the pricing programme has more events than
-    ``ColGenParams.min_rounds`` rounds take in ``time_s``. (Every start row has
-    at least ``width // grid + 1`` events on any grid origin.) Decided from the
-    part's arrays, before :func:`~matchcore.engines.colgen.solve_colgen` builds
+    """:func:`~matchcore.engines.colgen.may_fit`, before column generation builds
     its slots: on timed L's largest part that took 10-28 s only to give up."""
-    cp = params.colgen
-    rows = np.repeat(np.arange(part.n_pairs), np.diff(part.start_ptr))
-    length = part.duration[part.p_req[rows]] + 2 * part.travel[rows]
-    grid = max(1, min(cp.max_grid_minutes, int(length.min(initial=cp.max_grid_minutes))))
-    events = int(((part.start_hi - part.start_lo) // grid + 1).sum())
-    return time_s >= cp.min_rounds * events * cp.seconds_per_event
+    return colgen.may_fit(part, params.colgen, time_s)
 
 
 def _searched(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
     """``start`` improved by the LNS, or ``start`` itself when the search's set-up
-    (linear in the part's pairs, ``LnsParams.setup_seconds_per_pair``) and one
-    neighbourhood would not fit the time left: a start cut short by the deadline
-    must not be followed by a set-up that overruns it."""
-    lp = settings.params.lns
-    need_s = part.n_pairs * lp.setup_seconds_per_pair + lp.min_sub_limit + lp.reserve_s
-    if settings.deadline.remaining() < need_s:
+    and one neighbourhood would not fit the time left (:func:`setup_fits`)."""
+    if not setup_fits(part, settings):
         return start
     return solve_lns(part, settings, start)
 
