@@ -338,6 +338,11 @@ def test_one_round_bound_holds_with_teams_and_budgets(problem: Problem, k: int) 
     assert sum(res.bound for res in priced.results) >= base_bound
 
 
+def _first_arcs(cand: Candidates, arrays: TaskArrays) -> int:
+    """Arcs of the first round's pricing network (its undominated pairs)."""
+    return pricing._arcs(pricing._undominated(cand, arrays, arrays.n_r), arrays)
+
+
 class _Left(Deadline):
     """A deadline that always has ``seconds`` left (no clock: it picks the costs)."""
 
@@ -367,13 +372,14 @@ def test_coarse_costs_prove_the_same_relaxation_bound(
     assert cand.is_pruned
     # A round in metres is estimated at 1 s; ``left`` picks the costs that fit with
     # ``round_margin`` (1.3) to spare: 1.1 s is enough for a round in metres, not with it.
-    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    arcs = _first_arcs(cand, arrays)
+    per_arc = 1.0 / arcs
     factors = (0.7, 0.25)
     params = _pruned(
         1,
         PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20, coarse_flow_factors=factors),
     )
-    assert pricing._flow_mode(cand, arrays, params.pricing, _Left(left)) == mode
+    assert pricing._flow_mode(arcs, params.pricing, _Left(left)) == mode
     priced = pricing.solve_pruned(cand, arrays, params, _Left(left))
     solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
     assert check(problem, solution).ok
@@ -383,6 +389,38 @@ def test_coarse_costs_prove_the_same_relaxation_bound(
     assert priced.report.proven
     assert priced.report.lexicographic == (mode == "metres")
     assert priced.results[0].bound == base_bound
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_the_first_rounds_estimate_counts_the_networks_pairs_not_the_candidates(
+    seed: int,
+) -> None:
+    # Free volunteers (no task or minute limit) make most pairs dominated: the network
+    # keeps a request's best free pair and its better limited ones. A round estimated
+    # on the candidates would not fit here and the greedy plan would be returned (the
+    # L single-ample family: 9.4M candidates, 0.33M kept); on the kept pairs it fits.
+    problem = _untimed(generate(300, 200, region="west-flanders", timed=False, seed=seed), True)
+    volunteers = tuple(dataclasses.replace(v, max_tasks=None) for v in problem.volunteers)
+    problem = dataclasses.replace(problem, volunteers=volunteers)
+    _, base_bound = _flow_solution(problem)
+    cand, arrays = _cut(problem, 50)
+    arcs = _first_arcs(cand, arrays)
+    all_arcs = cand.n_pairs + arrays.n_r + arrays.n_v
+    assert arcs < all_arcs / 4
+    # a round on the kept pairs is estimated at 1 s: 2 s left fits it with the margin,
+    # the same round estimated on every candidate does not fit even in priority alone
+    params = _pruned(50, PricingParams(flow_seconds_per_arc=1.0 / arcs, max_rounds=20))
+    left = _Left(2.0)
+    assert (
+        left.remaining()
+        < params.pricing.round_margin * min(params.pricing.coarse_flow_factors) * all_arcs / arcs
+    )
+    assert pricing._flow_mode(arcs, params.pricing, left) == "metres"
+    priced = pricing.solve_pruned(cand, arrays, params, left)
+    assert priced.results[0].engine != "greedy"
+    assert priced.report.proven and priced.results[0].bound == base_bound
+    solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+    assert check(problem, solution).ok
 
 
 class _Then(_Left):
@@ -402,7 +440,7 @@ def test_time_left_after_a_coarse_bound_buys_a_plan_from_finer_costs(seed: int) 
     problem = _untimed(generate(12, 120, region="west-flanders", timed=False, seed=seed), False)
     _, base_bound = _flow_solution(problem)
     cand, arrays = _cut(problem, 1)
-    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    per_arc = 1.0 / _first_arcs(cand, arrays)
     params = _pruned(1, PricingParams(flow_seconds_per_arc=per_arc, max_rounds=20))
     coarse = pricing.solve_pruned(
         cand, arrays, params, _Then(0.4, 0.0)
@@ -463,7 +501,7 @@ def _priority_mode(
     """``solve_pruned`` forced onto priority alone (a round in metres is estimated at
     1 s, 0.4 s are left: see ``test_coarse_costs_prove_the_same_relaxation_bound``)."""
     cand, arrays = _cut(problem, k)
-    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    per_arc = 1.0 / _first_arcs(cand, arrays)
     pp = PricingParams(
         flow_seconds_per_arc=per_arc, max_rounds=rounds, budget_minutes=budget_minutes
     )
@@ -567,7 +605,7 @@ def _weighted(
     plan flow at ``weight`` (0: none) on each request's ``nearest`` pairs (0: all),
     estimated at ``factor`` times the priority flow."""
     cand, arrays = _cut(problem, k)
-    per_arc = 1.0 / (cand.n_pairs + arrays.n_r + arrays.n_v)
+    per_arc = 1.0 / _first_arcs(cand, arrays)
     pp = PricingParams(
         flow_seconds_per_arc=per_arc, max_rounds=rounds, budget_weight=weight,
         budget_flow_factor=factor, budget_nearest=nearest,

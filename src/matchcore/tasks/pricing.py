@@ -147,14 +147,21 @@ def solve_pruned(
     # round's units are its own network's (lcm of its teams' sizes): converted per round.
     round_bound: int | None = None
     first_flow_s = 0.0  # measured: the speed of this machine on this network
-    mode = _flow_mode(cand, arrays, pp, deadline)
+    # The first round's network keeps only the undominated pairs: in dense cities with
+    # free volunteers a few percent of the candidates, so its estimate is made on them.
+    first_pairs = _undominated(cand, arrays, arrays.n_r)
+    mode = _flow_mode(_arcs(first_pairs, arrays), pp, deadline)
+    kept: I64 | None = first_pairs
     if mode is None:
         log.info("pricing: no time for a flow; the greedy plan")
         return _greedy_only(cand, arrays, params, deadline, phases)
     while True:
         rounds += 1
         round_tick = tick = time.perf_counter()
-        net, flows = _solved_network(cand, arrays, pp.cost_headroom, mode, pp.budget_minutes)
+        net, flows = _solved_network(
+            cand, arrays, pp.cost_headroom, mode, pp.budget_minutes, kept=kept
+        )
+        kept = None  # later rounds price pairs back in: their networks are their own
         _lap(phases, "flow", tick)
         first_flow_s = phases["flow"] if rounds == 1 else first_flow_s
         tick = time.perf_counter()
@@ -246,11 +253,16 @@ alone. Coarser costs solve faster (fewer cost-scaling phases) and bound priority
 just as well; only the first can prove the whole objective."""
 
 
-def _flow_mode(
-    cand: Candidates, arrays: TaskArrays, pp: PricingParams, deadline: Deadline
-) -> str | None:
-    """The finest costs whose estimated round fits before ``deadline`` (None: none fits)."""
-    metres = pp.flow_seconds_per_arc * (cand.n_pairs + arrays.n_r + arrays.n_v)
+def _arcs(kept: I64, arrays: TaskArrays) -> int:
+    """Arcs of the pricing network on the ``kept`` pairs (a bound: every request and
+    volunteer counted, though only those with pairs get an arc)."""
+    return int(kept.size) + arrays.n_r + arrays.n_v
+
+
+def _flow_mode(arcs: int, pp: PricingParams, deadline: Deadline) -> str | None:
+    """The finest costs whose estimated round on ``arcs`` arcs fits before ``deadline``
+    (None: none fits)."""
+    metres = pp.flow_seconds_per_arc * arcs
     left = deadline.remaining()
     for mode, factor in zip(FLOW_MODES, (1.0, *pp.coarse_flow_factors), strict=True):
         if left >= pp.round_margin * metres * factor:  # the flow cannot stop: a margin
@@ -540,12 +552,13 @@ class PricingNetwork:
         budget_minutes: bool = False,
         budget_weight: int = 0,
         nearest: int = 0,
+        kept: I64 | None = None,
     ) -> None:
         # budget_weight > 0: budget minutes at that weight per priority unit, not a
         # level below priority (PricingParams.budget_weight): a plan's flow, never priced.
         self.n_r, self.n_v, self.mode = n_r, n_v, mode
         self.n_nodes = 2 + n_r + n_v
-        self.pairs = pairs = _undominated(cand, arrays, n_r)
+        self.pairs = pairs = _undominated(cand, arrays, n_r) if kept is None else kept
         if nearest > 0:  # a plan's flow on a smaller graph (never priced)
             self.pairs = pairs = _nearest(cand, arrays, pairs, nearest)
         p_req, p_vol = cand.req[pairs], cand.vol[pairs]
@@ -653,14 +666,16 @@ def _solved_network(
     budget_minutes: bool = False,
     budget_weight: int = 0,
     nearest: int = 0,
+    kept: I64 | None = None,
 ) -> tuple[PricingNetwork, I64]:
-    """The network and its optimal flow, with smaller weights if OR-Tools needs room."""
+    """The network and its optimal flow, with smaller weights if OR-Tools needs room
+    (``kept``: the undominated pairs when already known)."""
     # A pair's travel level is at most the longest range plus the longest ride leg.
     reach = float(arrays.reach.max(initial=0.0)) + arrays.longest_ride_km
     for headroom in headrooms:
         net = PricingNetwork(
             cand, arrays, arrays.n_r, arrays.n_v, reach, headroom, mode, budget_minutes,
-            budget_weight, nearest,
+            budget_weight, nearest, kept,
         )  # fmt: skip
         flows = net.solve()
         if flows is not None:
