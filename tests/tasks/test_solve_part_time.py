@@ -93,4 +93,9 @@ def test_the_search_is_not_set_up_when_it_cannot_fit(monkeypatch: pytest.MonkeyP
     result = solve_part(part, CpSatSettings(Deadline.after(4), 1, 0, slow))
     assert result.engine == "greedy"
     _checked(problem, part, result)
-    assert result.chosen.tolist() == solve_greedy(part, slow).chosen.tolist()
+    # The greedy plan, repaired by ejection moves (no search): never worse.
+    greedy = solve_greedy(part, slow)
+    assert plan_key(part, result.chosen)[0] >= plan_key(part, greedy.chosen)[0]
+    off = dataclasses.replace(slow, lns=dataclasses.replace(slow.lns, eject_share=0.0))
+    result = solve_part(part, CpSatSettings(Deadline.after(4), 1, 0, off))
+    assert result.chosen.tolist() == solve_greedy(part, off).chosen.tolist()
