@@ -205,7 +205,7 @@ class LnsParams:
     eject_depth: int = 2
     """How many tasks deep one ejection move may push (2: the task moved out of
     the way may itself move one task)."""
-    eject_options: int = 10
+    eject_options: int = 8
     """Candidates per request the ejection repair tries, preferred then nearest first."""
 
 
