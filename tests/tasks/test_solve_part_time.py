@@ -93,4 +93,30 @@ def test_the_search_is_not_set_up_when_it_cannot_fit(monkeypatch: pytest.MonkeyP
     result = solve_part(part, CpSatSettings(Deadline.after(4), 1, 0, slow))
     assert result.engine == "greedy"
     _checked(problem, part, result)
-    assert result.chosen.tolist() == solve_greedy(part, slow).chosen.tolist()
+    # The greedy plan, repaired by ejection moves (no search): never worse.
+    greedy = solve_greedy(part, slow)
+    assert plan_key(part, result.chosen)[0] >= plan_key(part, greedy.chosen)[0]
+    off = dataclasses.replace(slow, lns=dataclasses.replace(slow.lns, eject_share=0.0))
+    result = solve_part(part, CpSatSettings(Deadline.after(4), 1, 0, off))
+    assert result.chosen.tolist() == solve_greedy(part, off).chosen.tolist()
+
+
+@pytest.mark.parametrize(("setup", "share"), [(0.0, 0.8), (1e3, 1.0)])
+def test_the_repair_takes_all_the_time_the_search_could_not_use(
+    monkeypatch: pytest.MonkeyPatch, setup: float, share: float
+) -> None:
+    part = _part(_problem())
+    params = _params(seconds_per_event=1e3, setup=setup)  # no columns
+    assert params.lns.eject_share == 0.8
+    given: list[float] = []
+
+    def spy(p: Part, start: PartResult, until: Deadline, *_: object) -> PartResult:
+        given.append(until.remaining())
+        return start
+
+    monkeypatch.setattr(solve_module, "eject_repair", spy)
+    monkeypatch.setattr(solve_module, "solve_lns", lambda p, s, start: start)
+    settings = CpSatSettings(Deadline.after(100), 1, 0, params)
+    solve_part(part, settings)
+    assert len(given) == 1
+    assert share * 100 - 5 <= given[0] <= share * 100 + 0.01

@@ -100,9 +100,12 @@ def setup_fits(part: Part, settings: CpSatSettings) -> bool:
     ``LnsParams.setup_seconds_per_pair``) and one neighbourhood fit the time left:
     after a start plan cut short by the deadline, a set-up that cannot stop
     must not overrun it."""
-    lp = settings.params.lns
-    need_s = part.n_pairs * lp.setup_seconds_per_pair + lp.min_sub_limit + lp.reserve_s
-    return settings.deadline.remaining() >= need_s
+    return settings.deadline.remaining() >= setup_seconds(part, settings.params.lns)
+
+
+def setup_seconds(part: Part, lp: LnsParams) -> float:
+    """The least time the search needs: its set-up and one neighbourhood."""
+    return part.n_pairs * lp.setup_seconds_per_pair + lp.min_sub_limit + lp.reserve_s
 
 
 def solve_lns(

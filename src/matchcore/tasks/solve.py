@@ -39,9 +39,10 @@ from matchcore.engines.cpsat import (
     solve_cpsat,
     solve_pins_only,
 )
+from matchcore.engines.eject import eject_repair
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
-from matchcore.engines.lns import setup_fits, solve_lns, use_lns
+from matchcore.engines.lns import setup_fits, setup_seconds, solve_lns, use_lns
 from matchcore.errors import ProblemError
 from matchcore.explain import funnel_of, reason_for, role_reason
 from matchcore.groups.model import GroupChoice, solve_with_groups
@@ -322,8 +323,16 @@ def _columns_may_fit(part: Part, params: SolveParams, time_s: float) -> bool:
 
 
 def _searched(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
-    """``start`` improved by the LNS, or ``start`` itself when the search's set-up
+    """``start`` repaired by ejection moves (in ``LnsParams.eject_share`` of the
+    time) and improved by the LNS, or without the LNS when the search's set-up
     and one neighbourhood would not fit the time left (:func:`setup_fits`)."""
+    lp = settings.params.lns
+    if lp.eject_share > 0:
+        share = lp.eject_share
+        if (1.0 - share) * settings.deadline.remaining() < 2 * setup_seconds(part, lp):
+            share = 1.0  # the search could hardly start after it: the repair takes all
+        until = settings.deadline.share(share)
+        start = eject_repair(part, start, until, lp.eject_depth, lp.eject_options)
     if not setup_fits(part, settings):
         return start
     return solve_lns(part, settings, start)
