@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 
 import numpy as np
 import pytest
@@ -701,3 +702,24 @@ def test_the_plan_flow_keeps_each_requests_nearest_pairs() -> None:
         np.testing.assert_array_equal(
             np.sort(cand.distance_km[kept]), np.sort(cand.distance_km[mine])[:k]
         )
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.integers(0, 4)), max_size=60),
+       st.integers(0, 4))  # fmt: skip
+def test_nearest_pairs_break_distance_ties_by_volunteer(
+    rows: list[tuple[int, int, int]], k: int
+) -> None:
+    """Against the plain lexsort on (request, distance, volunteer), with many ties."""
+    unique = sorted({(r, v): d for r, v, d in rows}.items())
+    req = np.array([rv[0] for rv, _ in unique], dtype=np.int64)
+    vol = np.array([rv[1] for rv, _ in unique], dtype=np.int64)
+    dist = np.array([d / 2 for _, d in unique], dtype=np.float64)
+    need = np.array([1, 2, 1, 3, 1, 1], dtype=np.int64)
+    cand = types.SimpleNamespace(req=req, vol=vol, distance_km=dist)
+    arrays = types.SimpleNamespace(need=need)
+    pairs = np.arange(req.size, dtype=np.int64)
+    got = pricing._nearest(cand, arrays, pairs, k)  # type: ignore[arg-type]
+    order = np.lexsort((vol, dist, req))
+    rank = pricing._rank_in_runs(req[order])
+    want = np.sort(order[rank < np.maximum(k, need[req[order]])])
+    np.testing.assert_array_equal(got, want)

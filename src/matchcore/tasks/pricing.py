@@ -515,9 +515,13 @@ def _undominated(cand: Candidates, arrays: TaskArrays, n_r: int) -> I64:
 
 
 def _nearest(cand: Candidates, arrays: TaskArrays, pairs: I64, k: int) -> I64:
-    """Of ``pairs``, each request's ``k`` nearest (at least as many as it needs), sorted."""
+    """Of ``pairs`` (sorted, so by request, then volunteer), each request's ``k`` nearest
+    (at least as many as it needs; ties by volunteer), sorted."""
     req = cand.req[pairs]
-    order = np.lexsort((cand.vol[pairs], cand.distance_km[pairs], req))
+    # A stable sort on request and distance rank: the same order as a lexsort on
+    # (request, distance, volunteer), several times faster on millions of pairs.
+    _, rank = np.unique(cand.distance_km[pairs], return_inverse=True)
+    order = np.argsort(req * (int(rank.max(initial=0)) + 1) + rank, kind="stable")
     rank = _rank_in_runs(req[order])
     return np.sort(pairs[order[rank < np.maximum(k, arrays.need[req[order]])]])
 
