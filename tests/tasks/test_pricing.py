@@ -723,3 +723,39 @@ def test_nearest_pairs_break_distance_ties_by_volunteer(
     rank = pricing._rank_in_runs(req[order])
     want = np.sort(order[rank < np.maximum(k, need[req[order]])])
     np.testing.assert_array_equal(got, want)
+
+
+def _undominated_by_lexsort(cand: Candidates, arrays: TaskArrays) -> I64:
+    """The undominated pairs as first written (a four-key lexsort): the reference."""
+    free = (arrays.max_tasks >= arrays.n_r) & (arrays.max_minutes >= NO_LIMIT_HI)
+    metres = arrays.trip_metres(cand.req, cand.distance_km)
+    notpref = (~cand.preferred).astype(np.int64)
+    u = np.flatnonzero(free[cand.vol])
+    u = u[np.lexsort((cand.vol[u], metres[u], notpref[u], cand.req[u]))]
+    rank = pricing._rank_in_runs(cand.req[u])
+    last = u[rank == arrays.need[cand.req[u]] - 1]
+    has = np.zeros(arrays.n_r, dtype=bool)
+    t_pref = np.zeros(arrays.n_r, dtype=np.int64)
+    t_metres = np.zeros(arrays.n_r, dtype=np.int64)
+    has[cand.req[last]] = True
+    t_pref[cand.req[last]] = notpref[last]
+    t_metres[cand.req[last]] = metres[last]
+    other = np.flatnonzero(~free[cand.vol])
+    r = cand.req[other]
+    worse = (notpref[other] > t_pref[r]) | (
+        (notpref[other] == t_pref[r]) & (metres[other] >= t_metres[r])
+    )
+    keep = u[rank < arrays.need[cand.req[u]]]
+    return np.sort(np.concatenate((keep, other[~(has[r] & worse)])))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_undominated_pairs_match_the_lexsort_reference(seed: int) -> None:
+    problem = generate(
+        60, 400, region="west-flanders", timed=False, seed=seed, multi_volunteer_share=0.1,
+        task_limit_share=0.3, minute_limit_share=0.3,
+    )  # fmt: skip
+    cand, arrays = prepare(problem, _grid())
+    got = pricing._undominated(cand, arrays, arrays.n_r)
+    assert 0 < got.size < cand.n_pairs  # some pairs are dominated, some not
+    np.testing.assert_array_equal(got, _undominated_by_lexsort(cand, arrays))

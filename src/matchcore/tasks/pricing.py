@@ -495,8 +495,11 @@ def _undominated(cand: Candidates, arrays: TaskArrays, n_r: int) -> I64:
     free = (arrays.max_tasks >= n_r) & (arrays.max_minutes >= NO_LIMIT_HI)
     metres = arrays.trip_metres(cand.req, cand.distance_km)
     notpref = (~cand.preferred).astype(np.int64)  # 0 before 1: preferred first
-    u = np.flatnonzero(free[cand.vol])
-    u = u[np.lexsort((cand.vol[u], metres[u], notpref[u], cand.req[u]))]
+    u = np.flatnonzero(free[cand.vol])  # by request, then volunteer (cand's order)
+    # A stable sort on one integer key (request, not preferred, metres): the order of a
+    # lexsort on (request, not preferred, metres, volunteer), several times faster.
+    top = int(metres[u].max(initial=0)) + 1
+    u = u[np.argsort((cand.req[u] * 2 + notpref[u]) * top + metres[u], kind="stable")]
     rank = _rank_in_runs(cand.req[u])
     need = arrays.need[cand.req[u]]
     last = u[rank == need - 1]  # each request's k-th best free pair, if it has k
