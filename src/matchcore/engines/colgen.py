@@ -912,19 +912,21 @@ def refined_bound(
     value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
     sub, windows = _subset(slots, np.flatnonzero(value > 0))
     grid = max(cp.final_grid_minutes, 1)
-    while not _final_fits(programme(sub, grid), cp, time_s, measured):
+    size = programme(sub, grid)
+    while not _final_fits(size, cp, time_s, measured):
         if measured is not None:
             log.debug(
                 "colgen: no final pricing on a %d-minute grid: %.2fs here, %.2fs at the"
                 " default rates, %.2fs left",
                 grid,
-                measured.predict(programme(sub, grid)),
-                programme(sub, grid).seconds(cp),
+                measured.predict(size),
+                size.seconds(cp),
                 time_s,
             )
         grid += 1
         if below is None or grid >= below:
             return int(part.priority.sum())
+        size = programme(sub, grid)
     tick = time.perf_counter()
     best = np.zeros(slots.n_windows)
     best[windows] = Pricer(sub, grid).best(value[value > 0])
@@ -932,7 +934,7 @@ def refined_bound(
         "colgen: final pricing on a %d-minute grid, %.2fs (%.2fs predicted here)",
         grid,
         time.perf_counter() - tick,
-        math.nan if measured is None else measured.predict(programme(sub, grid)),
+        math.nan if measured is None else measured.predict(size),
     )
     return lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu)
 
