@@ -255,6 +255,7 @@ class Pricer:
         self._f1: NDArray[np.int32]
         self._arg1: NDArray[np.int32]
         self._arg2: NDArray[np.int32]
+        self.last_events = 0  # the events the last programme scored (of positive slots)
         self.release()
 
     def release(self) -> None:
@@ -284,6 +285,7 @@ class Pricer:
         n_w, horizon = self.slots.n_windows, self.horizon
         keep = value[self._item] > 0
         item, nxt = self._item[keep], self._next[keep]
+        self.last_events = int(item.size)
         win = self.slots.window[item]
         val = value[item]
         ptr = np.concatenate(([0], np.cumsum(np.bincount(self._tau[keep], minlength=horizon))))
@@ -896,6 +898,7 @@ def refined_bound(
     cp: ColGenParams,
     time_s: float = math.inf,
     below: int | None = None,
+    measured: Measured | None = None,
 ) -> int:
     """The bound at ``duals`` priced on a finer grid (tighter: fewer schedules that
     do not really fit), over the slots of positive value only, which are few at
@@ -903,28 +906,74 @@ def refined_bound(
     (and below ``below`` minutes, the rounds' grid, when given) on which they
     make at most ``cp.final_max_events`` grid events, tables within
     ``cp.max_table_mb`` (over their own windows only), and take at most
-    ``time_s`` seconds (:meth:`Programme.seconds`); the total priority when no
-    such grid is left."""
+    ``time_s`` seconds (:meth:`Programme.seconds`, and ``cp.final_margin`` times
+    ``measured``'s rate: the rounds' own pricing on this machine, now); the
+    total priority when no such grid is left."""
     value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
     sub, windows = _subset(slots, np.flatnonzero(value > 0))
     grid = max(cp.final_grid_minutes, 1)
-    while not _final_fits(programme(sub, grid), cp, time_s):
+    size = programme(sub, grid)
+    while not _final_fits(size, cp, time_s, measured):
+        if measured is not None:
+            log.debug(
+                "colgen: no final pricing on a %d-minute grid: %.2fs here, %.2fs at the"
+                " default rates, %.2fs left",
+                grid,
+                measured.predict(size),
+                size.seconds(cp),
+                time_s,
+            )
         grid += 1
         if below is None or grid >= below:
             return int(part.priority.sum())
+        size = programme(sub, grid)
     tick = time.perf_counter()
     best = np.zeros(slots.n_windows)
     best[windows] = Pricer(sub, grid).best(value[value > 0])
-    log.info("colgen: final pricing on a %d-minute grid, %.2fs", grid, time.perf_counter() - tick)
+    log.info(
+        "colgen: final pricing on a %d-minute grid, %.2fs (%.2fs predicted here)",
+        grid,
+        time.perf_counter() - tick,
+        math.nan if measured is None else measured.predict(size),
+    )
     return lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu)
 
 
-def _final_fits(size: Programme, cp: ColGenParams, time_s: float) -> bool:
+def _final_fits(
+    size: Programme, cp: ColGenParams, time_s: float, measured: Measured | None = None
+) -> bool:
     return (
         size.events <= cp.final_max_events
         and size.table_mb <= cp.max_table_mb
         and size.seconds(cp) <= time_s
+        and (measured is None or cp.final_margin * measured.predict(size) <= time_s)
     )
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The rounds' programme as it ran here: its set-up (``Pricer``, over all
+    ``events``) and its last pricing (over the ``scored`` events of positive
+    slots, on ``cells`` table cells), in seconds.
+
+    The constant rates of :meth:`Programme.seconds` were measured once; under
+    load a pricing takes several times as long (the ample M part's last
+    pricing: 17-18 s at load 4-5, 2026-11-30, night), and a pricing cannot
+    stop. :meth:`predict` scales the set-up by the events and the pricing by
+    the larger of the events' and the cells' ratio: an upper bound when its
+    time is a sum of the two."""
+
+    events: int
+    setup_s: float
+    scored: int
+    cells: int
+    priced_s: float
+
+    def predict(self, size: Programme) -> float:
+        """Seconds a set-up and one pricing of the programme ``size`` would take here."""
+        setup = self.setup_s * size.events / max(self.events, 1)
+        ratio = max(size.events / max(self.scored, 1), size.cells / max(self.cells, 1))
+        return setup + self.priced_s * ratio
 
 
 # -- the engine ----------------------------------------------------------------------------
@@ -938,6 +987,7 @@ class _State:
     duals: Duals | None = None
     master: Master | None = None  # the rounds' (the dive goes on warm from it)
     round_s: float = 0.0  # the last round's pricing: the dive's first step must fit it
+    priced_s: float = 0.0  # the last round's programme alone (Pricer.best)
 
 
 def solve_colgen(
@@ -988,7 +1038,9 @@ def solve_colgen(
     pool = Pool(slots)
     add_plan(part, slots, pool, start)
     state = _State(bound=total)
+    tick = time.perf_counter()
     pricer = Pricer(slots, grid)
+    setup_s = time.perf_counter() - tick
     limits = Limits.of(part)
     gen_deadline = deadline.share(cp.generation_share)
     _generate(part, slots, pool, pricer, limits, state, gen_deadline, cp)
@@ -999,7 +1051,9 @@ def solve_colgen(
         # an 8 s last pricing, then a rounded plan 7,004 left unfilled, LP 7,450).
         left = (deadline.remaining() - cp.fill_reserve * greedy_s) * (1.0 - cp.master_share)
         if left > 0:
-            refined = refined_bound(part, slots, state.duals, cp, left, below=grid)
+            ran = programme(slots, grid)
+            measured = Measured(ran.events, setup_s, pricer.last_events, ran.cells, state.priced_s)
+            refined = refined_bound(part, slots, state.duals, cp, left, grid, measured)
             state.bound = min(state.bound, refined)
     log.info(
         "colgen: %d rounds, %d columns, LP %.1f, bound %d of %d (%.2fs)",
@@ -1090,7 +1144,7 @@ def _generate(
         tick = time.perf_counter()
         value = slot_values(part, slots, duals.pi, duals.mu, duals.nu)
         best = pricer.best(value)
-        priced = time.perf_counter() - tick
+        priced = state.priced_s = time.perf_counter() - tick
         state.bound = min(state.bound, lagrangian_bound(part, best, duals.pi, duals.mu, duals.nu))
         added = _add_columns(part, slots, pool, pricer, value, best, duals.sigma, cp)
         state.rounds += 1
@@ -1264,14 +1318,16 @@ def dive(
     requests and windows the fixed columns hold are left out of pricing)
     and solves the master again, warm. It stops when the LP uses nothing
     fractional beyond the fixed set or ``deadline`` comes; the last LP is
-    rounded with the fixed columns first. The bound is not touched (a master
-    with fixed columns bounds nothing).
+    rounded with the fixed columns first. Nothing (``[]``) when no master was
+    solved with columns fixed: that would be the rounding's own plan again,
+    and its greedy fill (3-4 s on an ample M part) for nothing. The bound is
+    not touched (a master with fixed columns bounds nothing).
     """
     master, duals = state.master, state.duals
     if master is None or duals is None:
         return []
     fixed: list[int] = []
-    steps = 0
+    steps = solves = 0
     step_s = state.round_s  # the last pricing (and master): the next one must fit
     while True:
         weight = np.zeros(len(pool))
@@ -1308,6 +1364,7 @@ def dive(
         if solved is None:
             break
         duals = solved
+        solves += 1
         step_s = time.perf_counter() - tick
         log.debug(
             "colgen dive %d: %d fixed, LP %.1f, %d columns; pricing %.2fs, all %.2fs",
@@ -1318,10 +1375,12 @@ def dive(
             priced,
             time.perf_counter() - tick,
         )
+    log.info("colgen: dive of %d steps, %d columns fixed", steps, len(fixed))
+    if solves == 0:  # the rounds' own LP, picked in the same order: the rounding's plan
+        return []
     weight = np.zeros(len(pool))
     weight[: duals.primal.size] = duals.primal[: len(pool)]
     weight[fixed] = 2.0
-    log.info("colgen: dive of %d steps, %d columns fixed", steps, len(fixed))
     return round_columns(part, slots, pool, weight)
 
 
