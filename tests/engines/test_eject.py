@@ -3,13 +3,18 @@ is the same for the same input, and finds the move a greedy plan misses."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from strategies import small_problems
 
 from matchcore import check
+from matchcore.engines import eject
 from matchcore.engines.eject import applies, eject_repair, movable
 from matchcore.engines.greedy import solve_greedy
 from matchcore.params import Deadline
@@ -107,8 +112,136 @@ def test_a_move_that_loses_priority_is_undone() -> None:
     part = whole_part(cand, arrays)
     start = solve_greedy(part)
     assert _served(part, start) == 2
+    assert applies(part)  # the pass runs: it tries the move and undoes it
     # Moving q out for r would lose priority 2 for 1: nothing changes.
     assert eject_repair(part, start, Deadline.after(30)) is start
+
+
+def _a_chain() -> Problem:
+    """``r`` (priority 1) may only have ``A``, where greedy put ``q1`` (priority 2);
+    ``q1``'s other candidate ``B`` holds ``q2`` (priority 2), whose other is ``C``:
+    serving ``r`` takes two moves (q1 to B, q2 to C)."""
+    volunteers = (
+        Volunteer("A", Location(51.001, 3.0)),
+        Volunteer("B", Location(51.02, 3.0)),
+        Volunteer("C", Location(51.05, 3.0)),
+    )
+    window = TimeWindow(_NINE, _TEN)
+    requests = (
+        Request(
+            "q1",
+            _HERE,
+            60,
+            client_id="c1",
+            window=window,
+            priority=2.0,
+            excluded_volunteers=frozenset({"C"}),
+        ),
+        Request(
+            "q2",
+            Location(51.02, 3.0),
+            60,
+            client_id="c2",
+            window=window,
+            priority=2.0,
+            excluded_volunteers=frozenset({"A"}),
+        ),
+        Request(
+            "r",
+            _HERE,
+            60,
+            client_id="cr",
+            window=window,
+            excluded_volunteers=frozenset({"B", "C"}),
+        ),
+    )
+    return Problem(volunteers, requests, (), Options(time_limit_seconds=5))
+
+
+def test_a_two_deep_move_needs_depth_two() -> None:
+    part, start, one = _repaired_holds(_a_chain(), depth=1)
+    assert _served(part, start) == 4  # q1 on A, q2 on B, r left out
+    assert _served(part, one) == 4  # one move cannot place q1: undone
+    _, _, two = _repaired_holds(_a_chain(), depth=2)
+    assert _served(part, two) == 5  # r on A, q1 on B, q2 on C
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: replace(
+            p, volunteers=tuple(replace(v, max_tasks_per_day=3) for v in p.volunteers)
+        ),
+        lambda p: replace(p, options=replace(p.options, fairness="balance")),
+    ],
+    ids=["limits per day", "fairness"],
+)
+def test_parts_with_limits_per_day_or_fairness_are_left_as_they_are(
+    change: Callable[[Problem], Problem],
+) -> None:
+    problem = change(_two_requests(with_b=True))
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    start = solve_greedy(part)
+    assert not applies(part)
+    assert eject_repair(part, start, Deadline.after(30)) is start
+
+
+def _a_busy_week() -> Problem:
+    """``A`` holds 100 short tasks (priority 2) one after another; ``r`` (priority 1)
+    needs ten hours of ``A`` among them: its search tries to move each of the 100."""
+    volunteers = (Volunteer("A", Location(51.001, 3.0)),)
+    tasks = tuple(
+        Request(
+            f"q{i}",
+            _HERE,
+            5,
+            client_id=f"c{i}",
+            window=TimeWindow(
+                _NINE + timedelta(minutes=10 * i), _NINE + timedelta(minutes=10 * i + 5)
+            ),
+            priority=2.0,
+        )
+        for i in range(100)
+    )
+    long = Request(
+        "r", _HERE, 600, client_id="cr", window=TimeWindow(_NINE, _NINE + timedelta(hours=17))
+    )
+    return Problem(volunteers, (*tasks, long), (), Options(time_limit_seconds=5))
+
+
+class _ExpiresAfterMoves(Deadline):
+    """A deadline that expires once ``moves`` moves were tried (counted by the test)."""
+
+    def __init__(self, moves: int) -> None:
+        super().__init__(float("inf"))
+        self.moves, self.tried = moves, 0
+
+    def expired(self) -> bool:
+        return self.tried >= self.moves
+
+
+def test_the_pass_stops_soon_after_its_deadline_inside_a_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _a_busy_week()
+    cand, arrays = prepare(problem)
+    part = whole_part(cand, arrays)
+    start = solve_greedy(part)
+    assert _served(part, start) == 200  # every short task, not r
+    deadline = _ExpiresAfterMoves(10)
+    swap = eject._Book._swap
+
+    def counted(self: Any, *args: Any) -> int:
+        deadline.tried += 1
+        return int(swap(self, *args))
+
+    monkeypatch.setattr(eject._Book, "_swap", counted)
+    result = eject_repair(part, start, deadline, depth=2, most_options=8)
+    # r's search alone would try 100 moves: it stops within one batch of the expiry.
+    assert 10 <= deadline.tried <= 10 + eject._CHECK_EVERY
+    assert check(problem, assemble(problem, cand, arrays, [part], [result])).ok
+    assert _served(part, result) == 200
 
 
 def test_an_expired_deadline_returns_the_start_plan() -> None:

@@ -46,6 +46,8 @@ from matchcore.tasks.parts import Part, PartResult, has_daily, pair_load
 
 log = logging.getLogger(__name__)
 
+_CHECK_EVERY = 64  # moves tried between two reads of the clock
+
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
 
@@ -137,10 +139,10 @@ def eject_repair(
     """
     if not applies(part) or deadline.expired():
         return plan
-    book = _Book(part, plan, most_options)
+    book = _Book(part, plan, most_options, deadline)
     passes = total = 0
     while not deadline.expired():
-        gained = book.sweep(deadline, depth)
+        gained = book.sweep(depth)
         total += gained
         passes += 1
         if gained == 0:
@@ -154,9 +156,12 @@ def eject_repair(
 class _Book:
     """The plan being repaired: per volunteer its timeline, tasks and minutes."""
 
-    def __init__(self, part: Part, plan: PartResult, most_options: int) -> None:
+    def __init__(self, part: Part, plan: PartResult, most_options: int, deadline: Deadline) -> None:
         self.part = part
         self.most_options = most_options
+        self.deadline = deadline
+        self.tries = 0  # moves tried: the deadline is read every ``_CHECK_EVERY``
+        self.expired = False
         self.chosen = plan.chosen.copy()
         self.start = plan.start.copy()
         self.can_move = movable(part).tolist()
@@ -187,8 +192,9 @@ class _Book:
             if self.can_move[r]:
                 self.where[r] = _Option(p, v, t, self.duration[r] + 2 * t, [])
 
-    def sweep(self, deadline: Deadline, depth: int) -> int:
-        """One pass over the unserved requests; the served priority gained."""
+    def sweep(self, depth: int) -> int:
+        """One pass over the unserved requests; the served priority gained (the
+        moves made so far when the deadline expires)."""
         part = self.part
         served = np.zeros(part.n_requests, dtype=bool)
         served[part.p_req[self.chosen]] = True
@@ -196,11 +202,19 @@ class _Book:
         todo = np.flatnonzero(~served & movable(part) & (n_cand > 0))
         order = todo[np.lexsort((n_cand[todo], -part.priority[todo]))]
         gained = 0
-        for k, r in enumerate(order.tolist()):
-            if k % 16 == 0 and deadline.expired():
+        for r in order.tolist():
+            if self.deadline.expired():
                 break
             gained += self._serve(r, depth)
         return gained
+
+    def out_of_time(self) -> bool:
+        """Whether the deadline has expired, read every ``_CHECK_EVERY`` moves tried:
+        one request's search can try thousands (a volunteer's whole week in its way)."""
+        self.tries += 1
+        if self.tries % _CHECK_EVERY == 0 and not self.expired:
+            self.expired = self.deadline.expired()
+        return self.expired
 
     # -- one request ---------------------------------------------------------------
 
@@ -294,6 +308,8 @@ class _Book:
                 for q in self.lines[o.vol].in_way(lo, hi):
                     if q in self.chain or not self.can_move[q]:
                         continue
+                    if self.out_of_time():  # what is booked stands; nothing half-made
+                        return 0
                     gain = self._swap(r, o, q, depth)
                     if gain:
                         return gain
