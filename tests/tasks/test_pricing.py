@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import types
+from typing import Any
 
 import numpy as np
 import pytest
@@ -422,6 +423,34 @@ def test_the_first_rounds_estimate_counts_the_networks_pairs_not_the_candidates(
     assert priced.report.proven and priced.results[0].bound == base_bound
     solution = assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
     assert check(problem, solution).ok
+
+
+def test_no_sort_of_the_pairs_when_not_even_an_empty_network_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The sort of the first round's pairs cannot stop: with too little time for any
+    # flow it is not started, and the greedy plan is what comes back.
+    problem = _untimed(generate(12, 120, region="west-flanders", timed=False, seed=4), False)
+    cand, arrays = _cut(problem, 1)
+    empty = arrays.n_r + arrays.n_v  # arcs of a network with no pairs
+    params = _pruned(1, PricingParams(flow_seconds_per_arc=1.0 / empty))
+    sorted_pairs: list[int] = []
+    undominated = pricing._undominated
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        sorted_pairs.append(1)
+        return undominated(*args, **kwargs)
+
+    monkeypatch.setattr(pricing, "_undominated", spy)
+    left = _Left(0.5 * min(params.pricing.coarse_flow_factors))  # below any mode's margin
+    priced = pricing.solve_pruned(cand, arrays, params, left)
+    assert priced.results[0].engine == "greedy" and not sorted_pairs
+    assert check(
+        problem, assemble(problem, priced.cand, priced.arrays, priced.parts, priced.results)
+    ).ok
+    # With the time for a flow the same sort runs (the spy sees the calls).
+    pricing.solve_pruned(cand, arrays, params, _Left(1e6))
+    assert sorted_pairs
 
 
 class _Then(_Left):

@@ -149,21 +149,28 @@ def solve_pruned(
     first_flow_s = 0.0  # measured: the speed of this machine on this network
     # The first round's network keeps only the undominated pairs: in dense cities with
     # free volunteers a few percent of the candidates, so its estimate is made on them.
-    first_pairs = _undominated(cand, arrays, arrays.n_r)
-    mode = _flow_mode(_arcs(first_pairs, arrays), pp, deadline)
-    kept: I64 | None = first_pairs
+    # The round's time counts their sort: later rounds (and plan flows) sort their own.
+    # The sort cannot stop either: not started when not even a network of no pairs fits.
+    round_tick = time.perf_counter()
+    kept: I64 | None = None
+    mode = _flow_mode(_arcs(np.empty(0, dtype=np.int64), arrays), pp, deadline)
+    if mode is not None:
+        kept = _undominated(cand, arrays, arrays.n_r)
+        mode = _flow_mode(_arcs(kept, arrays), pp, deadline)
     if mode is None:
         log.info("pricing: no time for a flow; the greedy plan")
         return _greedy_only(cand, arrays, params, deadline, phases)
     while True:
         rounds += 1
-        round_tick = tick = time.perf_counter()
+        tick = time.perf_counter()
+        round_tick = round_tick if rounds == 1 else tick
         net, flows = _solved_network(
             cand, arrays, pp.cost_headroom, mode, pp.budget_minutes, kept=kept
         )
         kept = None  # later rounds price pairs back in: their networks are their own
         _lap(phases, "flow", tick)
-        first_flow_s = phases["flow"] if rounds == 1 else first_flow_s
+        if rounds == 1:
+            first_flow_s = time.perf_counter() - round_tick
         tick = time.perf_counter()
         pot = settle_potentials(net, flows, pp.bf_max_iterations, deadline)
         _lap(phases, "potentials", tick)
