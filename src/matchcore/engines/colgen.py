@@ -960,8 +960,10 @@ class Measured:
     load a pricing takes several times as long (the ample M part's last
     pricing: 17-18 s at load 4-5, 2026-11-30, night), and a pricing cannot
     stop. :meth:`predict` scales the set-up by the events and the pricing by
-    the larger of the events' and the cells' ratio: an upper bound when its
-    time is a sum of the two."""
+    the larger of the events' and the cells' ratio: an estimate, not a bound
+    (the programme's fixed cost per grid step grows with the horizon alone,
+    which neither ratio follows when few windows have positive slots); the
+    default rates' check stays beside it."""
 
     events: int
     setup_s: float
