@@ -75,7 +75,7 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, diags, vstack
 
-from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.params import DEFAULT_PARAMS, Deadline, RelaxationParams, SolveParams
 from matchcore.tasks.arrays import NO_LIMIT_HI
 from matchcore.tasks.parts import Part, pair_load
 
@@ -290,6 +290,145 @@ def lagrangian_bound(part: Part, it: Items, rows: Coupling, u: F64) -> int:
     return math.floor(total + margin)
 
 
+@dataclass(frozen=True, eq=False)
+class Separation:
+    """Index arrays that every evaluation of ``L(u)`` reuses (built once per part).
+
+    Items of a pair are consecutive and pairs are grouped by request, so the
+    per-pair and per-request minima are segment minima (``np.minimum.reduceat``);
+    only team requests (``need > 1``) need a sort, over their own pairs.
+    """
+
+    first_item: I64  # first item of each pair that has items
+    pair_with_items: I64
+    first_pair: I64  # first pair of each request that has pairs
+    request_with_pairs: I64
+    single: BOOL  # per request: need == 1
+    team_pairs: I64  # pairs of requests with need > 1
+
+
+def separation(part: Part, it: Items) -> Separation:
+    """The segment starts of items per pair and pairs per request."""
+    first_item = np.flatnonzero(np.concatenate(([True], it.pair[1:] != it.pair[:-1])))
+    if it.n_items == 0:
+        first_item = np.zeros(0, dtype=np.int64)
+    ptr = part.pair_ptr
+    with_pairs = np.flatnonzero(ptr[1:] > ptr[:-1])
+    single = part.need == 1
+    return Separation(
+        first_item=first_item,
+        pair_with_items=it.pair[first_item],
+        first_pair=ptr[:-1][with_pairs],
+        request_with_pairs=with_pairs,
+        single=single,
+        team_pairs=np.flatnonzero(~single[part.p_req]),
+    )
+
+
+def _first_per_group(index: I64, group: I64) -> I64:
+    """The first of ``index`` (sorted by ``group``) in each group."""
+    if index.size == 0:
+        return index
+    g = group[index]
+    return index[np.concatenate(([True], g[1:] != g[:-1]))]
+
+
+def lagrangian_value(
+    part: Part, it: Items, rows: Coupling, sep: Separation, u: F64
+) -> tuple[float, F64]:
+    """``L(u)`` in floating point and a subgradient ``b - A z`` there (``u >= 0``).
+
+    The same value as :func:`lagrangian_bound` before its rounding (tested),
+    in time linear in the items: no sort but over team requests' pairs. ``z``
+    is a maximiser of the Lagrangian over *X*, averaged over ties: a request
+    with one volunteer spreads evenly over all its cheapest pairs (each pair
+    on its first cheapest item). Any such average is a convex combination of
+    maximisers, hence a subgradient; spreading keeps the many ties at ``u = 0``
+    from loading a single row.
+    """
+    item_cost = rows.matrix.T @ u
+    pair_cost = np.zeros(part.n_pairs)
+    if it.n_items:
+        pair_cost[sep.pair_with_items] = np.minimum.reduceat(item_cost, sep.first_item)
+    cheapest_item = np.full(part.n_pairs, -1, dtype=np.int64)
+    at_min = _first_per_group(np.flatnonzero(item_cost <= pair_cost[it.pair]), it.pair)
+    cheapest_item[it.pair[at_min]] = at_min
+    p_req = part.p_req
+    request_min = np.zeros(part.n_requests)
+    if sep.first_pair.size:
+        request_min[sep.request_with_pairs] = np.minimum.reduceat(pair_cost, sep.first_pair)
+    cost = np.where(sep.single, request_min, 0.0)
+    tied = np.flatnonzero((pair_cost <= request_min[p_req]) & sep.single[p_req])
+    ties = np.bincount(p_req[tied], minlength=part.n_requests)
+    used, weight = [tied], [1.0 / ties[p_req[tied]]]
+    if sep.team_pairs.size:
+        team = sep.team_pairs
+        order = team[np.lexsort((pair_cost[team], p_req[team]))]
+        rank = np.arange(order.size) - np.searchsorted(p_req[order], p_req[order])
+        take = order[rank < part.need[p_req[order]]]
+        cost += np.bincount(p_req[take], weights=pair_cost[take], minlength=part.n_requests)
+        used.append(take)
+        weight.append(np.ones(take.size))
+    value = part.priority - cost
+    served = value > 0
+    pair, w = np.concatenate(used), np.concatenate(weight)
+    keep = served[p_req[pair]] & (cheapest_item[pair] >= 0)
+    z = np.bincount(cheapest_item[pair[keep]], weights=w[keep], minlength=it.n_items)
+    total = float(u @ rows.rhs) + float(value[served].sum())
+    return total, rows.rhs - rows.matrix @ z
+
+
+def subgradient_multipliers(
+    part: Part,
+    it: Items,
+    rows: Coupling,
+    deadline: Deadline | None = None,
+    params: RelaxationParams = DEFAULT_PARAMS.relaxation,
+) -> F64:
+    """Multipliers with a small ``L(u)``, by a projected subgradient method.
+
+    Polyak steps toward a target ``subgradient_target`` below the best value
+    so far, the step factor halved after ``subgradient_patience`` iterations
+    without progress; rows are scaled to a right-hand side of 1 (the knapsack
+    rows in minutes and the counting rows then move alike). Each iteration is
+    linear in the items (:func:`lagrangian_value`). Stops at
+    ``subgradient_iterations``, at a zero projected subgradient (``u`` is then
+    optimal), or when the next iteration, timed as the last one, would pass
+    ``deadline``: with the deadline already gone it returns ``u = 0`` without
+    evaluating anything. Returns the ``u`` of the smallest ``L(u)`` seen; any
+    ``u >= 0`` gives a bound (:func:`lagrangian_bound`), so stopping anywhere
+    is safe. Deterministic for a given number of iterations.
+    """
+    u = np.zeros(rows.rhs.size)
+    if rows.rhs.size == 0 or (deadline is not None and deadline.expired()):
+        return u
+    sep = separation(part, it)
+    scale = np.maximum(rows.rhs, 1.0)
+    best_value, best_u = math.inf, u
+    step, stalled, last_s = params.subgradient_step, 0, 0.0
+    for _ in range(params.subgradient_iterations):
+        if deadline is not None and deadline.remaining() <= last_s:
+            break
+        tick = time.perf_counter()
+        value, grad = lagrangian_value(part, it, rows, sep, u)
+        if value < best_value:
+            best_value, best_u, stalled = value, u, 0
+        else:
+            stalled += 1
+            if stalled >= params.subgradient_patience:
+                step, stalled = step / 2, 0
+        # Gradient in the scaled rows; a row at 0 with slack cannot move down.
+        g = grad / scale
+        g[(u <= 0) & (g > 0)] = 0.0
+        norm = float(g @ g)
+        if norm == 0.0 or best_value <= 0.0:
+            return u if norm == 0.0 else best_u
+        target = best_value * (1.0 - params.subgradient_target)
+        u = np.maximum(u - step * (value - target) / norm * g / scale, 0.0)
+        last_s = time.perf_counter() - tick
+    return best_u
+
+
 def lp_multipliers(part: Part, it: Items, rows: Coupling, time_limit_s: float) -> F64:
     """Approximate optimal LP duals of the coupling rows, by PDLP within the time limit.
 
@@ -335,9 +474,12 @@ def priority_bound(
     """A proven upper bound on ``part``'s scaled served priority.
 
     The smallest of: the total priority, the flow relaxation (skipped on
-    large parts when a deadline is given) and the Lagrangian bound at the
-    LP duals that PDLP finds in its share of the time to ``deadline`` (a few
-    seconds without one). See the module notes for the proofs.
+    large parts when a deadline is given) and the Lagrangian bound at
+    multipliers found in the time to ``deadline`` (a few seconds without
+    one): the LP duals of PDLP where that time gives it
+    ``RelaxationParams.pdlp_seconds_per_item`` per item, else those of the
+    subgradient method (:func:`subgradient_multipliers`), which stops in time
+    to evaluate the bound. See the module notes for the proofs.
     """
     rp = params.relaxation
     started = time.perf_counter()
@@ -356,10 +498,16 @@ def priority_bound(
         return bound
     rows = coupling_rows(part, it, rp.long_block_counts)
     if rows.rhs.size and not (deadline is not None and deadline.expired()):
+        tick = time.perf_counter()
         bound = min(bound, lagrangian_bound(part, it, rows, np.zeros(rows.rhs.size)))
-        left = (5.0 if time_limit_s is None else time_limit_s) - (time.perf_counter() - started)
-        if left > 0.05:
+        evaluation_s = time.perf_counter() - tick
+        until = Deadline.after(5.0 - (tick - started)) if deadline is None else deadline
+        left = until.remaining()
+        if left > 0.05 and left * rp.lp_share >= it.n_items * rp.pdlp_seconds_per_item:
             u = lp_multipliers(part, it, rows, left * rp.lp_share)
+        else:  # PDLP would not converge: the subgradient, leaving time to evaluate
+            u = subgradient_multipliers(part, it, rows, until.cap(left - 2 * evaluation_s), rp)
+        if u.any():
             bound = min(bound, lagrangian_bound(part, it, rows, u))
     log.debug(
         "priority bound %d of %d in %.2fs (%d items)",
