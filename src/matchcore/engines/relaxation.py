@@ -295,15 +295,20 @@ class Separation:
     """Index arrays that every evaluation of ``L(u)`` reuses (built once per part).
 
     Items of a pair are consecutive and pairs are grouped by request, so the
-    per-pair and per-request minima are segment minima (``np.minimum.reduceat``);
-    only team requests (``need > 1``) need a sort, over their own pairs.
+    per-pair and per-request minima are segment minima (``np.minimum.reduceat``)
+    and spreading a per-request value over its pairs is ``np.repeat``; only team
+    requests (``need > 1``) need a sort, over their own pairs.
     """
 
     first_item: I64  # first item of each pair that has items
     pair_with_items: I64
+    items_per_pair: I64
+    one_item_each: bool  # every pair has exactly one item (then item i is pair i)
     first_pair: I64  # first pair of each request that has pairs
     request_with_pairs: I64
+    pairs_per_request: I64
     single: BOOL  # per request: need == 1
+    single_pair: BOOL  # per pair: of a request with need == 1
     team_pairs: I64  # pairs of requests with need > 1
 
 
@@ -312,25 +317,32 @@ def separation(part: Part, it: Items) -> Separation:
     first_item = np.flatnonzero(np.concatenate(([True], it.pair[1:] != it.pair[:-1])))
     if it.n_items == 0:
         first_item = np.zeros(0, dtype=np.int64)
+    per_pair = np.bincount(it.pair, minlength=part.n_pairs).astype(np.int64)
     ptr = part.pair_ptr
     with_pairs = np.flatnonzero(ptr[1:] > ptr[:-1])
     single = part.need == 1
+    single_pair = single[part.p_req]
     return Separation(
         first_item=first_item,
         pair_with_items=it.pair[first_item],
+        items_per_pair=per_pair,
+        one_item_each=bool((per_pair == 1).all()),
         first_pair=ptr[:-1][with_pairs],
         request_with_pairs=with_pairs,
+        pairs_per_request=np.diff(ptr).astype(np.int64),
         single=single,
-        team_pairs=np.flatnonzero(~single[part.p_req]),
+        single_pair=single_pair,
+        team_pairs=np.flatnonzero(~single_pair),
     )
 
 
-def _first_per_group(index: I64, group: I64) -> I64:
-    """The first of ``index`` (sorted by ``group``) in each group."""
-    if index.size == 0:
-        return index
-    g = group[index]
-    return index[np.concatenate(([True], g[1:] != g[:-1]))]
+def _cheapest_items(item_cost: F64, pair_cost: F64, it: Items, sep: Separation) -> I64:
+    """The first cheapest item of each pair that has items (in ``pair_with_items`` order)."""
+    if sep.one_item_each:
+        return np.arange(it.n_items, dtype=np.int64)
+    at_min = np.flatnonzero(item_cost <= np.repeat(pair_cost, sep.items_per_pair))
+    pair = it.pair[at_min]
+    return at_min[np.concatenate(([True], pair[1:] != pair[:-1]))]
 
 
 def lagrangian_value(
@@ -350,30 +362,26 @@ def lagrangian_value(
     pair_cost = np.zeros(part.n_pairs)
     if it.n_items:
         pair_cost[sep.pair_with_items] = np.minimum.reduceat(item_cost, sep.first_item)
-    cheapest_item = np.full(part.n_pairs, -1, dtype=np.int64)
-    at_min = _first_per_group(np.flatnonzero(item_cost <= pair_cost[it.pair]), it.pair)
-    cheapest_item[it.pair[at_min]] = at_min
-    p_req = part.p_req
     request_min = np.zeros(part.n_requests)
     if sep.first_pair.size:
         request_min[sep.request_with_pairs] = np.minimum.reduceat(pair_cost, sep.first_pair)
     cost = np.where(sep.single, request_min, 0.0)
-    tied = np.flatnonzero((pair_cost <= request_min[p_req]) & sep.single[p_req])
-    ties = np.bincount(p_req[tied], minlength=part.n_requests)
-    used, weight = [tied], [1.0 / ties[p_req[tied]]]
+    tied = (pair_cost <= np.repeat(request_min, sep.pairs_per_request)) & sep.single_pair
+    ties = np.bincount(part.p_req, weights=tied, minlength=part.n_requests)
+    take = np.zeros(0, dtype=np.int64)
     if sep.team_pairs.size:
-        team = sep.team_pairs
+        team, p_req = sep.team_pairs, part.p_req
         order = team[np.lexsort((pair_cost[team], p_req[team]))]
         rank = np.arange(order.size) - np.searchsorted(p_req[order], p_req[order])
         take = order[rank < part.need[p_req[order]]]
         cost += np.bincount(p_req[take], weights=pair_cost[take], minlength=part.n_requests)
-        used.append(take)
-        weight.append(np.ones(take.size))
     value = part.priority - cost
     served = value > 0
-    pair, w = np.concatenate(used), np.concatenate(weight)
-    keep = served[p_req[pair]] & (cheapest_item[pair] >= 0)
-    z = np.bincount(cheapest_item[pair[keep]], weights=w[keep], minlength=it.n_items)
+    share = np.where(served & sep.single, 1.0 / np.maximum(ties, 1.0), 0.0)
+    weight = tied * np.repeat(share, sep.pairs_per_request)
+    weight[take] = served[part.p_req[take]]
+    cheapest = _cheapest_items(item_cost, pair_cost, it, sep)
+    z = np.bincount(cheapest, weights=weight[sep.pair_with_items], minlength=it.n_items)
     total = float(u @ rows.rhs) + float(value[served].sum())
     return total, rows.rhs - rows.matrix @ z
 
