@@ -242,6 +242,12 @@ class RelaxationParams:
     """First Polyak step factor; halved after ``subgradient_patience`` iterations
     without a smaller ``L(u)`` (measured 0.25-2 on a 113k-item part: 1 best at 20-60
     iterations)."""
+    subgradient_deflection: float = 1.5
+    """Camerini-Fratta-Maffioli deflection: when the subgradient g and the last
+    direction d point more than 90 degrees apart, the direction is g plus
+    ``-factor * (g.d) / (d.d)`` times d (0: the plain subgradient). On the
+    113k-item part 1.5 gave 17,877 at 20 iterations and 17,002 at 60, against
+    18,253 and 17,115 undeflected (LP 16,748)."""
     subgradient_patience: int = 3
     """Iterations without progress before the step factor is halved."""
     subgradient_target: float = 0.3

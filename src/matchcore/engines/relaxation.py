@@ -397,8 +397,10 @@ def subgradient_multipliers(
 
     Polyak steps toward a target ``subgradient_target`` below the best value
     so far, the step factor halved after ``subgradient_patience`` iterations
-    without progress; rows are scaled to a right-hand side of 1 (the knapsack
-    rows in minutes and the counting rows then move alike). Each iteration is
+    without progress, along the subgradient deflected by the last direction
+    (Camerini, Fratta and Maffioli, ``subgradient_deflection``); rows are
+    scaled to a right-hand side of 1 (the knapsack rows in minutes and the
+    counting rows then move alike). Each iteration is
     linear in the items (:func:`lagrangian_value`). Stops at
     ``subgradient_iterations``, at a zero projected subgradient (``u`` is then
     optimal), or when the next iteration, timed as the last one, would pass
@@ -414,6 +416,7 @@ def subgradient_multipliers(
     scale = np.maximum(rows.rhs, 1.0)
     best_value, best_u = math.inf, u
     step, stalled, last_s = params.subgradient_step, 0, 0.0
+    previous: F64 | None = None
     for _ in range(params.subgradient_iterations):
         if deadline is not None and deadline.remaining() <= last_s:
             break
@@ -428,6 +431,10 @@ def subgradient_multipliers(
         # Gradient in the scaled rows; a row at 0 with slack cannot move down.
         g = grad / scale
         g[(u <= 0) & (g > 0)] = 0.0
+        if previous is not None:  # deflected: less zig-zag between two faces
+            beta = -params.subgradient_deflection * float(g @ previous)
+            g = g + max(beta / max(float(previous @ previous), 1e-300), 0.0) * previous
+        previous = g
         norm = float(g @ g)
         if norm == 0.0 or best_value <= 0.0:
             return u if norm == 0.0 else best_u
