@@ -402,7 +402,8 @@ def subgradient_multipliers(
     scaled to a right-hand side of 1 (the knapsack rows in minutes and the
     counting rows then move alike). Each iteration is
     linear in the items (:func:`lagrangian_value`). Stops at
-    ``subgradient_iterations``, at a zero projected subgradient (``u`` is then
+    ``subgradient_iterations``, when the step factor falls below
+    ``subgradient_min_step``, at a zero projected subgradient (``u`` is then
     optimal), or when the next iteration, timed as the last one, would pass
     ``deadline``: with the deadline already gone it returns ``u = 0`` without
     evaluating anything. Returns the ``u`` of the smallest ``L(u)`` seen; any
@@ -418,7 +419,9 @@ def subgradient_multipliers(
     step, stalled, last_s = params.subgradient_step, 0, 0.0
     previous: F64 | None = None
     for _ in range(params.subgradient_iterations):
-        if deadline is not None and deadline.remaining() <= last_s:
+        if step < params.subgradient_min_step or (
+            deadline is not None and deadline.remaining() <= last_s
+        ):
             break
         tick = time.perf_counter()
         value, grad = lagrangian_value(part, it, rows, sep, u)
