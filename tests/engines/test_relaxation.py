@@ -159,6 +159,9 @@ def test_an_expired_deadline_gives_zero_multipliers_without_iterating(
     monkeypatch.setattr(relaxation, "lagrangian_value", counting)
     u = subgradient_multipliers(part, it, rows, Deadline.after(0.0))
     assert not u.any() and u.size == rows.rhs.size
+    # Time left, but less than one iteration is expected to take: none starts.
+    u = subgradient_multipliers(part, it, rows, Deadline.after(60.0), iteration_s=120.0)
+    assert not u.any()
     assert not calls
     assert priority_bound(part, Deadline.after(0.0), SUBGRADIENT_ONLY) == int(part.priority.sum())
 

@@ -392,6 +392,7 @@ def subgradient_multipliers(
     rows: Coupling,
     deadline: Deadline | None = None,
     params: RelaxationParams = DEFAULT_PARAMS.relaxation,
+    iteration_s: float = 0.0,
 ) -> F64:
     """Multipliers with a small ``L(u)``, by a projected subgradient method.
 
@@ -400,15 +401,15 @@ def subgradient_multipliers(
     without progress, along the subgradient deflected by the last direction
     (Camerini, Fratta and Maffioli, ``subgradient_deflection``); rows are
     scaled to a right-hand side of 1 (the knapsack rows in minutes and the
-    counting rows then move alike). Each iteration is
-    linear in the items (:func:`lagrangian_value`). Stops at
-    ``subgradient_iterations``, when the step factor falls below
-    ``subgradient_min_step``, at a zero projected subgradient (``u`` is then
-    optimal), or when the next iteration, timed as the last one, would pass
-    ``deadline``: with the deadline already gone it returns ``u = 0`` without
-    evaluating anything. Returns the ``u`` of the smallest ``L(u)`` seen; any
-    ``u >= 0`` gives a bound (:func:`lagrangian_bound`), so stopping anywhere
-    is safe. Deterministic for a given number of iterations.
+    counting rows then move alike). Each iteration is linear in the items
+    (:func:`lagrangian_value`). Stops at ``subgradient_iterations``, when the
+    step factor falls below ``subgradient_min_step``, at a zero projected
+    subgradient (``u`` is then optimal), or when the next iteration, timed as
+    the last one (the first as ``iteration_s``), would pass ``deadline``: with
+    the deadline already gone it returns ``u = 0`` without evaluating anything.
+    Returns the ``u`` of the smallest ``L(u)`` seen; any ``u >= 0`` gives a
+    bound (:func:`lagrangian_bound`), so stopping anywhere is safe.
+    Deterministic for a given number of iterations.
     """
     u = np.zeros(rows.rhs.size)
     if rows.rhs.size == 0 or (deadline is not None and deadline.expired()):
@@ -416,7 +417,7 @@ def subgradient_multipliers(
     sep = separation(part, it)
     scale = np.maximum(rows.rhs, 1.0)
     best_value, best_u = math.inf, u
-    step, stalled, last_s = params.subgradient_step, 0, 0.0
+    step, stalled, last_s = params.subgradient_step, 0, iteration_s
     previous: F64 | None = None
     for _ in range(params.subgradient_iterations):
         if step < params.subgradient_min_step or (
@@ -524,7 +525,9 @@ def priority_bound(
         if left > 0.05 and left * rp.lp_share >= it.n_items * rp.pdlp_seconds_per_item:
             u = lp_multipliers(part, it, rows, left * rp.lp_share)
         else:  # PDLP would not converge: the subgradient, leaving time to evaluate
-            u = subgradient_multipliers(part, it, rows, until.cap(left - 2 * evaluation_s), rp)
+            # (an iteration took about twice an evaluation on the 2.7M-pair proxy).
+            until = until.cap(left - 2 * evaluation_s)
+            u = subgradient_multipliers(part, it, rows, until, rp, 2 * evaluation_s)
         if u.any():
             bound = min(bound, lagrangian_bound(part, it, rows, u))
     log.debug(
