@@ -48,7 +48,8 @@ SUBGRADIENT_ONLY = dataclasses.replace(
 
 def _parts(problem: Problem) -> list[Part]:
     cand, arrays = prepare(problem)
-    return split_parts(cand, arrays)
+    parts: list[Part] = split_parts(cand, arrays)
+    return parts
 
 
 def _served(part: Part, result: PartResult) -> int:
