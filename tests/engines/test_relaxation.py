@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -192,3 +193,28 @@ def test_more_iterations_never_give_a_larger_bound() -> None:
         for n in (1, 3, 10, 30)
     ]
     assert values == sorted(values, reverse=True)
+
+
+@pytest.mark.parametrize(("per_item", "expected"), [(1e9, "subgradient"), (0.0, "pdlp")])
+def test_pdlp_only_where_its_time_per_item_suffices(
+    monkeypatch: pytest.MonkeyPatch, per_item: float, expected: str
+) -> None:
+    part = _capacity_bound_part()
+    called: list[str] = []
+    real_sub, real_lp = relaxation.subgradient_multipliers, relaxation.lp_multipliers
+
+    def sub(*args: Any, **kwargs: Any) -> Any:
+        called.append("subgradient")
+        return real_sub(*args, **kwargs)
+
+    def lp(*args: Any, **kwargs: Any) -> Any:
+        called.append("pdlp")
+        return real_lp(*args, **kwargs)
+
+    monkeypatch.setattr(relaxation, "subgradient_multipliers", sub)
+    monkeypatch.setattr(relaxation, "lp_multipliers", lp)
+    rp = RelaxationParams(flow_max_items=0, pdlp_seconds_per_item=per_item)
+    params = dataclasses.replace(DEFAULT_PARAMS, relaxation=rp)
+    bound = priority_bound(part, Deadline.after(5), params)
+    assert called == [expected]
+    assert _optimum(part) <= bound < int(part.priority.sum())
