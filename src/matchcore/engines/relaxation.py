@@ -56,7 +56,9 @@ Lagrangian (LP) relaxation (:func:`lagrangian_bound`)
     (b - A z)`` and maximising the right side over *X* separates per request
     into exactly that closed form. ``L(u)`` is a bound for *any* ``u >= 0``,
     so the multipliers may come from an approximate LP solver (OR-Tools' PDLP
-    here, a first-order method that scales to millions of columns); it is
+    here, a first-order method that scales to millions of columns) or from a
+    subgradient method on ``L`` itself (:func:`subgradient_multipliers`, where
+    PDLP has too little time to converge); it is
     evaluated in float64 and rounded up by a margin larger than the rounding
     error, then down to an integer, since served priority is integral. Its
     minimum over ``u`` is the LP bound of the program (slightly stronger for
