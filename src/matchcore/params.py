@@ -223,6 +223,10 @@ class RelaxationParams:
 
     flow_max_items: int = 150_000
     """Above this many items the flow bound is skipped when time is short."""
+    flow_seconds_per_item: float = 1.5e-5
+    """Time of the flow relaxation per item: with a deadline, the flow is solved only
+    when the time left covers this (it cannot be stopped; 113k items took 1.1-1.6 s
+    at load ~2, and a 1 s deadline was overrun by 1.2 s before this guard)."""
     long_block_counts: tuple[int, ...] = (1,)
     """Counting rows per window: at most q blocks longer than a (q+1)-th of it."""
     lp_share: float = 0.9
@@ -243,6 +247,10 @@ class RelaxationParams:
     degenerate at ``u = 0`` (every request has many free pairs), and no step
     along a subgradient descends. Where it descends (10-26 candidates per
     request) it closes half the gap to the LP in 30-60 iterations."""
+    pdlp_setup_seconds_per_item: float = 2e-6
+    """PDLP's set-up (the programme built and copied) per item, outside its own
+    time limit: 5.6 s of a 35 s limit at 2.77M items (load ~2). PDLP runs after
+    the subgradient method only when the time left covers this."""
     subgradient_iterations: int = 400
     """Most iterations of the subgradient method (it stops earlier at its deadline)."""
     subgradient_step: float = 1.0

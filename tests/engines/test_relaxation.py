@@ -195,9 +195,16 @@ def test_more_iterations_never_give_a_larger_bound() -> None:
     assert values == sorted(values, reverse=True)
 
 
-@pytest.mark.parametrize(("per_item", "expected"), [(1e9, "subgradient"), (0.0, "pdlp")])
-def test_pdlp_only_where_its_time_per_item_suffices(
-    monkeypatch: pytest.MonkeyPatch, per_item: float, expected: str
+@pytest.mark.parametrize(
+    ("per_item", "setup", "expected"),
+    [
+        (1e9, 0.0, ["subgradient", "pdlp"]),  # PDLP after, in the time left
+        (1e9, 1e9, ["subgradient"]),  # no time for PDLP's set-up after it
+        (0.0, 0.0, ["pdlp"]),
+    ],
+)
+def test_pdlp_first_only_where_its_time_per_item_suffices(
+    monkeypatch: pytest.MonkeyPatch, per_item: float, setup: float, expected: list[str]
 ) -> None:
     part = _capacity_bound_part()
     called: list[str] = []
@@ -213,8 +220,33 @@ def test_pdlp_only_where_its_time_per_item_suffices(
 
     monkeypatch.setattr(relaxation, "subgradient_multipliers", sub)
     monkeypatch.setattr(relaxation, "lp_multipliers", lp)
-    rp = RelaxationParams(flow_max_items=0, pdlp_seconds_per_item=per_item)
+    rp = RelaxationParams(
+        flow_max_items=0, pdlp_seconds_per_item=per_item, pdlp_setup_seconds_per_item=setup
+    )
     params = dataclasses.replace(DEFAULT_PARAMS, relaxation=rp)
     bound = priority_bound(part, Deadline.after(5), params)
-    assert called == [expected]
+    assert called == expected
     assert _optimum(part) <= bound < int(part.priority.sum())
+
+
+@pytest.mark.parametrize(("per_item", "solved"), [(1e9, False), (0.0, True)])
+def test_the_flow_is_solved_only_when_its_time_fits(
+    monkeypatch: pytest.MonkeyPatch, per_item: float, solved: bool
+) -> None:
+    part = _capacity_bound_part()
+    called: list[bool] = []
+    real = relaxation.flow_bound
+
+    def flow(*args: Any) -> Any:
+        called.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(relaxation, "flow_bound", flow)
+    params = dataclasses.replace(
+        DEFAULT_PARAMS, relaxation=RelaxationParams(flow_seconds_per_item=per_item)
+    )
+    priority_bound(part, Deadline.after(5), params)
+    assert called == ([True] if solved else [])
+    called.clear()
+    priority_bound(part, None, params)  # without a deadline the flow always runs
+    assert called == [True]

@@ -489,6 +489,40 @@ def lp_multipliers(part: Part, it: Items, rows: Coupling, time_limit_s: float) -
 # -- the bound --------------------------------------------------------------------------
 
 
+def _multiplier_bound(
+    part: Part,
+    it: Items,
+    rows: Coupling,
+    until: Deadline,
+    rp: RelaxationParams,
+    evaluation_s: float,
+) -> int:
+    """The Lagrangian bound at the best multipliers found by ``until``.
+
+    PDLP where its time per item suffices; else the subgradient method, and
+    PDLP after it in the time it leaves (past PDLP's set-up): the subgradient
+    stops early on parts where ``L`` is degenerate at ``u = 0``, and PDLP,
+    even short of converging, is the only chance there. Time for one more
+    evaluation is kept (an iteration took about twice an evaluation on the
+    2.7M-pair proxy).
+    """
+    bound = int(part.priority.sum())
+    left = until.remaining()
+    if left > 0.05 and left * rp.lp_share >= it.n_items * rp.pdlp_seconds_per_item:
+        u = lp_multipliers(part, it, rows, left * rp.lp_share)
+        return min(bound, lagrangian_bound(part, it, rows, u)) if u.any() else bound
+    keep = 2 * evaluation_s
+    u = subgradient_multipliers(part, it, rows, until.cap(left - keep), rp, keep)
+    if u.any():
+        bound = min(bound, lagrangian_bound(part, it, rows, u))
+    left = until.remaining() - keep - it.n_items * rp.pdlp_setup_seconds_per_item
+    if left > 0.05:
+        u = lp_multipliers(part, it, rows, left * rp.lp_share)
+        if u.any():
+            bound = min(bound, lagrangian_bound(part, it, rows, u))
+    return bound
+
+
 def priority_bound(
     part: Part, deadline: Deadline | None = None, params: SolveParams = DEFAULT_PARAMS
 ) -> int:
@@ -499,8 +533,9 @@ def priority_bound(
     multipliers found in the time to ``deadline`` (a few seconds without
     one): the LP duals of PDLP where that time gives it
     ``RelaxationParams.pdlp_seconds_per_item`` per item, else those of the
-    subgradient method (:func:`subgradient_multipliers`), which stops in time
-    to evaluate the bound. See the module notes for the proofs.
+    subgradient method (:func:`subgradient_multipliers`) and of PDLP in the
+    time it leaves (:func:`_multiplier_bound`). See the module notes for the
+    proofs.
     """
     rp = params.relaxation
     started = time.perf_counter()
@@ -513,7 +548,8 @@ def priority_bound(
     if time_limit_s is not None and time_limit_s <= 0.05 + part.n_pairs * rp.seconds_per_pair:
         return bound
     it = items_of(part)
-    if time_limit_s is None or it.n_items <= rp.flow_max_items:
+    flow_s = it.n_items * rp.flow_seconds_per_item  # a flow solve cannot be stopped
+    if time_limit_s is None or (it.n_items <= rp.flow_max_items and flow_s < time_limit_s):
         bound = min(bound, flow_bound(part, it))
     if deadline is not None and deadline.expired():
         return bound
@@ -523,15 +559,7 @@ def priority_bound(
         bound = min(bound, lagrangian_bound(part, it, rows, np.zeros(rows.rhs.size)))
         evaluation_s = time.perf_counter() - tick
         until = Deadline.after(5.0 - (tick - started)) if deadline is None else deadline
-        left = until.remaining()
-        if left > 0.05 and left * rp.lp_share >= it.n_items * rp.pdlp_seconds_per_item:
-            u = lp_multipliers(part, it, rows, left * rp.lp_share)
-        else:  # PDLP would not converge: the subgradient, leaving time to evaluate
-            # (an iteration took about twice an evaluation on the 2.7M-pair proxy).
-            until = until.cap(left - 2 * evaluation_s)
-            u = subgradient_multipliers(part, it, rows, until, rp, 2 * evaluation_s)
-        if u.any():
-            bound = min(bound, lagrangian_bound(part, it, rows, u))
+        bound = min(bound, _multiplier_bound(part, it, rows, until, rp, evaluation_s))
     log.debug(
         "priority bound %d of %d in %.2fs (%d items)",
         bound,
