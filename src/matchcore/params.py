@@ -223,6 +223,10 @@ class RelaxationParams:
 
     flow_max_items: int = 150_000
     """Above this many items the flow bound is skipped when time is short."""
+    flow_seconds_per_item: float = 1.5e-5
+    """Time of the flow relaxation per item: with a deadline, the flow is solved only
+    when the time left covers this (it cannot be stopped; 113k items took 1.1-1.6 s
+    at load ~2, and a 1 s deadline was overrun by 1.2 s before this guard)."""
     long_block_counts: tuple[int, ...] = (1,)
     """Counting rows per window: at most q blocks longer than a (q+1)-th of it."""
     lp_share: float = 0.9
@@ -230,6 +234,44 @@ class RelaxationParams:
     seconds_per_pair: float = 4e-6
     """Time to build the relaxations' items and rows, per pair (measured, loaded
     machine): with less time than this left, only the trivial bound is given."""
+    pdlp_seconds_per_item: float = 1e-5
+    """Least time PDLP needs per item to reach useful duals: with less, the
+    multipliers come from the subgradient method instead. Measured on the
+    largest parts of national timed proxies (1 core, load ~2): 27k items
+    converge in 0.25 s (0.1 s: worse than the trivial bound), 113k items in
+    about 1 s (0.5 s: worse than the trivial bound); 2.77M items (the 2.7M-pair
+    part of 20,000 x 80,000) reach 115,278 of a trivial 120,556 in 35 s. Given
+    the same time, PDLP was never worse than the subgradient method, which on
+    parts with many candidates per request (38 there, 48 on a 167k-pair
+    Westhoek part) does not get below the trivial bound at all: ``L`` is
+    degenerate at ``u = 0`` (every request has many free pairs), and no step
+    along a subgradient descends. Where it descends (10-26 candidates per
+    request) it closes half the gap to the LP in 30-60 iterations."""
+    pdlp_setup_seconds_per_item: float = 2e-6
+    """PDLP's set-up (the programme built and copied) per item, outside its own
+    time limit: 5.6 s of a 35 s limit at 2.77M items (load ~2). PDLP runs after
+    the subgradient method only when the time left covers this."""
+    subgradient_iterations: int = 400
+    """Most iterations of the subgradient method (it stops earlier at its deadline)."""
+    subgradient_step: float = 1.0
+    """First Polyak step factor; halved after ``subgradient_patience`` iterations
+    without a smaller ``L(u)`` (measured 0.25-2 on a 113k-item part: 1 best at 20-60
+    iterations)."""
+    subgradient_deflection: float = 1.5
+    """Camerini-Fratta-Maffioli deflection: when the subgradient g and the last
+    direction d point more than 90 degrees apart, the direction is g plus
+    ``-factor * (g.d) / (d.d)`` times d (0: the plain subgradient). On the
+    113k-item part 1.5 gave 17,877 at 20 iterations and 17,002 at 60, against
+    18,253 and 17,115 undeflected (LP 16,748)."""
+    subgradient_patience: int = 3
+    """Iterations without progress before the step factor is halved."""
+    subgradient_min_step: float = 1e-6
+    """The method stops when its step factor falls below this (some 60 iterations
+    without progress): on dense parts it does not leave ``u = 0`` (see
+    ``pdlp_seconds_per_item``) and the time is better left to the caller."""
+    subgradient_target: float = 0.3
+    """The Polyak target: this share below the best ``L(u)`` so far (0.1-0.5 tried;
+    0.3 best at 20-60 iterations on the 113k-item part)."""
 
 
 @dataclass(frozen=True)

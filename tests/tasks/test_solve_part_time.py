@@ -10,7 +10,7 @@ import pytest
 
 from matchcore import check
 from matchcore.engines import colgen
-from matchcore.engines.cpsat import CpSatSettings
+from matchcore.engines.cpsat import CpSatSettings, solve_cpsat
 from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.objective import plan_key
 from matchcore.params import DEFAULT_PARAMS, ColGenParams, Deadline, LnsParams, SolveParams
@@ -120,3 +120,47 @@ def test_the_repair_takes_all_the_time_the_search_could_not_use(
     solve_part(part, settings)
     assert len(given) == 1
     assert share * 100 - 5 <= given[0] <= share * 100 + 0.01
+
+
+def _capacity_problem() -> Problem:
+    """Untimed, every volunteer with a task limit and far more requests than fit."""
+    return generate(
+        6, 60, region="westhoek", timed=False, seed=3, task_limit_share=1.0, minute_limit_share=0.0
+    )
+
+
+def test_without_the_search_the_part_is_bounded_in_the_time_left() -> None:
+    problem = _capacity_problem()
+    part = _part(problem)
+    slow = _params(seconds_per_event=1e3, setup=1e3)  # no search
+    params = dataclasses.replace(slow, lns=dataclasses.replace(slow.lns, eject_share=0.0))
+    start = solve_greedy(part, params)
+    trivial = int(part.priority.sum())
+    assert start.bound == trivial
+    result = solve_module._searched(part, CpSatSettings(Deadline.after(10), 1, 0, params), start)
+    assert result.chosen.tolist() == start.chosen.tolist()
+    exact = solve_cpsat(part, CpSatSettings(Deadline.after(30)))
+    assert exact.optimal
+    assert plan_key(part, exact.chosen)[0] <= result.bound < trivial
+    _checked(problem, part, result)
+    # No time left: the start plan as it was, with its own bound.
+    late = solve_module._searched(part, CpSatSettings(Deadline.after(0), 1, 0, params), start)
+    assert late.bound == start.bound
+
+
+def test_the_bound_without_the_search_gets_no_more_than_the_part_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    part = _part(_capacity_problem())
+    slow = _params(seconds_per_event=1e3, setup=1e3)
+    given: list[float] = []
+
+    def spy(p: Part, until: Deadline, params: SolveParams) -> int:
+        given.append(until.remaining())
+        return int(p.priority.sum())
+
+    monkeypatch.setattr(solve_module, "priority_bound", spy)
+    settings = CpSatSettings(Deadline.after(3), 1, 0, slow)
+    solve_module._searched(part, settings, solve_greedy(part, slow))
+    assert len(given) == 1
+    assert 0 < given[0] <= 3

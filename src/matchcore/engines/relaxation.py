@@ -56,7 +56,9 @@ Lagrangian (LP) relaxation (:func:`lagrangian_bound`)
     (b - A z)`` and maximising the right side over *X* separates per request
     into exactly that closed form. ``L(u)`` is a bound for *any* ``u >= 0``,
     so the multipliers may come from an approximate LP solver (OR-Tools' PDLP
-    here, a first-order method that scales to millions of columns); it is
+    here, a first-order method that scales to millions of columns) or from a
+    subgradient method on ``L`` itself (:func:`subgradient_multipliers`, where
+    PDLP has too little time to converge); it is
     evaluated in float64 and rounded up by a margin larger than the rounding
     error, then down to an integer, since served priority is integral. Its
     minimum over ``u`` is the LP bound of the program (slightly stronger for
@@ -75,7 +77,7 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, diags, vstack
 
-from matchcore.params import DEFAULT_PARAMS, Deadline, SolveParams
+from matchcore.params import DEFAULT_PARAMS, Deadline, RelaxationParams, SolveParams
 from matchcore.tasks.arrays import NO_LIMIT_HI
 from matchcore.tasks.parts import Part, pair_load
 
@@ -290,6 +292,164 @@ def lagrangian_bound(part: Part, it: Items, rows: Coupling, u: F64) -> int:
     return math.floor(total + margin)
 
 
+@dataclass(frozen=True, eq=False)
+class Separation:
+    """Index arrays that every evaluation of ``L(u)`` reuses (built once per part).
+
+    Items of a pair are consecutive and pairs are grouped by request, so the
+    per-pair and per-request minima are segment minima (``np.minimum.reduceat``)
+    and spreading a per-request value over its pairs is ``np.repeat``; only team
+    requests (``need > 1``) need a sort, over their own pairs.
+    """
+
+    first_item: I64  # first item of each pair that has items
+    pair_with_items: I64
+    items_per_pair: I64
+    one_item_each: bool  # every pair has exactly one item (then item i is pair i)
+    first_pair: I64  # first pair of each request that has pairs
+    request_with_pairs: I64
+    pairs_per_request: I64
+    single: BOOL  # per request: need == 1
+    single_pair: BOOL  # per pair: of a request with need == 1
+    team_pairs: I64  # pairs of requests with need > 1
+
+
+def separation(part: Part, it: Items) -> Separation:
+    """The segment starts of items per pair and pairs per request."""
+    first_item = np.flatnonzero(np.concatenate(([True], it.pair[1:] != it.pair[:-1])))
+    if it.n_items == 0:
+        first_item = np.zeros(0, dtype=np.int64)
+    per_pair = np.bincount(it.pair, minlength=part.n_pairs).astype(np.int64)
+    ptr = part.pair_ptr
+    with_pairs = np.flatnonzero(ptr[1:] > ptr[:-1])
+    single = part.need == 1
+    single_pair = single[part.p_req]
+    return Separation(
+        first_item=first_item,
+        pair_with_items=it.pair[first_item],
+        items_per_pair=per_pair,
+        one_item_each=bool((per_pair == 1).all()),
+        first_pair=ptr[:-1][with_pairs],
+        request_with_pairs=with_pairs,
+        pairs_per_request=np.diff(ptr).astype(np.int64),
+        single=single,
+        single_pair=single_pair,
+        team_pairs=np.flatnonzero(~single_pair),
+    )
+
+
+def _cheapest_items(item_cost: F64, pair_cost: F64, it: Items, sep: Separation) -> I64:
+    """The first cheapest item of each pair that has items (in ``pair_with_items`` order)."""
+    if sep.one_item_each:
+        return np.arange(it.n_items, dtype=np.int64)
+    at_min = np.flatnonzero(item_cost <= np.repeat(pair_cost, sep.items_per_pair))
+    pair = it.pair[at_min]
+    return at_min[np.concatenate(([True], pair[1:] != pair[:-1]))]
+
+
+def lagrangian_value(
+    part: Part, it: Items, rows: Coupling, sep: Separation, u: F64
+) -> tuple[float, F64]:
+    """``L(u)`` in floating point and a subgradient ``b - A z`` there (``u >= 0``).
+
+    The same value as :func:`lagrangian_bound` before its rounding (tested),
+    in time linear in the items: no sort but over team requests' pairs. ``z``
+    is a maximiser of the Lagrangian over *X*, averaged over ties: a request
+    with one volunteer spreads evenly over all its cheapest pairs (each pair
+    on its first cheapest item). Any such average is a convex combination of
+    maximisers, hence a subgradient; spreading keeps the many ties at ``u = 0``
+    from loading a single row.
+    """
+    item_cost = rows.matrix.T @ u
+    pair_cost = np.zeros(part.n_pairs)
+    if it.n_items:
+        pair_cost[sep.pair_with_items] = np.minimum.reduceat(item_cost, sep.first_item)
+    request_min = np.zeros(part.n_requests)
+    if sep.first_pair.size:
+        request_min[sep.request_with_pairs] = np.minimum.reduceat(pair_cost, sep.first_pair)
+    cost = np.where(sep.single, request_min, 0.0)
+    tied = (pair_cost <= np.repeat(request_min, sep.pairs_per_request)) & sep.single_pair
+    ties = np.bincount(part.p_req, weights=tied, minlength=part.n_requests)
+    take = np.zeros(0, dtype=np.int64)
+    if sep.team_pairs.size:
+        team, p_req = sep.team_pairs, part.p_req
+        order = team[np.lexsort((pair_cost[team], p_req[team]))]
+        rank = np.arange(order.size) - np.searchsorted(p_req[order], p_req[order])
+        take = order[rank < part.need[p_req[order]]]
+        cost += np.bincount(p_req[take], weights=pair_cost[take], minlength=part.n_requests)
+    value = part.priority - cost
+    served = value > 0
+    share = np.where(served & sep.single, 1.0 / np.maximum(ties, 1.0), 0.0)
+    weight = tied * np.repeat(share, sep.pairs_per_request)
+    weight[take] = served[part.p_req[take]]
+    cheapest = _cheapest_items(item_cost, pair_cost, it, sep)
+    z = np.bincount(cheapest, weights=weight[sep.pair_with_items], minlength=it.n_items)
+    total = float(u @ rows.rhs) + float(value[served].sum())
+    return total, rows.rhs - rows.matrix @ z
+
+
+def subgradient_multipliers(
+    part: Part,
+    it: Items,
+    rows: Coupling,
+    deadline: Deadline | None = None,
+    params: RelaxationParams = DEFAULT_PARAMS.relaxation,
+    iteration_s: float = 0.0,
+) -> F64:
+    """Multipliers with a small ``L(u)``, by a projected subgradient method.
+
+    Polyak steps toward a target ``subgradient_target`` below the best value
+    so far, the step factor halved after ``subgradient_patience`` iterations
+    without progress, along the subgradient deflected by the last direction
+    (Camerini, Fratta and Maffioli, ``subgradient_deflection``); rows are
+    scaled to a right-hand side of 1 (the knapsack rows in minutes and the
+    counting rows then move alike). Each iteration is linear in the items
+    (:func:`lagrangian_value`). Stops at ``subgradient_iterations``, when the
+    step factor falls below ``subgradient_min_step``, at a zero projected
+    subgradient (``u`` is then optimal), or when the next iteration, timed as
+    the last one (the first as ``iteration_s``), would pass ``deadline``: with
+    the deadline already gone it returns ``u = 0`` without evaluating anything.
+    Returns the ``u`` of the smallest ``L(u)`` seen; any ``u >= 0`` gives a
+    bound (:func:`lagrangian_bound`), so stopping anywhere is safe.
+    Deterministic for a given number of iterations.
+    """
+    u = np.zeros(rows.rhs.size)
+    if rows.rhs.size == 0 or (deadline is not None and deadline.expired()):
+        return u
+    sep = separation(part, it)
+    scale = np.maximum(rows.rhs, 1.0)
+    best_value, best_u = math.inf, u
+    step, stalled, last_s = params.subgradient_step, 0, iteration_s
+    previous: F64 | None = None
+    for _ in range(params.subgradient_iterations):
+        if step < params.subgradient_min_step or (
+            deadline is not None and deadline.remaining() <= last_s
+        ):
+            break
+        tick = time.perf_counter()
+        value, grad = lagrangian_value(part, it, rows, sep, u)
+        if value < best_value:
+            best_value, best_u, stalled = value, u, 0
+        else:
+            stalled += 1
+            if stalled >= params.subgradient_patience:
+                step, stalled = step / 2, 0
+        # Gradient in the scaled rows; a row at 0 with slack cannot move down.
+        g = grad / scale
+        g[(u <= 0) & (g > 0)] = 0.0
+        if previous is not None:  # deflected: less zig-zag between two faces
+            beta = -params.subgradient_deflection * float(g @ previous)
+            g = g + max(beta / max(float(previous @ previous), 1e-300), 0.0) * previous
+        previous = g
+        norm = float(g @ g)
+        if norm == 0.0 or best_value <= 0.0:
+            return u if norm == 0.0 else best_u
+        target = best_value * (1.0 - params.subgradient_target)
+        u = np.maximum(u - step * (value - target) / norm * g / scale, 0.0)
+        last_s = time.perf_counter() - tick
+    return best_u
+
+
 def lp_multipliers(part: Part, it: Items, rows: Coupling, time_limit_s: float) -> F64:
     """Approximate optimal LP duals of the coupling rows, by PDLP within the time limit.
 
@@ -329,15 +489,53 @@ def lp_multipliers(part: Part, it: Items, rows: Coupling, time_limit_s: float) -
 # -- the bound --------------------------------------------------------------------------
 
 
+def _multiplier_bound(
+    part: Part,
+    it: Items,
+    rows: Coupling,
+    until: Deadline,
+    rp: RelaxationParams,
+    evaluation_s: float,
+) -> int:
+    """The Lagrangian bound at the best multipliers found by ``until``.
+
+    PDLP where its time per item suffices; else the subgradient method, and
+    PDLP after it in the time it leaves (past PDLP's set-up): the subgradient
+    stops early on parts where ``L`` is degenerate at ``u = 0``, and PDLP,
+    even short of converging, is the only chance there. Time for one more
+    evaluation is kept (an iteration took about twice an evaluation on the
+    2.7M-pair proxy).
+    """
+    bound = int(part.priority.sum())
+    left = until.remaining()
+    if left > 0.05 and left * rp.lp_share >= it.n_items * rp.pdlp_seconds_per_item:
+        u = lp_multipliers(part, it, rows, left * rp.lp_share)
+        return min(bound, lagrangian_bound(part, it, rows, u)) if u.any() else bound
+    keep = 2 * evaluation_s
+    u = subgradient_multipliers(part, it, rows, until.cap(left - keep), rp, keep)
+    if u.any():
+        bound = min(bound, lagrangian_bound(part, it, rows, u))
+    left = until.remaining() - keep - it.n_items * rp.pdlp_setup_seconds_per_item
+    if left > 0.05:
+        u = lp_multipliers(part, it, rows, left * rp.lp_share)
+        if u.any():
+            bound = min(bound, lagrangian_bound(part, it, rows, u))
+    return bound
+
+
 def priority_bound(
     part: Part, deadline: Deadline | None = None, params: SolveParams = DEFAULT_PARAMS
 ) -> int:
     """A proven upper bound on ``part``'s scaled served priority.
 
     The smallest of: the total priority, the flow relaxation (skipped on
-    large parts when a deadline is given) and the Lagrangian bound at the
-    LP duals that PDLP finds in its share of the time to ``deadline`` (a few
-    seconds without one). See the module notes for the proofs.
+    large parts when a deadline is given) and the Lagrangian bound at
+    multipliers found in the time to ``deadline`` (a few seconds without
+    one): the LP duals of PDLP where that time gives it
+    ``RelaxationParams.pdlp_seconds_per_item`` per item, else those of the
+    subgradient method (:func:`subgradient_multipliers`) and of PDLP in the
+    time it leaves (:func:`_multiplier_bound`). See the module notes for the
+    proofs.
     """
     rp = params.relaxation
     started = time.perf_counter()
@@ -350,17 +548,18 @@ def priority_bound(
     if time_limit_s is not None and time_limit_s <= 0.05 + part.n_pairs * rp.seconds_per_pair:
         return bound
     it = items_of(part)
-    if time_limit_s is None or it.n_items <= rp.flow_max_items:
+    flow_s = it.n_items * rp.flow_seconds_per_item  # a flow solve cannot be stopped
+    if time_limit_s is None or (it.n_items <= rp.flow_max_items and flow_s < time_limit_s):
         bound = min(bound, flow_bound(part, it))
     if deadline is not None and deadline.expired():
         return bound
     rows = coupling_rows(part, it, rp.long_block_counts)
     if rows.rhs.size and not (deadline is not None and deadline.expired()):
+        tick = time.perf_counter()
         bound = min(bound, lagrangian_bound(part, it, rows, np.zeros(rows.rhs.size)))
-        left = (5.0 if time_limit_s is None else time_limit_s) - (time.perf_counter() - started)
-        if left > 0.05:
-            u = lp_multipliers(part, it, rows, left * rp.lp_share)
-            bound = min(bound, lagrangian_bound(part, it, rows, u))
+        evaluation_s = time.perf_counter() - tick
+        until = Deadline.after(5.0 - (tick - started)) if deadline is None else deadline
+        bound = min(bound, _multiplier_bound(part, it, rows, until, rp, evaluation_s))
     log.debug(
         "priority bound %d of %d in %.2fs (%d items)",
         bound,

@@ -43,6 +43,7 @@ from matchcore.engines.eject import eject_repair
 from matchcore.engines.flow import flow_eligible, solve_flow
 from matchcore.engines.greedy import solve_greedy
 from matchcore.engines.lns import setup_fits, setup_seconds, solve_lns, use_lns
+from matchcore.engines.relaxation import priority_bound
 from matchcore.errors import ProblemError
 from matchcore.explain import funnel_of, reason_for, role_reason
 from matchcore.groups.model import GroupChoice, solve_with_groups
@@ -325,7 +326,8 @@ def _columns_may_fit(part: Part, params: SolveParams, time_s: float) -> bool:
 def _searched(part: Part, settings: CpSatSettings, start: PartResult) -> PartResult:
     """``start`` repaired by ejection moves (in ``LnsParams.eject_share`` of the
     time) and improved by the LNS, or without the LNS when the search's set-up
-    and one neighbourhood would not fit the time left (:func:`setup_fits`)."""
+    and one neighbourhood would not fit the time left (:func:`setup_fits`): then
+    the relaxations bound it in whatever time is left (:func:`_bounded`)."""
     lp = settings.params.lns
     if lp.eject_share > 0:
         share = lp.eject_share
@@ -334,8 +336,18 @@ def _searched(part: Part, settings: CpSatSettings, start: PartResult) -> PartRes
         until = settings.deadline.share(share)
         start = eject_repair(part, start, until, lp.eject_depth, lp.eject_options)
     if not setup_fits(part, settings):
-        return start
+        return _bounded(part, start, settings.deadline, settings.params)
     return solve_lns(part, settings, start)
+
+
+def _bounded(part: Part, result: PartResult, deadline: Deadline, params: SolveParams) -> PartResult:
+    """``result`` with the relaxations' bound when it is smaller, computed by
+    ``deadline`` (:func:`~matchcore.engines.relaxation.priority_bound` gives the
+    trivial bound when the time left would not cover it)."""
+    if deadline.expired():
+        return result
+    bound = priority_bound(part, deadline, params)
+    return replace(result, bound=min(result.bound, bound))
 
 
 def _with_deadline(settings: CpSatSettings, deadline: Deadline) -> CpSatSettings:
