@@ -212,6 +212,23 @@ def test_the_checker_rejects_a_lapsed_or_missing_credential() -> None:
     assert check(valid, plan).ok
 
 
+def test_without_a_horizon_an_untimed_request_needs_its_credentials_valid_together() -> None:
+    """Found by Hypothesis: the checker let a pin through that the candidates refused
+    (a vog lapsed before the first-aid certificate began, no horizon to judge them at)."""
+    apart = [
+        {"name": "vog", "valid_until": "2026-12-03T10:00"},
+        {"name": "first aid", "valid_from": "2026-12-03T12:00", "valid_until": "2026-12-03T13:00"},
+    ]
+    overlapping = [apart[0], {**apart[1], "valid_from": "2026-12-03T09:00"}]
+    plan = {"assignments": [{"request_id": "req-14", "volunteer_ids": ["vol-11"]}]}
+    for creds, ok in ((apart, False), (overlapping, True)):
+        doc = week(creds, ["vog", "first aid"], window=None)
+        problem = problem_from_dict(doc)
+        assert problem.horizon is None
+        assert [v.rule for v in check(problem, plan).violations] == ([] if ok else ["credential"])
+        assert served(doc) is ok  # the candidates agree with the checker
+
+
 # -- spreadsheets ----------------------------------------------------------------------------------
 
 

@@ -31,7 +31,8 @@ The rules, as the checker applies them:
 - a volunteer holds every credential the request requires (names compared
   as skills are): for a timed request, credentials of that name (renewals
   that touch count as one) cover the whole block, travel included; for an
-  untimed one, one is valid at the end of the planning horizon;
+  untimed one, one is valid at the end of the planning horizon (without a
+  horizon: all of them valid at one moment, when the task could be done);
 - per volunteer, the number of tasks is at most ``max_tasks`` and the sum of
   ``duration + 2 * travel`` at most ``max_minutes``;
 - per volunteer and local day (``options.timezone``, else UTC) of a timed
@@ -274,6 +275,16 @@ def travel_around(legs: list[tuple[str, str, float, int]]) -> tuple[int, int]:
     """Minutes of travel before the task (up to where it takes place) and after it."""
     half = len(legs) // 2
     return sum(m for *_, m in legs[:half]), sum(m for *_, m in legs[half:])
+
+
+def _valid_together(lists: list[list[tuple[datetime, datetime]]]) -> bool:
+    """Whether one moment lies in an interval of every list (closed intervals)."""
+    common = lists[0]
+    for other in lists[1:]:
+        common = [
+            (max(a, c), min(b, d)) for a, b in common for c, d in other if max(a, c) <= min(b, d)
+        ]
+    return bool(common)
 
 
 def _merged_validity(vol: Volunteer, name: str) -> list[tuple[datetime, datetime]]:
@@ -522,12 +533,20 @@ class _Checker:
             horizon = self.problem.horizon
             if horizon is not None:
                 block = (horizon.end, horizon.end)
+        if block is None:  # untimed, no horizon: the task is done at one moment,
+            # when every credential it requires is valid at once
+            names = sorted(req.credentials)
+            if not _valid_together([_merged_validity(vol, n) for n in names]):
+                self.add(
+                    slot,
+                    "credential",
+                    f"volunteer {vol.id} holds no moment at which every credential that "
+                    f"request {req.id} requires is valid",
+                )
+            return
         for name in sorted(req.credentials):
             spans = _merged_validity(vol, name)
-            if block is None:
-                valid = bool(spans)
-            else:
-                valid = any(a <= block[0] and block[1] <= b for a, b in spans)
+            valid = any(a <= block[0] and block[1] <= b for a, b in spans)
             if not valid:
                 self.add(
                     slot,
