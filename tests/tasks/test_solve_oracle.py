@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -136,10 +137,12 @@ def spec_funnel(problem: Problem, req: Request) -> Funnel:
 
 
 def servable_next_to_pins(problem: Problem, req: Request) -> bool:
-    """Whether ``req`` can be served when only it and the pinned requests exist."""
+    """Whether ``req`` can be served when only it and the pinned requests exist
+    (in the same planning horizon: it decides untimed requests' credentials)."""
     pinned = {p.request_id for p in problem.assignments}
     requests = tuple(r for r in problem.requests if r.id in pinned or r.id == req.id)
-    alone = Problem(problem.volunteers, requests, problem.assignments, problem.options)
+    options = dataclasses.replace(problem.options, horizon=problem.horizon)
+    alone = Problem(problem.volunteers, requests, problem.assignments, options)
     result = solve_oracle(alone)
     assert result is not None, "the strategy only makes pins that hold together"
     return req.id not in result.unassigned
@@ -174,6 +177,61 @@ def assert_reasons_truthful(problem: Problem, solution: Solution) -> None:
             # alone: the team cannot be free at one start, so not capacity.
             assert u.reason is Reason.NOT_AVAILABLE, (u, want)
         assert u.detail, u
+
+
+def _pinned_volunteer_and_a_lapsing_one() -> Problem:
+    """Found by Hypothesis: ``r10`` (untimed, needs a vog) has ``v2``, whose vog lapses
+    before the horizon ends (10:01, set by ``r7``), and ``v5``, pinned to ``r0`` with
+    room for one task. Next to the pins alone there is no ``r7``, hence no horizon, and
+    ``v2`` seemed to qualify: the oracle must keep the horizon to judge the reason."""
+    return Problem.from_dict(
+        {
+            "volunteers": [
+                {
+                    "id": "v2",
+                    "location": {"lat": 50.8514, "lon": 5.691},
+                    "availability": [
+                        {"start": "2026-03-02T08:00:00+01:00", "end": "2026-03-02T12:30:00+01:00"}
+                    ],
+                    "credentials": [{"name": "vog", "valid_until": "2026-03-02T10:00:00+01:00"}],
+                },
+                {
+                    "id": "v5",
+                    "location": {"lat": 50.8514, "lon": 5.691},
+                    "max_tasks": 1,
+                    "credentials": [{"name": "vog", "valid_until": "2026-03-02T13:00:00+01:00"}],
+                },
+            ],
+            "requests": [
+                {"id": "r0", "location": {"lat": 50.8514, "lon": 5.691}, "duration_minutes": 15},
+                {
+                    "id": "r7",
+                    "location": {"lat": 50.8514, "lon": 5.691},
+                    "duration_minutes": 15,
+                    "window": {
+                        "start": "2026-03-02T09:45:00+01:00",
+                        "end": "2026-03-02T10:01:00+01:00",
+                    },
+                },
+                {
+                    "id": "r10",
+                    "location": {"lat": 50.8514, "lon": 5.691},
+                    "duration_minutes": 15,
+                    "credentials": ["vog"],
+                },
+            ],
+            "assignments": [{"request_id": "r0", "volunteer_ids": ["v5"]}],
+        }
+    )
+
+
+@settings(_SETTINGS, max_examples=1)
+@given(st.just(_pinned_volunteer_and_a_lapsing_one()))
+def test_the_reason_next_to_pins_is_judged_in_the_same_horizon(problem: Problem) -> None:
+    solution = solve_checked(problem)
+    assert [u.request_id for u in solution.unassigned] == ["r10"]
+    assert solution.unassigned[0].reason is Reason.NOT_AVAILABLE
+    assert_reasons_truthful(problem, solution)
 
 
 @settings(_SETTINGS, max_examples=150)
