@@ -506,20 +506,19 @@ def _multiplier_bound(
     evaluation is kept (an iteration took about twice an evaluation on the
     2.7M-pair proxy).
     """
-    bound = int(part.priority.sum())
+    total = int(part.priority.sum())
+
+    def at(u: F64) -> int:  # u = 0 was evaluated by the caller already
+        return min(total, lagrangian_bound(part, it, rows, u)) if u.any() else total
+
     left = until.remaining()
     if left > 0.05 and left * rp.lp_share >= it.n_items * rp.pdlp_seconds_per_item:
-        u = lp_multipliers(part, it, rows, left * rp.lp_share)
-        return min(bound, lagrangian_bound(part, it, rows, u)) if u.any() else bound
+        return at(lp_multipliers(part, it, rows, left * rp.lp_share))
     keep = 2 * evaluation_s
-    u = subgradient_multipliers(part, it, rows, until.cap(left - keep), rp, keep)
-    if u.any():
-        bound = min(bound, lagrangian_bound(part, it, rows, u))
+    bound = at(subgradient_multipliers(part, it, rows, until.cap(left - keep), rp, keep))
     left = until.remaining() - keep - it.n_items * rp.pdlp_setup_seconds_per_item
     if left > 0.05:
-        u = lp_multipliers(part, it, rows, left * rp.lp_share)
-        if u.any():
-            bound = min(bound, lagrangian_bound(part, it, rows, u))
+        bound = min(bound, at(lp_multipliers(part, it, rows, left * rp.lp_share)))
     return bound
 
 
