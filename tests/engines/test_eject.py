@@ -127,33 +127,22 @@ def _a_chain() -> Problem:
         Volunteer("C", Location(51.05, 3.0)),
     )
     window = TimeWindow(_NINE, _TEN)
+
+    def task(rid: str, where: Location, priority: float, excluded: set[str]) -> Request:
+        return Request(
+            rid,
+            where,
+            60,
+            client_id=f"c{rid}",
+            window=window,
+            priority=priority,
+            excluded_volunteers=frozenset(excluded),
+        )
+
     requests = (
-        Request(
-            "q1",
-            _HERE,
-            60,
-            client_id="c1",
-            window=window,
-            priority=2.0,
-            excluded_volunteers=frozenset({"C"}),
-        ),
-        Request(
-            "q2",
-            Location(51.02, 3.0),
-            60,
-            client_id="c2",
-            window=window,
-            priority=2.0,
-            excluded_volunteers=frozenset({"A"}),
-        ),
-        Request(
-            "r",
-            _HERE,
-            60,
-            client_id="cr",
-            window=window,
-            excluded_volunteers=frozenset({"B", "C"}),
-        ),
+        task("q1", _HERE, 2.0, {"C"}),
+        task("q2", Location(51.02, 3.0), 2.0, {"A"}),
+        task("r", _HERE, 1.0, {"B", "C"}),
     )
     return Problem(volunteers, requests, (), Options(time_limit_seconds=5))
 
